@@ -1,0 +1,407 @@
+"""Compile a scenario into index maps and numpy arrays over (node, product) and (lane, product).
+
+Rules are resolved here: for every node x product the last matching rule wins and a node-level
+entry wins over every rule. Expected normal flows (own demand plus what customers draw through a
+node) are computed downstream-first; they turn days-of-supply policies and stocks into units.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.distributions import Sampler
+from sim.scenario import schema
+from sim.scenario.errors import Problem
+
+if TYPE_CHECKING:
+    from sim.scenario.load import Source
+
+MAX_PROBLEMS_PER_CHECK = 20
+
+POLICY_NONE, POLICY_ORDER = 0, 1
+DIST_POISSON, DIST_NEGBIN, DIST_DETERMINISTIC = 0, 1, 2
+_DIST_CODE = {
+    "poisson": DIST_POISSON,
+    "negative_binomial": DIST_NEGBIN,
+    "deterministic": DIST_DETERMINISTIC,
+}
+
+
+class NetworkError(ValueError):
+    """Problems found while resolving the network (reported through ScenarioError)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+@dataclass(frozen=True)
+class DemandModifier:
+    """A time-varying multiplier on demand at the (node, product) cells in `mask`."""
+
+    mask: np.ndarray
+    spec: schema.DemandSpec
+
+
+@dataclass(frozen=True)
+class Network:
+    """A scenario as arrays. Lanes are sorted by supplier (`lane_src`)."""
+
+    scenario: schema.Scenario
+    node_ids: list[str]
+    product_ids: list[str]
+    roles: list[str]
+    regions: list[str]
+    countries: list[str]
+    unlimited: np.ndarray  # bool[n]
+    height: np.ndarray  # int[n]: 0 for nodes with no customers, else 1 + max over customers
+    levels: list[np.ndarray]  # node indices by height, downstream first
+    priority: np.ndarray  # int[n]
+    # lanes
+    lane_src: np.ndarray  # int[l], sorted
+    lane_dst: np.ndarray  # int[l]
+    lane_index: list[int]  # position of each sorted lane in scenario.lanes
+    lane_share: np.ndarray  # float[l, p], normalised over the customer's lanes for p
+    primary_lane: np.ndarray  # int[n, p], -1 if none
+    lane_capacity: np.ndarray  # float[l], inf when not stated
+    lane_flow: np.ndarray  # float[l, p]: expected normal daily flow
+    lead_time: Sampler
+    # per node x product
+    handles: np.ndarray  # bool[n, p]: demand here or downstream
+    produces: np.ndarray  # bool[n, p]
+    production_capacity: np.ndarray  # float[n, p]
+    qc_release_days: np.ndarray  # int[n]
+    dispatch_capacity: np.ndarray  # float[n, p], inf when not stated
+    initial: np.ndarray  # int64[n, p]
+    policy_kind: np.ndarray  # int8[n, p]
+    reorder_point: np.ndarray  # float[n, p]: order when position <= this
+    order_up_to: np.ndarray  # float[n, p]
+    review_days: np.ndarray  # int[n, p]
+    has_demand: np.ndarray  # bool[n, p]
+    demand_mean: np.ndarray  # float[n, p]
+    demand_dist: np.ndarray  # int8[n, p]
+    demand_dispersion: np.ndarray  # float[n, p]
+    demand_modifiers: list[DemandModifier]
+    normal_flow: np.ndarray  # float[n, p]: own demand + customers' draw, per day
+    unmet_lost: np.ndarray  # bool[n]
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ids)
+
+    @property
+    def n_products(self) -> int:
+        """Number of products."""
+        return len(self.product_ids)
+
+    @property
+    def n_lanes(self) -> int:
+        """Number of lanes."""
+        return len(self.lane_src)
+
+
+def _listify(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+class _Index:
+    def __init__(self, sc: schema.Scenario) -> None:
+        self.nodes = sc.nodes
+        self.node_of = {n.id: i for i, n in enumerate(sc.nodes)}
+        self.pids = list(sc.products)
+        self.pid_of = {p: j for j, p in enumerate(self.pids)}
+        self.groups = [sc.products[p].group for p in self.pids]
+
+    def node_mask(self, match: schema.Match | schema.Where) -> np.ndarray:
+        mask = np.ones(len(self.nodes), dtype=bool)
+        if isinstance(match, schema.Match):
+            keys = {"id": match.node, "role": match.role, "region": match.region,
+                    "country": match.country}
+        else:
+            keys = {"id": match.nodes, "role": match.roles, "region": match.regions,
+                    "country": match.countries}
+        for attr, wanted in keys.items():
+            values = _listify(wanted)
+            if values is not None:
+                allowed = set(values)
+                mask &= np.array([getattr(n, attr) in allowed for n in self.nodes], dtype=bool)
+        return mask
+
+    def product_mask(self, products: Any = None, groups: Any = None) -> np.ndarray:
+        mask = np.ones(len(self.pids), dtype=bool)
+        for wanted, names in ((products, self.pids), (groups, self.groups)):
+            values = _listify(wanted)
+            if values is not None:
+                allowed = set(values)
+                mask &= np.array([name in allowed for name in names], dtype=bool)
+        return mask
+
+    def names_mask(self, names: list[str] | None) -> np.ndarray:
+        """Products named by id or group (all when None)."""
+        if names is None:
+            return np.ones(len(self.pids), dtype=bool)
+        allowed = set(names)
+        return np.array(
+            [p in allowed or g in allowed for p, g in zip(self.pids, self.groups, strict=True)],
+            dtype=bool,
+        )
+
+
+def _resolve(
+    idx: _Index, rules: list[Any], attr: str, node_attr: str
+) -> tuple[np.ndarray, list[Any], list[tuple[str, int, int]]]:
+    """Spec index per (node, product) (-1 none); node-level entries after all rules."""
+    n, p = len(idx.nodes), len(idx.pids)
+    choice = np.full((n, p), -1, dtype=np.int64)
+    specs: list[Any] = []
+    origin: list[tuple[str, int, int]] = []  # (section, rule or node index, -) for messages
+    for i, rule in enumerate(rules):
+        specs.append(getattr(rule, attr))
+        origin.append(("rule", i, -1))
+        node_mask = idx.node_mask(rule.match)
+        prod_mask = idx.product_mask(rule.match.product, rule.match.group)
+        choice[np.ix_(node_mask, prod_mask)] = len(specs) - 1
+    for i, node in enumerate(idx.nodes):
+        for pid, spec in getattr(node, node_attr).items():
+            specs.append(spec)
+            origin.append(("node", i, idx.pid_of[pid]))
+            choice[i, idx.pid_of[pid]] = len(specs) - 1
+    return choice, specs, origin
+
+
+def _heights(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    customers: dict[int, list[int]] = defaultdict(list)
+    for s, d in zip(src.tolist(), dst.tolist(), strict=True):
+        customers[s].append(d)
+    height = np.full(n, -1, dtype=np.int64)
+
+    def visit(i: int) -> int:
+        if height[i] < 0:
+            kids = customers.get(i, [])
+            height[i] = 0 if not kids else 1 + max(visit(k) for k in kids)
+        return int(height[i])
+
+    for i in range(n):
+        visit(i)
+    return height
+
+
+def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
+    """Resolve rules and build the arrays the engine runs on; raise NetworkError on problems."""
+    idx = _Index(sc)
+    n, p = len(sc.nodes), len(idx.pids)
+    problems: list[Problem] = []
+
+    def problem(path: tuple, message: str) -> Problem:
+        return src.problem(path, message) if src is not None else Problem(
+            ".".join(map(str, path)), message
+        )
+
+    unlimited = np.array([nd.unlimited for nd in sc.nodes], dtype=bool)
+
+    # Lanes, sorted by supplier so per-supplier sums are contiguous.
+    order = sorted(range(len(sc.lanes)), key=lambda i: (idx.node_of[sc.lanes[i].from_], i))
+    lanes = [sc.lanes[i] for i in order]
+    lane_src = np.array([idx.node_of[ln.from_] for ln in lanes], dtype=np.int64)
+    lane_dst = np.array([idx.node_of[ln.to] for ln in lanes], dtype=np.int64)
+    height = _heights(n, lane_src, lane_dst)
+
+    produces = np.zeros((n, p), dtype=bool)
+    capacity = np.zeros((n, p))
+    for i, nd in enumerate(sc.nodes):
+        for pid, cap in nd.capacity.items():
+            produces[i, idx.pid_of[pid]] = True
+            capacity[i, idx.pid_of[pid]] = cap
+    offers = np.ones((n, p), dtype=bool)
+    for i, nd in enumerate(sc.nodes):
+        if nd.unlimited:
+            offers[i] = idx.names_mask(nd.products)
+        elif nd.role == "manufacturer":
+            offers[i] = produces[i] | np.isin(idx.pids, list(nd.stock))
+    carries = np.zeros((len(lanes), p), dtype=bool)
+    for k, ln in enumerate(lanes):
+        carries[k] = idx.names_mask(ln.products) & offers[lane_src[k]]
+    weights = carries * np.array([ln.share for ln in lanes])[:, None]
+    inbound = np.zeros((n, p))
+    np.add.at(inbound, lane_dst, weights)
+    share = np.divide(weights, inbound[lane_dst], out=np.zeros_like(weights),
+                      where=inbound[lane_dst] > 0)
+    primary = np.full((n, p), -1, dtype=np.int64)
+    best = np.full((n, p), -1.0)
+    for k in range(len(lanes)):
+        better = share[k] > best[lane_dst[k]]
+        primary[lane_dst[k], better] = k
+        best[lane_dst[k], better] = share[k, better]
+
+    # Demand.
+    d_choice, d_specs, d_origin = _resolve(idx, sc.demands, "demand", "demand")
+    has_demand = d_choice >= 0
+    demand_mean = np.zeros((n, p))
+    demand_dist = np.zeros((n, p), dtype=np.int8)
+    demand_k = np.ones((n, p))
+    modifiers: list[DemandModifier] = []
+    missing_scale: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for s, spec in enumerate(d_specs):
+        cells = d_choice == s
+        if not cells.any():
+            continue
+        rows, cols = np.nonzero(cells)
+        scale = np.ones(len(rows))
+        if spec.per is not None:
+            for j, r in enumerate(rows.tolist()):
+                if spec.per in sc.nodes[r].scale:
+                    scale[j] = sc.nodes[r].scale[spec.per]
+                elif d_origin[s][0] == "rule":
+                    missing_scale[(d_origin[s][1], spec.per)].append(sc.nodes[r].id)
+        demand_mean[rows, cols] = spec.mean_per_day * scale
+        demand_dist[rows, cols] = _DIST_CODE[spec.distribution]
+        demand_k[rows, cols] = spec.dispersion or 1.0
+        if spec.surges or spec.profile is not None:
+            modifiers.append(DemandModifier(cells, spec))
+    for (rule, per), ids in missing_scale.items():
+        shown = ", ".join(sorted(set(ids))[:5])
+        problems.append(problem(
+            ("demands", rule, "demand", "per"),
+            f"{len(set(ids))} matched node(s) have no scale '{per}' ({shown}); add scale: "
+            f"{{{per}: ...}} to them or narrow the rule's match",
+        ))
+    has_demand &= ~unlimited[:, None]
+
+    # Flows and which products each node handles, downstream first.
+    handles = has_demand.copy()
+    normal_flow = demand_mean * has_demand
+    lane_flow = np.zeros((len(lanes), p))
+    out_lanes: dict[int, list[int]] = defaultdict(list)
+    for k, s in enumerate(lane_src.tolist()):
+        out_lanes[s].append(k)
+    max_height = int(height.max()) if n else 0
+    levels = [np.flatnonzero(height == h) for h in range(max_height + 1)]
+    for level in levels:
+        for i in level.tolist():
+            for k in out_lanes.get(i, []):
+                d = lane_dst[k]
+                lane_flow[k] = share[k] * normal_flow[d]
+                normal_flow[i] += lane_flow[k]
+                handles[i] |= handles[d] & carries[k]
+
+    # Every handled product needs a source.
+    supplied = unlimited[:, None] & offers | produces | (inbound > 0)
+    orphan = handles & ~supplied
+    for i in np.flatnonzero(orphan.any(axis=1))[:MAX_PROBLEMS_PER_CHECK].tolist():
+        names = [idx.pids[j] for j in np.flatnonzero(orphan[i])]
+        what = "has demand for" if has_demand[i, orphan[i]].any() else "must supply"
+        problems.append(problem(
+            ("nodes", i),
+            f"node '{sc.nodes[i].id}' {what} {', '.join(names)} but no lane brings "
+            f"{'it' if len(names) == 1 else 'them'}; add a lane to it from a supplier",
+        ))
+
+    # Policies.
+    p_choice, p_specs, _ = _resolve(idx, sc.policies, "policy", "policy")
+    policy_kind = np.zeros((n, p), dtype=np.int8)
+    reorder = np.full((n, p), -np.inf)
+    up_to = np.zeros((n, p))
+    review = np.ones((n, p), dtype=np.int64)
+    for s, spec in enumerate(p_specs):
+        cells = p_choice == s
+        if not cells.any() or isinstance(spec, schema.NoOrdering):
+            continue
+        policy_kind[cells] = POLICY_ORDER
+        review[cells] = spec.review_days
+        if isinstance(spec, schema.BaseStock):
+            up_to[cells] = np.rint(spec.level)
+            reorder[cells] = np.rint(spec.level) - 1
+        elif isinstance(spec, schema.SS):
+            up_to[cells] = np.rint(spec.S)
+            reorder[cells] = spec.s
+        else:
+            up_to[cells] = np.rint(spec.target_days * normal_flow[cells])
+            reorder[cells] = spec.reorder_days * normal_flow[cells]
+    no_policy = handles & (p_choice < 0) & ~unlimited[:, None]
+    for i in np.flatnonzero(no_policy.any(axis=1))[:MAX_PROBLEMS_PER_CHECK].tolist():
+        names = [idx.pids[j] for j in np.flatnonzero(no_policy[i])]
+        problems.append(problem(
+            ("nodes", i),
+            f"node '{sc.nodes[i].id}' handles {', '.join(names)} but has no ordering policy; "
+            "add one under policy: or a policies: rule (type: none for a stock that is never "
+            "replenished)",
+        ))
+
+    # Initial stock.
+    s_choice, s_specs, _ = _resolve(idx, sc.stocks, "stock", "stock")
+    initial = np.zeros((n, p), dtype=np.int64)
+    for s, spec in enumerate(s_specs):
+        cells = s_choice == s
+        if not cells.any():
+            continue
+        if spec.initial is not None:
+            initial[cells] = int(round(spec.initial))
+        else:
+            initial[cells] = np.rint(spec.initial_days * normal_flow[cells]).astype(np.int64)
+    initial[unlimited] = 0
+
+    dispatch = np.full((n, p), np.inf)
+    for i, nd in enumerate(sc.nodes):
+        for pid, cap in nd.dispatch_capacity.items():
+            dispatch[i, idx.pid_of[pid]] = cap
+
+    if problems:
+        raise NetworkError(problems)
+
+    return Network(
+        scenario=sc,
+        node_ids=[nd.id for nd in sc.nodes],
+        product_ids=idx.pids,
+        roles=[nd.role for nd in sc.nodes],
+        regions=[nd.region for nd in sc.nodes],
+        countries=[nd.country for nd in sc.nodes],
+        unlimited=unlimited,
+        height=height,
+        levels=levels,
+        priority=np.array([nd.priority for nd in sc.nodes], dtype=np.int64),
+        lane_src=lane_src,
+        lane_dst=lane_dst,
+        lane_index=order,
+        lane_share=share,
+        primary_lane=primary,
+        lane_capacity=np.array(
+            [np.inf if ln.capacity_per_day is None else ln.capacity_per_day for ln in lanes]
+        ),
+        lane_flow=lane_flow,
+        lead_time=Sampler([ln.lead_time_days for ln in lanes]),
+        handles=handles,
+        produces=produces & ~unlimited[:, None],
+        production_capacity=capacity,
+        qc_release_days=np.array(
+            [int(np.ceil(nd.qc_release_days)) for nd in sc.nodes], dtype=np.int64
+        ),
+        dispatch_capacity=dispatch,
+        initial=initial,
+        policy_kind=policy_kind,
+        reorder_point=reorder,
+        order_up_to=up_to,
+        review_days=review,
+        has_demand=has_demand,
+        demand_mean=demand_mean,
+        demand_dist=demand_dist,
+        demand_dispersion=demand_k,
+        demand_modifiers=modifiers,
+        normal_flow=normal_flow,
+        unmet_lost=np.array([nd.unmet_demand == "lost" for nd in sc.nodes], dtype=bool),
+    )
+
+
+def network_of(sc: schema.Scenario) -> Network:
+    """The compiled network of a validated scenario (cached on it by validation)."""
+    cached = getattr(sc, "_network", None)
+    if cached is None:
+        cached = compile_network(sc)
+        sc._network = cached
+    return cached

@@ -1,0 +1,91 @@
+"""Ordering decisions and allocation when a supplier is short.
+
+Both work on whole arrays: every node under review, every claim on a supplier, every product at
+once. Quantities are integers (units); allocation hands out whole units exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def order_quantity(
+    position: np.ndarray, reorder_point: np.ndarray, order_up_to: np.ndarray, reviewing: np.ndarray
+) -> np.ndarray:
+    """Units to order: up to `order_up_to` where reviewing and the position is at or below the
+    reorder point, else 0. Covers base stock (s = S - 1), (s, S) and days of supply."""
+    due = reviewing & (position <= reorder_point)
+    qty = np.where(due, order_up_to - position, 0.0)
+    return np.maximum(qty, 0).astype(np.int64)
+
+
+def split_orders(qty: np.ndarray, dst: np.ndarray, share: np.ndarray,
+                 primary: np.ndarray) -> np.ndarray:
+    """Split each node's order over its inbound lanes by share, in whole units.
+
+    `qty` is int[n, p]; returns int[l, p]. Rounding remainders go to the primary lane.
+    """
+    lane_qty = np.floor(qty[dst] * share).astype(np.int64)
+    placed = np.zeros_like(qty)
+    np.add.at(placed, dst, lane_qty)
+    rest = qty - placed
+    rows, cols = np.nonzero(rest)
+    if len(rows):
+        np.add.at(lane_qty, (primary[rows, cols], cols), rest[rows, cols])
+    return lane_qty
+
+
+def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Share `available[g, p]` among the requests of group g, in proportion, in whole units.
+
+    Where a group has enough, every request is met. Where it is short, each request gets the
+    floor of its proportional share and the units left over go one each to the largest fractional
+    parts (ties: the earlier request). Exact: no unit is created or lost.
+    """
+    if requests.size == 0:
+        return requests.copy()
+    total = np.zeros(available.shape, dtype=np.int64)
+    np.add.at(total, group, requests)
+    short = total > available
+    if not short.any():
+        return requests.copy()
+    ratio = np.where(short, available / np.maximum(total, 1), 1.0)
+    exact = requests * ratio[group]
+    given = np.minimum(np.floor(exact).astype(np.int64), requests)
+    handed = np.zeros_like(total)
+    np.add.at(handed, group, given)
+    left = np.where(short, available - handed, 0)
+    if left.any():
+        frac = exact - given
+        # Sort each product column by (group, -fraction); stable keeps earlier requests first.
+        key = group[:, None] + (1.0 - frac) * 0.5
+        order = np.argsort(key, axis=0, kind="stable")
+        sorted_group = group[order]
+        counts = np.bincount(group, minlength=available.shape[0])
+        start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        rank = np.arange(len(group))[:, None] - start[sorted_group]
+        cols = np.broadcast_to(np.arange(requests.shape[1]), order.shape)
+        bonus_sorted = rank < left[sorted_group, cols]
+        bonus = np.zeros_like(bonus_sorted)
+        np.put_along_axis(bonus, order, bonus_sorted, axis=0)
+        given = given + (bonus & (given < requests))
+    return given
+
+
+def allocate(
+    requests: np.ndarray, available: np.ndarray, group: np.ndarray, tier: np.ndarray | None = None
+) -> np.ndarray:
+    """Allocate by priority tier (tier 1 in full first), pro rata within a tier."""
+    if tier is None:
+        return pro_rata(requests, available, group)
+    tiers = np.unique(tier)
+    if len(tiers) == 1:
+        return pro_rata(requests, available, group)
+    given = np.zeros_like(requests)
+    left = available.copy()
+    for t in tiers.tolist():
+        rows = tier == t
+        part = pro_rata(requests[rows], left, group[rows])
+        given[rows] = part
+        np.subtract.at(left, group[rows], part)
+    return given

@@ -1,0 +1,64 @@
+"""What a replication records: events as tuples, daily state as arrays. No pandas here."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Event(NamedTuple):
+    """Something that happened: a stockout starting, a disruption ending, an allocation cut."""
+
+    replication: int
+    day: int
+    kind: str
+    node: str | None
+    product: str | None
+    value: float
+    detail: str
+
+
+EVENT_KINDS: tuple[str, ...] = (
+    "disruption_start",
+    "disruption_end",
+    "recovery_complete",
+    "stockout_start",
+    "stockout_end",
+    "allocation_cut",
+    "allocation_restored",
+    "dos_below",
+    "dos_recovered",
+)
+
+
+class Daily:
+    """End-of-day state per (day, node, product), preallocated for the horizon."""
+
+    FIELDS: tuple[str, ...] = (
+        "on_hand", "backorders", "inbound_in_transit", "demand", "served", "unmet",
+    )
+
+    def __init__(self, days: int, nodes: int, products: int) -> None:
+        shape = (days, nodes, products)
+        self.on_hand = np.zeros(shape, dtype=np.int64)
+        self.backorders = np.zeros(shape, dtype=np.int64)
+        self.inbound_in_transit = np.zeros(shape, dtype=np.int64)
+        self.demand = np.zeros(shape, dtype=np.int64)
+        self.served = np.zeros(shape, dtype=np.int64)
+        self.unmet = np.zeros(shape, dtype=np.int64)
+        self.short = np.zeros(shape, dtype=bool)
+
+
+class Ledger(NamedTuple):
+    """Cumulative stock flows of one replication, int[n, p] each."""
+
+    initial: np.ndarray
+    received: np.ndarray
+    produced: np.ndarray
+    shipped: np.ndarray
+    consumed: np.ndarray
+    expired: np.ndarray
+    destroyed: np.ndarray
+    final: np.ndarray
+    in_transit_at_end: np.ndarray

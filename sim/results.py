@@ -1,0 +1,174 @@
+"""Turn replications into tidy pandas tables, built once at the end of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from sim.engine import Replication
+from sim.kpis import KPI_COLUMNS, kpi_arrays
+from sim.network import Network
+from sim.records import Event, Ledger
+from sim.scenario.schema import Scenario
+
+Aggregation = Literal["node", "region", "role", "none"]
+DAILY_VALUES: tuple[str, ...] = (
+    "on_hand", "backorders", "inbound_in_transit", "demand", "served",
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of `sim.run`: tables as DataFrames, plus what produced them."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    kpis: pd.DataFrame
+    daily: pd.DataFrame
+    events: pd.DataFrame
+    ledger: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """KPIs by role and product group over all replications (what `beredskap run` prints)."""
+        return summarise(self.kpis, self.scenario)
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
+            f"replications={self.replications}, kpis={len(self.kpis)} rows, "
+            f"daily={len(self.daily)} rows, events={len(self.events)} rows)"
+        )
+
+
+def _categorical(values: Sequence[str] | np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+    return pd.Categorical(values, categories=list(dict.fromkeys(categories)))
+
+
+def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFrame:
+    """One row per replication x node x product that the node handles."""
+    watch = net.handles & ~net.unlimited[:, None]
+    nodes, products = np.nonzero(watch)
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in ("replication", *KPI_COLUMNS)}
+    for rep in reps:
+        arrays = kpi_arrays(net, rep.daily, warmup)
+        parts["replication"].append(np.full(len(nodes), rep.replication, dtype=np.int64))
+        for col in KPI_COLUMNS:
+            parts[col].append(arrays[col][nodes, products])
+    k = len(reps)
+    ids, roles, regions = (np.array(a, dtype=object) for a in
+                           (net.node_ids, net.roles, net.regions))
+    frame: dict[str, Any] = {
+        "replication": np.concatenate(parts["replication"]),
+        "node": _categorical(np.tile(ids[nodes], k), net.node_ids),
+        "role": _categorical(np.tile(roles[nodes], k), net.roles),
+        "region": _categorical(np.tile(regions[nodes], k), net.regions),
+        "product": _categorical(np.tile(np.array(net.product_ids)[products], k),
+                                net.product_ids),
+    }
+    for col in KPI_COLUMNS:
+        frame[col] = np.concatenate(parts[col])
+    out = pd.DataFrame(frame)
+    for col in ("demand", "served", "unmet", "stockout_days"):
+        out[col] = out[col].astype(np.int64)
+    return out
+
+
+def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.DataFrame:
+    """End-of-day values per day x node (or region or role) x product."""
+    if by == "none":
+        return pd.DataFrame(columns=["replication", "day", "node", "product", *DAILY_VALUES])
+    watch = net.handles & ~net.unlimited[:, None]
+    pids = np.array(net.product_ids, dtype=object)
+    frames = []
+    for rep in reps:
+        days = rep.daily.on_hand.shape[0]
+        if by == "node":
+            nodes, products = np.nonzero(watch)
+            labels = np.array(net.node_ids, dtype=object)[nodes]
+            values = {v: getattr(rep.daily, v)[:, nodes, products] for v in DAILY_VALUES}
+            categories = net.node_ids
+        else:
+            keys = net.regions if by == "region" else net.roles
+            categories = list(dict.fromkeys(keys))
+            code = np.array([categories.index(k) for k in keys])
+            cells = np.zeros((len(categories), net.n_products), dtype=bool)
+            np.logical_or.at(cells, code, watch)
+            groups, products = np.nonzero(cells)
+            labels = np.array(categories, dtype=object)[groups]
+            values = {}
+            for v in DAILY_VALUES:
+                arr = np.where(watch[None], getattr(rep.daily, v), 0)
+                summed = np.zeros((days, len(categories), net.n_products), dtype=np.int64)
+                np.add.at(summed, (slice(None), code), arr)
+                values[v] = summed[:, groups, products]
+        k = len(labels)
+        frame = {
+            "replication": np.full(days * k, rep.replication, dtype=np.int64),
+            "day": np.repeat(np.arange(days, dtype=np.int64), k),
+            by: _categorical(np.tile(labels, days), categories),
+            "product": _categorical(np.tile(pids[products], days), net.product_ids),
+        }
+        frame.update({v: values[v].reshape(-1) for v in DAILY_VALUES})
+        frames.append(pd.DataFrame(frame))
+    return pd.concat(frames, ignore_index=True)
+
+
+def event_table(reps: list[Replication]) -> pd.DataFrame:
+    """All events, in the order they happened within each replication."""
+    rows: list[Event] = [e for rep in reps for e in sorted(rep.events, key=lambda e: e.day)]
+    out = pd.DataFrame.from_records(rows, columns=list(Event._fields))
+    out["replication"] = out["replication"].astype(np.int64)
+    out["day"] = out["day"].astype(np.int64)
+    out["value"] = out["value"].astype(float)
+    return out
+
+
+def ledger_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
+    """Stock flows per replication x node x product, for every cell that holds or moves stock."""
+    frames = []
+    for rep in reps:
+        led = rep.ledger
+        moved = np.zeros((net.n_nodes, net.n_products), dtype=bool)
+        for arr in led:
+            moved |= arr != 0
+        nodes, products = np.nonzero(moved | net.handles)
+        frame: dict[str, Any] = {
+            "replication": np.full(len(nodes), rep.replication, dtype=np.int64),
+            "node": _categorical(np.array(net.node_ids, dtype=object)[nodes], net.node_ids),
+            "product": _categorical(np.array(net.product_ids, dtype=object)[products],
+                                    net.product_ids),
+        }
+        for name in Ledger._fields:
+            frame[name] = getattr(led, name)[nodes, products].astype(np.int64)
+        frames.append(pd.DataFrame(frame))
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarise(kpis: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Fill rate, unmet units and stockouts by role and product group, over all replications."""
+    groups = {pid: p.group for pid, p in scenario.products.items()}
+    df = kpis.assign(group=kpis["product"].astype(str).map(groups))
+    reps = max(int(df["replication"].nunique()), 1)
+    out = (
+        df.groupby(["role", "group"], observed=True)
+        .agg(
+            demand=("demand", "sum"),
+            served=("served", "sum"),
+            unmet=("unmet", "sum"),
+            stockout_days=("stockout_days", "sum"),
+            cells=("node", "size"),
+            cells_short=("stockout_days", lambda s: int((s > 0).sum())),
+            min_dos=("min_days_of_supply", "min"),
+        )
+        .reset_index()
+    )
+    out["fill_rate"] = out["served"] / out["demand"].where(out["demand"] > 0)
+    out["unmet_per_rep"] = out["unmet"] / reps
+    out["share_short"] = out["cells_short"] / out["cells"]
+    return out[["role", "group", "fill_rate", "unmet_per_rep", "share_short", "min_dos"]]

@@ -1,0 +1,41 @@
+"""All randomness: a `SeedSequence` per run, a child per replication, a stream per purpose.
+
+Replication k of a run with seed s always gets `SeedSequence(s, spawn_key=(k,))` (the k-th child
+of `SeedSequence(s)`), and purpose j inside it `spawn_key=(k, j)`. The seeds are computed, not
+spawned statefully, so the same (seed, replication) gives the same numbers on any executor and in
+any order. Each purpose has its own stream so two variants of a scenario see the same demand and
+the same lead-time draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PURPOSES: tuple[str, ...] = ("demand", "lead_time", "disruption")
+
+
+@dataclass(frozen=True)
+class Streams:
+    """The named random streams of one replication."""
+
+    demand: np.random.Generator
+    lead_time: np.random.Generator
+    disruption: np.random.Generator
+
+
+def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
+    """The seed sequence of replication `replication` of a run seeded with `seed`."""
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
+
+
+def streams(seed: int, replication: int) -> Streams:
+    """Independent generators, one per purpose, for one replication."""
+    gens = {
+        name: np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, j)))
+        )
+        for j, name in enumerate(PURPOSES)
+    }
+    return Streams(**gens)

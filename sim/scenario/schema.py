@@ -1,0 +1,510 @@
+"""The scenario language: one pydantic model per YAML section.
+
+Every model forbids unknown keys (a typo must never vanish) and is frozen (a scenario is a value;
+changes go through :meth:`Scenario.with_overrides`). Field docstrings double as the JSON Schema
+descriptions that editors show.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    model_validator,
+)
+
+NodeId = Annotated[str, Field(min_length=1, description="A node id from `nodes`.")]
+ProductId = Annotated[str, Field(min_length=1, description="A product id from `products`.")]
+Units = Annotated[float, Field(ge=0, description="A quantity in the product's unit.")]
+Days = Annotated[float, Field(ge=0, description="A duration in days.")]
+PositiveDays = Annotated[float, Field(gt=0, description="A duration in days, above zero.")]
+Fraction = Annotated[float, Field(ge=0, le=1, description="A fraction between 0 and 1.")]
+Factor = Annotated[float, Field(ge=0, description="A multiplier, 1 is normal.")]
+
+Role = Literal[
+    "manufacturer",
+    "importer",
+    "wholesaler",
+    "hospital_pharmacy",
+    "ward",
+    "community_pharmacy",
+    "municipal_care",
+]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+
+
+class Model(BaseModel):
+    """Shared base: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- distributions ------------------------------------------------------------------------------
+
+
+class Deterministic(Model):
+    """A fixed value."""
+
+    distribution: Literal["deterministic"]
+    value: Days
+
+
+class Uniform(Model):
+    """Uniform between `low` and `high`."""
+
+    distribution: Literal["uniform"]
+    low: Days
+    high: Days
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("'high' must be at least 'low'")
+        return self
+
+
+class Triangular(Model):
+    """Triangular with `low` <= `mode` <= `high`."""
+
+    distribution: Literal["triangular"]
+    low: Days
+    mode: Days
+    high: Days
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError("expected low <= mode <= high")
+        return self
+
+
+class Lognormal(Model):
+    """Lognormal given by its own mean and standard deviation (not those of the log)."""
+
+    distribution: Literal["lognormal"]
+    mean: PositiveDays
+    sd: Days
+
+
+def _dist_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("distribution", "missing"))
+    return "number"
+
+
+Distribution = Annotated[
+    Annotated[float, Tag("number"), Field(ge=0)]
+    | Annotated[Deterministic, Tag("deterministic")]
+    | Annotated[Uniform, Tag("uniform")]
+    | Annotated[Triangular, Tag("triangular")]
+    | Annotated[Lognormal, Tag("lognormal")],
+    Discriminator(
+        _dist_tag,
+        custom_error_type="distribution",
+        custom_error_message=(
+            "expected a number or {distribution: deterministic|uniform|triangular|lognormal, ...}"
+        ),
+    ),
+]
+"""A number of days, or a distribution drawn from per use."""
+
+
+# --- products -----------------------------------------------------------------------------------
+
+
+class Product(Model):
+    """A product (one SKU or a family of interchangeable SKUs)."""
+
+    name: str
+    """Display name, as on the package."""
+    group: str
+    """Product group, used by rules (e.g. `infusion_fluids`, `medical_gases`, `ppe`)."""
+    unit: str = "unit"
+    """The unit that all quantities of this product are counted in (bag, cylinder, kg, pack)."""
+    note: str | None = None
+    """Source or assumption behind this product's numbers."""
+
+
+# --- per node, per product specifications -------------------------------------------------------
+
+
+class StockSpec(Model):
+    """Initial stock, in units or in days of normal demand through the node."""
+
+    initial: Units | None = None
+    """Initial on-hand stock in units."""
+    initial_days: Days | None = None
+    """Initial on-hand stock in days of expected normal demand through this node."""
+
+    @model_validator(mode="after")
+    def _one(self) -> StockSpec:
+        if (self.initial is None) == (self.initial_days is None):
+            raise ValueError("give exactly one of 'initial' (units) or 'initial_days'")
+        return self
+
+
+class BaseStock(Model):
+    """Order up to `level` whenever the inventory position is below it."""
+
+    type: Literal["base_stock"]
+    level: Units
+    """Order-up-to level in units."""
+    review_days: Annotated[int, Field(ge=1)] = 1
+    """Review period: the position is reviewed every `review_days` days (on day 0, r, 2r, ...)."""
+
+
+class SS(Model):
+    """(s, S): when the inventory position is at or below `s`, order up to `S`."""
+
+    type: Literal["s_S"]
+    s: Units
+    S: Units
+    review_days: Annotated[int, Field(ge=1)] = 1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SS:
+        if self.s >= self.S:
+            raise ValueError("'s' must be below 'S'")
+        return self
+
+
+class DaysOfSupply(Model):
+    """Reorder point and order-up-to level in days of expected normal demand."""
+
+    type: Literal["days_of_supply"]
+    reorder_days: Days
+    """Order when the inventory position is at or below this many days of normal demand."""
+    target_days: Days
+    """Order up to this many days of normal demand."""
+    review_days: Annotated[int, Field(ge=1)] = 1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DaysOfSupply:
+        if self.reorder_days >= self.target_days:
+            raise ValueError("'reorder_days' must be below 'target_days'")
+        return self
+
+
+class NoOrdering(Model):
+    """Never reorder: a stockpile that is only drawn down."""
+
+    type: Literal["none"]
+
+
+Policy = Annotated[
+    BaseStock | SS | DaysOfSupply | NoOrdering,
+    Field(discriminator="type"),
+]
+"""An ordering (or, for manufacturers, production) policy."""
+
+
+class Surge(Model):
+    """A demand multiplier over a window of days."""
+
+    start_day: Days
+    duration_days: PositiveDays
+    factor: Factor
+
+
+class Profile(Model):
+    """A piecewise-linear demand multiplier: `points` are [day, factor] pairs; flat outside."""
+
+    points: Annotated[list[tuple[Days, Factor]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _sorted(self) -> Profile:
+        days = [d for d, _ in self.points]
+        if days != sorted(days):
+            raise ValueError("profile points must be in increasing day order")
+        return self
+
+
+class DemandSpec(Model):
+    """Consumption at a demand point."""
+
+    mean_per_day: Units
+    """Mean units per day (per unit of `per`, when given)."""
+    per: str | None = None
+    """Scale the mean by this size factor of the node (a key of the node's `scale`, e.g. beds)."""
+    distribution: Literal["poisson", "negative_binomial", "deterministic"] = "poisson"
+    dispersion: Annotated[float, Field(gt=0)] | None = None
+    """Negative binomial shape k: variance = mean + mean^2 / k. Required for negative_binomial."""
+    surges: list[Surge] = []
+    """Multiplicative surge windows."""
+    profile: Profile | None = None
+    """A piecewise-linear multiplier over the horizon."""
+
+    @model_validator(mode="after")
+    def _dispersion(self) -> DemandSpec:
+        if self.distribution == "negative_binomial" and self.dispersion is None:
+            raise ValueError("negative_binomial demand needs 'dispersion' (shape k)")
+        return self
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+OneOrMany = str | list[str]
+
+
+class Match(Model):
+    """Which nodes and products a rule applies to. Every given key must match; lists mean any."""
+
+    node: OneOrMany | None = None
+    role: Role | list[Role] | None = None
+    region: OneOrMany | None = None
+    country: OneOrMany | None = None
+    group: OneOrMany | None = None
+    """Product group."""
+    product: OneOrMany | None = None
+
+
+class PolicyRule(Model):
+    """A default ordering policy for the matched nodes and products."""
+
+    match: Match = Match()
+    policy: Policy
+
+
+class StockRule(Model):
+    """A default initial stock for the matched nodes and products."""
+
+    match: Match = Match()
+    stock: StockSpec
+
+
+class DemandRule(Model):
+    """A default demand for the matched nodes and products."""
+
+    match: Match = Match()
+    demand: DemandSpec
+
+
+# --- nodes and lanes ----------------------------------------------------------------------------
+
+
+class Node(Model):
+    """A place that holds stock: a manufacturer, importer, wholesaler, pharmacy, ward, ..."""
+
+    id: str = Field(min_length=1)
+    role: Role
+    country: str
+    region: str
+    name: str | None = None
+    unlimited: bool = False
+    """An outside-the-model source: ships whatever is ordered, at once."""
+    products: list[ProductId] | None = None
+    """For unlimited sources: the products it supplies (all when omitted)."""
+    scale: dict[str, Units] = {}
+    """Size factors that demand rules scale by (e.g. beds, population)."""
+    stock: dict[ProductId, StockSpec] = {}
+    policy: dict[ProductId, Policy] = {}
+    demand: dict[ProductId, DemandSpec] = {}
+    unmet_demand: Literal["backorder", "lost"] = "backorder"
+    """What happens to own demand that cannot be served today."""
+    capacity: dict[ProductId, Units] = {}
+    """Manufacturers: production capacity per day, per product."""
+    qc_release_days: Days = 0
+    """Manufacturers: produced stock is quarantined this many days before it can ship."""
+    dispatch_capacity: dict[ProductId, Units] = {}
+    """Units per day this node can ship, per product (unlimited when omitted)."""
+    priority: Annotated[int, Field(ge=1)] = 1
+    """Allocation tier when its supplier is short: tier 1 is served in full before tier 2."""
+
+    @model_validator(mode="after")
+    def _role_fields(self) -> Node:
+        if self.capacity and self.role != "manufacturer":
+            raise ValueError("'capacity' is production capacity: only for role manufacturer")
+        if self.unlimited and self.role != "manufacturer":
+            raise ValueError("'unlimited' is for outside-the-model sources (role manufacturer)")
+        if self.products is not None and not self.unlimited:
+            raise ValueError("'products' lists what an unlimited source supplies")
+        return self
+
+
+class Lane(Model):
+    """A transport link from a supplier to a customer."""
+
+    from_: str = Field(alias="from", min_length=1)
+    to: str = Field(min_length=1)
+    lead_time_days: Distribution
+    """Days from dispatch to receipt; a shipment sent on day t arrives at the start of day
+    t + max(1, ceil(L))."""
+    capacity_per_day: Units | None = None
+    """Units per day over all products (unlimited when omitted)."""
+    products: list[str] | None = None
+    """Products or product groups carried (all the supplier offers when omitted)."""
+    share: Annotated[float, Field(gt=0)] = 1.0
+    """Weight of this lane among the customer's lanes for the same product (orders are split)."""
+
+
+# --- disruptions --------------------------------------------------------------------------------
+
+
+class Window(Model):
+    """When a disruption acts: from `start_day` for `duration_days`; each may be random."""
+
+    name: str | None = None
+    """A label used in events and injects."""
+    start_day: Distribution
+    duration_days: Distribution
+
+
+class Where(Model):
+    """Which nodes a disruption hits. Every given key must match; omitted keys match all."""
+
+    nodes: list[str] | None = None
+    roles: list[Role] | None = None
+    regions: list[str] | None = None
+    countries: list[str] | None = None
+
+
+class LaneWhere(Model):
+    """Which lanes a disruption hits; `country`/`region` match either end of a lane."""
+
+    from_: list[str] | None = Field(default=None, alias="from")
+    to: list[str] | None = None
+    from_country: list[str] | None = None
+    to_country: list[str] | None = None
+    from_region: list[str] | None = None
+    to_region: list[str] | None = None
+    countries: list[str] | None = None
+    regions: list[str] | None = None
+    cross_border: bool | None = None
+    """Only lanes whose ends are in different countries (True) or the same country (False)."""
+
+
+class PowerOutage(Window):
+    """Nodes in the hit area work at `capacity_factor` of their capacity (production, dispatch)."""
+
+    type: Literal["power_outage"]
+    where: Where
+    capacity_factor: Fraction
+
+
+class Transport(Window):
+    """Slower, thinner or closed lanes. Goods in transit on a closed lane wait until it reopens."""
+
+    type: Literal["transport"]
+    lanes: LaneWhere
+    lead_time_factor: Annotated[float, Field(ge=1)] = 1.0
+    capacity_factor: Fraction = 1.0
+    closed: bool = False
+    products: list[str] | None = None
+    """Closure only: products or groups stopped (all when omitted)."""
+
+
+class ExportBan(Window):
+    """A producing country stops exports: lanes leaving it for another country close."""
+
+    type: Literal["export_ban"]
+    country: str
+    products: list[str] | None = None
+    """Products or groups banned (all when omitted)."""
+
+
+class FactoryLoss(Window):
+    """Manufacturers lose production (to zero by default), then recover over `recovery_days`."""
+
+    type: Literal["factory_loss"]
+    nodes: Annotated[list[str], Field(min_length=1)]
+    products: list[str] | None = None
+    capacity_factor: Fraction = 0.0
+    """Capacity while the loss lasts."""
+    recovery_days: Days = 0
+    """After the window, capacity rises linearly back to normal over this many days."""
+
+
+class ItOutage(Window):
+    """Ordering systems down: the hit nodes place no orders."""
+
+    type: Literal["it_outage"]
+    where: Where
+
+
+class DemandSurge(Window):
+    """Demand at the hit nodes rises by `factor` (trauma, pandemic)."""
+
+    type: Literal["demand_surge"]
+    where: Where
+    products: list[str] | None = None
+    """Products or groups affected (all when omitted)."""
+    factor: Factor
+    ramp_days: Days = 0
+    """Demand rises linearly to `factor` over this many days from the start."""
+
+
+Disruption = Annotated[
+    PowerOutage | Transport | ExportBan | FactoryLoss | ItOutage | DemandSurge,
+    Field(discriminator="type"),
+]
+
+
+# --- the scenario -------------------------------------------------------------------------------
+
+
+class Defaults(Model):
+    """Scenario-wide assumptions."""
+
+    capacity_headroom: Annotated[float, Field(ge=1)] = 1.5
+    """A node or lane with no stated capacity is assumed to manage this multiple of its normal
+    daily flow; a capacity-factor disruption scales that (an assumption, see docs/engine.md)."""
+
+
+class Reporting(Model):
+    """What the run records."""
+
+    dos_thresholds: list[PositiveDays] = [14, 7, 3]
+    """Days-of-supply levels whose crossings are events."""
+    daily: Literal["node", "region", "role", "none"] = "node"
+    """Aggregation of the daily table."""
+
+
+class Scenario(Model):
+    """A complete scenario: products, network, policies, demand and disruptions."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    horizon_days: Annotated[int, Field(ge=1)]
+    warmup_days: Annotated[int, Field(ge=0)] = 0
+    """KPIs exclude these first days."""
+    seed: int = 0
+    defaults: Defaults = Defaults()
+    reporting: Reporting = Reporting()
+    products: Annotated[dict[str, Product], Field(min_length=1)]
+    nodes: Annotated[list[Node], Field(min_length=1)]
+    lanes: list[Lane] = []
+    policies: list[PolicyRule] = []
+    stocks: list[StockRule] = []
+    demands: list[DemandRule] = []
+    disruptions: list[Disruption] = []
+
+    _source: Any = PrivateAttr(default=None)
+    _network: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _warmup(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError("'warmup_days' must be below 'horizon_days'")
+        return self
+
+    # Loading and overrides live in load.py; these thin methods make them part of the API.
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """Return a validated copy with `{"dotted.path": value}` overrides applied."""
+        from sim.scenario.load import apply_overrides
+
+        return apply_overrides(self, overrides)
+
+    @property
+    def source(self) -> Any:
+        """Where this scenario came from (file, raw data, line map)."""
+        return self._source
+
+    def resolved(self) -> dict[str, Any]:
+        """The fully resolved scenario as plain data (inherited and CSV parts inlined)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
