@@ -291,26 +291,17 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
                 normal_flow[i] += lane_flow[k]
                 handles[i] |= handles[d] & carries[k]
 
-    # Every handled product needs a source.
-    supplied = unlimited[:, None] & offers | produces | (inbound > 0)
-    orphan = handles & ~supplied
-    for i in np.flatnonzero(orphan.any(axis=1))[:MAX_PROBLEMS_PER_CHECK].tolist():
-        names = [idx.pids[j] for j in np.flatnonzero(orphan[i])]
-        what = "has demand for" if has_demand[i, orphan[i]].any() else "must supply"
-        problems.append(problem(
-            ("nodes", i),
-            f"node '{sc.nodes[i].id}' {what} {', '.join(names)} but no lane brings "
-            f"{'it' if len(names) == 1 else 'them'}; add a lane to it from a supplier",
-        ))
-
     # Policies.
     p_choice, p_specs, _ = _resolve(idx, sc.policies, "policy", "policy")
     policy_kind = np.zeros((n, p), dtype=np.int8)
     reorder = np.full((n, p), -np.inf)
     up_to = np.zeros((n, p))
     review = np.ones((n, p), dtype=np.int64)
+    stockpile = np.zeros((n, p), dtype=bool)
     for s, spec in enumerate(p_specs):
         cells = p_choice == s
+        if isinstance(spec, schema.NoOrdering):
+            stockpile |= cells
         if not cells.any() or isinstance(spec, schema.NoOrdering):
             continue
         policy_kind[cells] = POLICY_ORDER
@@ -332,6 +323,19 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             f"node '{sc.nodes[i].id}' handles {', '.join(names)} but has no ordering policy; "
             "add one under policy: or a policies: rule (type: none for a stock that is never "
             "replenished)",
+        ))
+
+    # Every handled product needs a source.
+    supplied = unlimited[:, None] & offers | produces | (inbound > 0)
+    # ...unless it is a stockpile that is never replenished (policy type none).
+    orphan = handles & ~supplied & ~stockpile
+    for i in np.flatnonzero(orphan.any(axis=1))[:MAX_PROBLEMS_PER_CHECK].tolist():
+        names = [idx.pids[j] for j in np.flatnonzero(orphan[i])]
+        what = "has demand for" if has_demand[i, orphan[i]].any() else "must supply"
+        problems.append(problem(
+            ("nodes", i),
+            f"node '{sc.nodes[i].id}' {what} {', '.join(names)} but no lane brings "
+            f"{'it' if len(names) == 1 else 'them'}; add a lane to it from a supplier",
         ))
 
     # Initial stock.

@@ -222,6 +222,37 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+def raw_checks(src: Source) -> list[Problem]:
+    """The id cross-references, on raw data, for when the shape is invalid.
+
+    So that a file with both a wrong type and a misspelt node id reports both at once.
+    """
+    data = src.data
+    problems: list[Problem] = []
+    nodes = data.get("nodes") if isinstance(data.get("nodes"), list) else []
+    products = data.get("products") if isinstance(data.get("products"), dict) else {}
+    ids = {n.get("id") for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict):
+            continue
+        for section in ("stock", "policy", "demand", "capacity", "dispatch_capacity"):
+            entries = node.get(section)
+            if isinstance(entries, dict) and products:
+                for pid in entries:
+                    if pid not in products:
+                        problems.append(src.problem(("nodes", i, section, pid),
+                                                    _unknown("product", str(pid), products)))
+    lanes = data.get("lanes") if isinstance(data.get("lanes"), list) else []
+    for i, lane in enumerate(lanes):
+        if not isinstance(lane, dict):
+            continue
+        for key in ("from", "to"):
+            value = lane.get(key)
+            if isinstance(value, str) and ids and value not in ids:
+                problems.append(src.problem(("lanes", i, key), _unknown("node", value, ids)))
+    return problems
+
+
 def run_checks(sc: schema.Scenario, src: Source) -> list[Problem]:
     """All structural problems; when there are none, the network-level ones from compiling."""
     problems = [p for check in CHECKS for p in check(sc, src)]

@@ -30,6 +30,8 @@ class Source:
     file: str | None
     data: dict[str, Any]
     lines: dict[Path_, Where] = field(default_factory=dict)
+    overridden: dict[Path_, str] = field(default_factory=dict)
+    """Paths set by overrides, with the override as given (`--set a.b=1`)."""
 
     def locate(self, path: Path_) -> Where | None:
         """The file and line of the longest prefix of `path` that has one."""
@@ -40,7 +42,11 @@ class Source:
         return None
 
     def problem(self, path: Path_, message: str) -> Problem:
-        """A problem located at `path`."""
+        """A problem located at `path` (or at the override that set it)."""
+        for cut in range(len(path), 0, -1):
+            given = self.overridden.get(tuple(path[:cut]))
+            if given is not None:
+                return Problem(yaml_path(path), message, f"--set {given}")
         hit = self.locate(path)
         file, line = hit if hit else (self.file, None)
         return Problem(yaml_path(path), message, file, line)
@@ -365,10 +371,13 @@ def validate(source: Source) -> schema.Scenario:
     try:
         scenario = schema.Scenario.model_validate(source.data)
     except ValidationError as exc:
+        from sim.scenario.checks import raw_checks
+
         problems = []
         for err in exc.errors():
             path, parent, _ = _locate_error(source.data, err["loc"])
             problems.append(source.problem(tuple(path), _message(err, parent, path)))
+        problems.extend(raw_checks(source))
         raise ScenarioError(_dedupe(problems), source.file) from None
     problems = run_checks(scenario, source)
     if problems:
@@ -405,14 +414,16 @@ def from_dict(data: dict[str, Any], name: str | None = None) -> schema.Scenario:
 def _overridden(source: Source, overrides: dict[str, Any]) -> Source:
     data = copy.deepcopy(source.data)
     problems = []
+    overridden = dict(source.overridden)
     for dotted, value in overrides.items():
         try:
             set_path(data, dotted, value)
+            overridden[tuple(_split_path(dotted))] = f"{dotted}={value!r}"
         except KeyError as exc:
-            problems.append(Problem(dotted, str(exc.args[0]), "override"))
+            problems.append(Problem("", str(exc.args[0]), f"--set {dotted}"))
     if problems:
         raise ScenarioError(problems, source.file)
-    return Source(source.file, data, dict(source.lines))
+    return Source(source.file, data, dict(source.lines), overridden)
 
 
 def apply_overrides(scenario: schema.Scenario, overrides: dict[str, Any]) -> schema.Scenario:
