@@ -179,9 +179,9 @@ def _whole(budget: np.ndarray, carry: np.ndarray) -> tuple[np.ndarray, np.ndarra
     finite = np.isfinite(budget)
     if not finite.any():
         return budget, np.zeros_like(carry)
-    total = np.where(finite, budget + carry, np.inf)
+    total = np.where(finite, budget + carry, 0.0)
     whole = np.floor(total)
-    return whole, np.where(finite, total - whole, 0.0)
+    return np.where(finite, whole, np.inf), total - whole
 
 
 def run_replication(net: Network, seed: int, replication: int) -> Replication:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.network import Network
+from sim.network import MIN_FLOW, Network
 from sim.records import Daily
 
 KPI_COLUMNS: tuple[str, ...] = (
@@ -32,7 +32,7 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
     first = np.where(any_short, short.argmax(axis=0) + warmup, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(demand > 0, served / np.maximum(demand, 1), np.nan)
-        flow = np.where(net.normal_flow > 0, net.normal_flow, np.nan)
+        flow = np.where(net.normal_flow > MIN_FLOW, net.normal_flow, np.nan)
         dos = daily.on_hand[sl].min(axis=0) / flow
     return {
         "demand": demand.astype(float),

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sim.scenario.load import Source
 
 MAX_PROBLEMS_PER_CHECK = 20
+# Flows below this (units a day) count as no flow: days of supply over them are undefined.
+MIN_FLOW = 1e-9
 
 POLICY_NONE, POLICY_ORDER = 0, 1
 DIST_POISSON, DIST_NEGBIN, DIST_DETERMINISTIC = 0, 1, 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.network import Network
+from sim.network import MIN_FLOW, Network
 from sim.records import Daily, Event
 from sim.state import State
 
@@ -22,7 +22,7 @@ class Recorder:
         self.daily = Daily(days, net.n_nodes, net.n_products)
         self.events: list[Event] = []
         self.watch = net.handles & ~net.unlimited[:, None]
-        self.flow = np.where(net.normal_flow > 0, net.normal_flow, np.nan)
+        self.flow = np.where(net.normal_flow > MIN_FLOW, net.normal_flow, np.nan)
         self.thresholds = sorted(thresholds, reverse=True)
         dos = net.initial / self.flow
         self.armed = [self._valid(dos) & (dos >= th) for th in self.thresholds]
