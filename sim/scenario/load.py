@@ -349,7 +349,8 @@ def _message(err: dict, parent: Any, path: list) -> str:
         tag = ctx.get("tag", "")
         options = [t.strip().strip("'") for t in str(expected).split(",")]
         return (
-            f"unknown {ctx.get('discriminator', 'type')} '{tag}'; expected one of {expected}"
+            f"unknown {str(ctx.get('discriminator', 'type')).strip(chr(39))} '{tag}'; "
+            f"expected one of {expected}"
             f"{did_you_mean(str(tag), options)}"
         )
     if kind == "literal_error":
