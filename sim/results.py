@@ -38,6 +38,40 @@ class RunResult:
         """KPIs by role and product group over all replications (what `beredskap run` prints)."""
         return summarise(self.kpis, self.scenario)
 
+    def flows(self) -> pd.DataFrame:
+        """Expected normal daily flow per node and product (the days-of-supply denominator)."""
+        from sim.network import network_of
+
+        net = network_of(self.scenario)
+        nodes, products = np.nonzero(net.handles & ~net.unlimited[:, None])
+        return pd.DataFrame({
+            "node": np.array(net.node_ids, dtype=object)[nodes],
+            "role": np.array(net.roles, dtype=object)[nodes],
+            "region": np.array(net.regions, dtype=object)[nodes],
+            "product": np.array(net.product_ids, dtype=object)[products],
+            "group": [self.scenario.products[net.product_ids[j]].group for j in products],
+            "normal_flow": net.normal_flow[nodes, products],
+        })
+
+    def days_of_supply(self, by: Sequence[str] = ("role", "group")) -> pd.DataFrame:
+        """Stock on hand over normal daily flow, per day and group, averaged over replications.
+
+        `by` takes columns of `flows()`: node, role, region, product, group. Needs the daily
+        table at node level (the default).
+        """
+        if "node" not in self.daily.columns:
+            raise ValueError("days_of_supply needs the daily table by node (run with daily='node')")
+        keys = list(by)
+        daily = self.daily[["replication", "day", "node", "product", "on_hand"]].astype(
+            {"node": str, "product": str})
+        merged = daily.merge(self.flows(), on=["node", "product"])
+        grouped = merged.groupby(["replication", "day", *keys], observed=True)[
+            ["on_hand", "normal_flow"]].sum()
+        grouped["days_of_supply"] = grouped["on_hand"] / grouped["normal_flow"].where(
+            grouped["normal_flow"] > 0)
+        return grouped.groupby(["day", *keys], observed=True)[
+            ["on_hand", "normal_flow", "days_of_supply"]].mean().reset_index()
+
     def __repr__(self) -> str:
         return (
             f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "

@@ -1,0 +1,76 @@
+"""Allocation and ordering arithmetic."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim.policies import allocate, order_quantity, pro_rata, split_orders
+
+
+@st.composite
+def claims(draw):
+    k = draw(st.integers(1, 12))
+    p = draw(st.integers(1, 4))
+    g = draw(st.integers(1, 4))
+    requests = draw(hnp.arrays(np.int64, (k, p), elements=st.integers(0, 1000)))
+    group = draw(hnp.arrays(np.int64, k, elements=st.integers(0, g - 1)))
+    available = draw(hnp.arrays(np.int64, (g, p), elements=st.integers(0, 3000)))
+    tier = draw(hnp.arrays(np.int64, k, elements=st.integers(1, 3)))
+    return requests, available, group, tier
+
+
+@given(claims())
+def test_pro_rata_is_exact_and_proportional(case):
+    requests, available, group, _ = case
+    given_ = pro_rata(requests, available, group)
+    assert (given_ >= 0).all() and (given_ <= requests).all()
+    total = np.zeros_like(available)
+    np.add.at(total, group, requests)
+    handed = np.zeros_like(available)
+    np.add.at(handed, group, given_)
+    # Everything available is handed out, up to what was asked.
+    assert (handed == np.minimum(total, available)).all()
+    # Each claim is within one unit of its exact proportional share.
+    share = np.where(total > 0, np.minimum(available, total) / np.maximum(total, 1), 0)
+    assert (np.abs(given_ - requests * share[group]) < 1 + 1e-9).all()
+
+
+@given(claims())
+def test_tiers_are_served_in_order(case):
+    requests, available, group, tier = case
+    given_ = allocate(requests, available, group, tier)
+    handed = np.zeros_like(available)
+    np.add.at(handed, group, given_)
+    total = np.zeros_like(available)
+    np.add.at(total, group, requests)
+    assert (handed == np.minimum(total, available)).all()
+    # A claim short in tier t means every claim of a later tier on that supplier got nothing.
+    for i in range(len(requests)):
+        for j in range(len(requests)):
+            if group[i] == group[j] and tier[j] > tier[i]:
+                short = given_[i] < requests[i]
+                assert not (short & (given_[j] > 0)).any()
+
+
+def test_largest_remainder_breaks_ties_by_order():
+    given_ = pro_rata(np.array([[1], [1], [1]]), np.array([[2]]), np.array([0, 0, 0]))
+    assert given_.ravel().tolist() == [1, 1, 0]
+
+
+def test_order_quantity_policies():
+    position = np.array([[3.0, 10.0, -2.0]])
+    reviewing = np.array([[True, True, False]])
+    qty = order_quantity(position, np.array([[4.0, 4.0, 4.0]]), np.array([[8.0, 8.0, 8.0]]),
+                         reviewing)
+    assert qty.tolist() == [[5, 0, 0]]
+
+
+def test_split_orders_by_share_in_whole_units():
+    qty = np.array([[0], [7]])
+    dst = np.array([1, 1])
+    share = np.array([[2 / 3], [1 / 3]])
+    primary = np.array([[-1], [0]])
+    assert split_orders(qty, dst, share, primary).ravel().tolist() == [5, 2]
