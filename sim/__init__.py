@@ -1,9 +1,9 @@
 """beredskap: discrete-event simulation of healthcare supply chains in crisis.
 
-    import sim
-    sc = sim.load_scenario("scenarios/three_months_degraded.yaml")
-    res = sim.run(sc, seed=1, replications=5)
-    res.kpis, res.daily, res.events, res.ledger   # pandas DataFrames
+import sim
+sc = sim.load_scenario("scenarios/three_months_degraded.yaml")
+res = sim.run(sc, seed=1, replications=5)
+res.kpis, res.daily, res.events, res.ledger   # pandas DataFrames
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -74,13 +74,13 @@ class Disruptions:
         if self.current is not None and not self.dirty and not any(e.varies for e in effects):
             return self.current
         net = self.net
-        n, p, l = net.n_nodes, net.n_products, net.n_lanes
+        n, p, lanes = net.n_nodes, net.n_products, net.n_lanes
         fx = Effects(
             node_capacity=np.ones(n),
             production=np.ones((n, p)),
-            lane_lead=np.ones(l),
-            lane_capacity=np.ones(l),
-            lane_open=np.ones((l, p), dtype=bool),
+            lane_lead=np.ones(lanes),
+            lane_capacity=np.ones(lanes),
+            lane_open=np.ones((lanes, p), dtype=bool),
             ordering_down=np.zeros(n, dtype=bool),
             demand=None,
         )

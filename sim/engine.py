@@ -125,7 +125,7 @@ class Engine:
                 ward.serve_backorders(st, own)
         ward.serve_demand(st, self.demand.draw(fx.demand))
         # 4. orders, downstream first
-        for h, level in enumerate(net.levels):
+        for h in range(len(net.levels)):
             lanes = self.level_lanes[h]
             if len(lanes):
                 orders = st.new_orders[lanes]

@@ -348,7 +348,7 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         if not cells.any():
             continue
         if spec.initial is not None:
-            initial[cells] = int(round(spec.initial))
+            initial[cells] = round(spec.initial)
         else:
             initial[cells] = np.rint(spec.initial_days * normal_flow[cells]).astype(np.int64)
     initial[unlimited] = 0

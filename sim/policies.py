@@ -12,8 +12,10 @@ import numpy as np
 def order_quantity(
     position: np.ndarray, reorder_point: np.ndarray, order_up_to: np.ndarray, reviewing: np.ndarray
 ) -> np.ndarray:
-    """Units to order: up to `order_up_to` where reviewing and the position is at or below the
-    reorder point, else 0. Covers base stock (s = S - 1), (s, S) and days of supply."""
+    """Units to order: up to `order_up_to` where reviewing and the position is <= the reorder point.
+
+    Covers base stock (s = S - 1), (s, S) and days of supply; 0 elsewhere.
+    """
     due = reviewing & (position <= reorder_point)
     qty = np.where(due, order_up_to - position, 0.0)
     return np.maximum(qty, 0).astype(np.int64)

@@ -1,5 +1,8 @@
-"""The mutable stock state of one replication: numpy arrays over (node, product) and (lane,
-product), plus the flows the ledger adds up. Roles change it; nothing else does."""
+"""The mutable stock state of one replication.
+
+Numpy arrays over (node, product) and (lane, product), plus the flows the ledger adds up. Roles
+change it; nothing else does.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +19,14 @@ class State:
     """Stock, orders and shipments of one replication."""
 
     def __init__(self, net: Network, lead_times: np.ndarray) -> None:
-        n, p, l = net.n_nodes, net.n_products, net.n_lanes
+        n, p, k = net.n_nodes, net.n_products, net.n_lanes
         self.net = net
         self.lead_times = lead_times  # float[days, lanes], drawn up front
         self.on_hand = net.initial.copy()
         self.backorder = np.zeros((n, p), dtype=np.int64)  # own demand not yet served
-        self.owed = np.zeros((l, p), dtype=np.int64)  # customer orders not yet shipped
+        self.owed = np.zeros((k, p), dtype=np.int64)  # customer orders not yet shipped
         self.on_order = np.zeros((n, p), dtype=np.int64)  # ordered, not yet received
-        self.in_transit = np.zeros((l, p), dtype=np.int64)
+        self.in_transit = np.zeros((k, p), dtype=np.int64)
         self.arrivals: dict[int, np.ndarray] = {}  # day -> int[l, p]
         self.quarantine: dict[int, np.ndarray] = {}  # release day -> int[n, p]
         self.production_due = np.zeros((n, p), dtype=np.int64)
@@ -36,16 +39,16 @@ class State:
         self.expired = np.zeros((n, p), dtype=np.int64)
         self.destroyed = np.zeros((n, p), dtype=np.int64)
         # Today's flows, reset every day.
-        self.new_orders = np.zeros((l, p), dtype=np.int64)
+        self.new_orders = np.zeros((k, p), dtype=np.int64)
         self.demand_today = np.zeros((n, p), dtype=np.int64)
         self.served_today = np.zeros((n, p), dtype=np.int64)
         self.lost_today = np.zeros((n, p), dtype=np.int64)
         self.claimed = np.zeros((n, p), dtype=np.int64)
         self.granted = np.zeros((n, p), dtype=np.int64)
         # Today's remaining capacities (inf when unconstrained).
-        self.lane_budget = np.full(l, np.inf)
+        self.lane_budget = np.full(k, np.inf)
         self.dispatch_budget = np.full((n, p), np.inf)
-        self.lane_carry = np.zeros(l)
+        self.lane_carry = np.zeros(k)
         self.dispatch_carry = np.zeros((n, p))
 
     def start_day(self) -> None:

@@ -125,7 +125,7 @@ def test_parse_set_reads_yaml_values():
     assert parse_set("a=true") == ("a", True)
     assert parse_set("a=[1, 2]") == ("a", [1, 2])
     assert parse_set("a=text") == ("a", "text")
-    with pytest.raises(ValueError, match="expected path.to.key=value"):
+    with pytest.raises(ValueError, match=r"expected path\.to\.key=value"):
         parse_set("novalue")
 
 

@@ -1,5 +1,7 @@
-"""Suppliers (importers, wholesalers, pharmacies, and manufacturers as sellers): receive
-shipments, fill customer orders under the allocation rule, ship on lanes."""
+"""Suppliers: importers, wholesalers, pharmacies, and manufacturers as sellers.
+
+They receive shipments, fill customer orders under the allocation rule, and ship on lanes.
+"""
 
 from __future__ import annotations
 

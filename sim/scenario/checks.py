@@ -41,8 +41,7 @@ def duplicate_node_ids(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
 
 
 def lane_ends(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
-    """Lanes join known, distinct nodes, at most once per pair, and never into an unlimited
-    source."""
+    """Lanes join known, distinct nodes, once per pair, and never into an unlimited source."""
     ids = {n.id for n in sc.nodes}
     unlimited = {n.id for n in sc.nodes if n.unlimited}
     pairs: dict[tuple[str, str], int] = {}
@@ -72,7 +71,9 @@ def product_references(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
         for section in ("stock", "policy", "demand", "capacity", "dispatch_capacity"):
             for pid in getattr(node, section):
                 if pid not in products:
-                    yield src.problem(("nodes", i, section, pid), _unknown("product", pid, products))
+                    yield src.problem(
+                        ("nodes", i, section, pid), _unknown("product", pid, products)
+                    )
         for j, pid in enumerate(node.products or []):
             if pid not in products:
                 yield src.problem(("nodes", i, "products", j), _unknown("product", pid, products))
@@ -86,7 +87,7 @@ def product_references(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
 
 
 def rule_matches(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
-    """Rule `match` keys name things that exist (a typo would make a rule silently match nothing)."""
+    """Rule `match` keys name things that exist (a typo would silently match nothing)."""
     known = {
         "node": {n.id for n in sc.nodes},
         "region": {n.region for n in sc.nodes},
