@@ -23,7 +23,7 @@ from sim.network import Network
 from sim.scenario import schema
 
 
-@dataclass
+@dataclass(eq=False)  # effects are switched off by identity, never compared by value
 class Effect:
     """One switched-on change; `factor(t)` gives its strength on day t."""
 
