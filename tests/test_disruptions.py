@@ -94,3 +94,13 @@ def test_random_disruption_windows_are_drawn_per_replication():
     starts = res.events[res.events["kind"] == "disruption_start"]["day"].tolist()
     assert len(starts) == 4 and len(set(starts)) > 1
     assert all(0 <= s <= 10 for s in starts)
+
+
+def test_overlapping_disruptions_switch_off_independently():
+    # Regression: switching off one of two active effects must remove that one only.
+    inner = {"type": "demand_surge", "name": "inner", "start_day": 4, "duration_days": 2,
+             "where": {"roles": ["ward"]}, "factor": 2}
+    outer = {"type": "demand_surge", "name": "outer", "start_day": 2, "duration_days": 8,
+             "where": {"roles": ["ward"]}, "factor": 1.5}
+    res = sim.run(chain([outer, inner], horizon=12), seed=1)
+    assert series(res, "w", "demand")[:12] == [2, 2, 3, 3, 6, 6, 3, 3, 3, 3, 2, 2]
