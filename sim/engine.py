@@ -33,6 +33,7 @@ from sim.records import Daily, Event, Ledger
 from sim.rng import streams
 from sim.roles import distributor, manufacturer, ward
 from sim.state import State
+from sim.sums import flat_index, group_sum
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,13 @@ class Engine:
         self.level_lanes = [
             np.flatnonzero(np.isin(net.lane_src, level)) for level in net.levels
         ]
+        self.level_index = [
+            flat_index(net.lane_src[lanes], net.n_products) for lanes in self.level_lanes
+        ]
         self.level_mask = [np.isin(np.arange(net.n_nodes), level) for level in net.levels]
+        ordering = (net.policy_kind == POLICY_ORDER) & ~net.unlimited[:, None]
+        self.level_orders = [bool(ordering[mask].any()) for mask in self.level_mask]
+        self.daily_review = bool((net.review_days == 1).all())
         headroom = sc.defaults.capacity_headroom
         outflow = np.zeros((net.n_nodes, net.n_products))
         np.add.at(outflow, net.lane_src, net.lane_flow)
@@ -132,10 +139,11 @@ class Engine:
                 if orders.any():
                     sent, _ = distributor.fill(st, lanes, orders, t, fx)
                     st.owed[lanes] += orders - sent
-                    src = net.lane_src[lanes]
-                    np.add.at(st.demand_today, src, orders)
-                    np.add.at(st.served_today, src, sent)
-            self._review(self.level_mask[h], t, fx)
+                    src, index = net.lane_src[lanes], self.level_index[h]
+                    st.demand_today += group_sum(orders, src, net.n_nodes, index)
+                    st.served_today += group_sum(sent, src, net.n_nodes, index)
+            if self.level_orders[h]:
+                self._review(self.level_mask[h], t, fx)
         manufacturer.produce(st, t, fx)
         # 5. record
         self.recorder.record(t, st)
@@ -144,9 +152,9 @@ class Engine:
         """Step 4 for one level: review the inventory position and order (or plan production)."""
         st, net = self.state, self.net
         active = level & ~net.unlimited & ~fx.ordering_down
-        reviewing = (
-            active[:, None] & (net.policy_kind == POLICY_ORDER) & (t % net.review_days == 0)
-        )
+        reviewing = active[:, None] & (net.policy_kind == POLICY_ORDER)
+        if not self.daily_review:
+            reviewing &= t % net.review_days == 0
         if not reviewing.any():
             return
         position = st.on_hand + st.on_order - st.backorder - st.owed_out()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.sums import flat_index, group_sum
+
 
 def order_quantity(
     position: np.ndarray, reorder_point: np.ndarray, order_up_to: np.ndarray, reviewing: np.ndarray
@@ -28,12 +30,11 @@ def split_orders(qty: np.ndarray, dst: np.ndarray, share: np.ndarray,
     `qty` is int[n, p]; returns int[l, p]. Rounding remainders go to the primary lane.
     """
     lane_qty = np.floor(qty[dst] * share).astype(np.int64)
-    placed = np.zeros_like(qty)
-    np.add.at(placed, dst, lane_qty)
-    rest = qty - placed
+    rest = qty - group_sum(lane_qty, dst, qty.shape[0])
     rows, cols = np.nonzero(rest)
     if len(rows):
-        np.add.at(lane_qty, (primary[rows, cols], cols), rest[rows, cols])
+        # Each (node, product) has one primary lane, so these targets are distinct.
+        lane_qty[primary[rows, cols], cols] += rest[rows, cols]
     return lane_qty
 
 
@@ -46,16 +47,16 @@ def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> 
     """
     if requests.size == 0:
         return requests.copy()
-    total = np.zeros(available.shape, dtype=np.int64)
-    np.add.at(total, group, requests)
+    groups, width = available.shape
+    index = flat_index(group, width)
+    total = group_sum(requests, group, groups, index)
     short = total > available
     if not short.any():
         return requests.copy()
     ratio = np.where(short, available / np.maximum(total, 1), 1.0)
     exact = requests * ratio[group]
     given = np.minimum(np.floor(exact).astype(np.int64), requests)
-    handed = np.zeros_like(total)
-    np.add.at(handed, group, given)
+    handed = group_sum(given, group, groups, index)
     left = np.where(short, available - handed, 0)
     if left.any():
         frac = exact - given
@@ -89,5 +90,5 @@ def allocate(
         rows = tier == t
         part = pro_rata(requests[rows], left, group[rows])
         given[rows] = part
-        np.subtract.at(left, group[rows], part)
+        left -= group_sum(part, group[rows], left.shape[0])
     return given

@@ -24,8 +24,11 @@ class Recorder:
         self.watch = net.handles & ~net.unlimited[:, None]
         self.flow = np.where(net.normal_flow > MIN_FLOW, net.normal_flow, np.nan)
         self.thresholds = sorted(thresholds, reverse=True)
+        self.low = np.array(self.thresholds, dtype=float)[:, None, None]
+        self.high = self.low * DOS_REARM
         dos = net.initial / self.flow
-        self.armed = [self._valid(dos) & (dos >= th) for th in self.thresholds]
+        # armed[k]: the alarm for threshold k can fire (stock was last seen above it).
+        self.armed = self._valid(dos)[None] & (dos[None] >= self.low)
         self.short = np.zeros_like(self.watch)
         self.cut = np.full(self.watch.shape, 10, dtype=np.int64)  # tenths delivered; 10 = all
 
@@ -79,14 +82,13 @@ class Recorder:
                 self._cells(t, "allocation_restored", restored, ratio)
             self.cut = np.where(asked, tenths, self.cut)
 
-        dos = state.on_hand / self.flow
-        valid = self._valid(dos)
-        for k, th in enumerate(self.thresholds):
-            armed = self.armed[k]
-            below = armed & valid & (dos < th)
-            rearm = ~armed & valid & (dos >= th * DOS_REARM)
-            if below.any():
-                self._cells(t, "dos_below", below, dos, f"{th:g} days")
-            if rearm.any():
-                self._cells(t, "dos_recovered", rearm, dos, f"{th:g} days")
-            self.armed[k] = (armed & ~below) | rearm
+        dos = state.on_hand / self.flow  # NaN where there is no normal flow
+        below = self.armed & (dos[None] < self.low)
+        rearm = ~self.armed & (dos[None] >= self.high) & self.watch[None]
+        if below.any() or rearm.any():
+            for k, th in enumerate(self.thresholds):
+                if below[k].any():
+                    self._cells(t, "dos_below", below[k], dos, f"{th:g} days")
+                if rearm[k].any():
+                    self._cells(t, "dos_recovered", rearm[k], dos, f"{th:g} days")
+            self.armed = (self.armed & ~below) | rearm

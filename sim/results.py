@@ -84,6 +84,14 @@ def _categorical(values: Sequence[str] | np.ndarray, categories: Sequence[str]) 
     return pd.Categorical(values, categories=list(dict.fromkeys(categories)))
 
 
+def _coded(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
+    """A categorical column from integer positions into `labels` (which may repeat)."""
+    unique = list(dict.fromkeys(labels))
+    position = {name: i for i, name in enumerate(unique)}
+    remap = np.array([position[name] for name in labels], dtype=np.int64)
+    return pd.Categorical.from_codes(remap[codes], categories=unique)
+
+
 def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFrame:
     """One row per replication x node x product that the node handles."""
     watch = net.handles & ~net.unlimited[:, None]
@@ -95,15 +103,12 @@ def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFram
         for col in KPI_COLUMNS:
             parts[col].append(arrays[col][nodes, products])
     k = len(reps)
-    ids, roles, regions = (np.array(a, dtype=object) for a in
-                           (net.node_ids, net.roles, net.regions))
     frame: dict[str, Any] = {
         "replication": np.concatenate(parts["replication"]),
-        "node": _categorical(np.tile(ids[nodes], k), net.node_ids),
-        "role": _categorical(np.tile(roles[nodes], k), net.roles),
-        "region": _categorical(np.tile(regions[nodes], k), net.regions),
-        "product": _categorical(np.tile(np.array(net.product_ids)[products], k),
-                                net.product_ids),
+        "node": _coded(np.tile(nodes, k), net.node_ids),
+        "role": _coded(np.tile(nodes, k), net.roles),
+        "region": _coded(np.tile(nodes, k), net.regions),
+        "product": _coded(np.tile(products, k), net.product_ids),
     }
     for col in KPI_COLUMNS:
         frame[col] = np.concatenate(parts[col])
@@ -118,13 +123,12 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
     if by == "none":
         return pd.DataFrame(columns=["replication", "day", "node", "product", *DAILY_VALUES])
     watch = net.handles & ~net.unlimited[:, None]
-    pids = np.array(net.product_ids, dtype=object)
     frames = []
     for rep in reps:
         days = rep.daily.on_hand.shape[0]
         if by == "node":
             nodes, products = np.nonzero(watch)
-            labels = np.array(net.node_ids, dtype=object)[nodes]
+            labels, label_codes = nodes, nodes
             values = {v: getattr(rep.daily, v)[:, nodes, products] for v in DAILY_VALUES}
             categories = net.node_ids
         else:
@@ -134,7 +138,7 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
             cells = np.zeros((len(categories), net.n_products), dtype=bool)
             np.logical_or.at(cells, code, watch)
             groups, products = np.nonzero(cells)
-            labels = np.array(categories, dtype=object)[groups]
+            labels, label_codes = groups, groups
             values = {}
             for v in DAILY_VALUES:
                 arr = np.where(watch[None], getattr(rep.daily, v), 0)
@@ -145,8 +149,8 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
         frame = {
             "replication": np.full(days * k, rep.replication, dtype=np.int64),
             "day": np.repeat(np.arange(days, dtype=np.int64), k),
-            by: _categorical(np.tile(labels, days), categories),
-            "product": _categorical(np.tile(pids[products], days), net.product_ids),
+            by: _coded(np.tile(label_codes, days), categories),
+            "product": _coded(np.tile(products, days), net.product_ids),
         }
         frame.update({v: values[v].reshape(-1) for v in DAILY_VALUES})
         frames.append(pd.DataFrame(frame))
@@ -174,9 +178,8 @@ def ledger_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
         nodes, products = np.nonzero(moved | net.handles)
         frame: dict[str, Any] = {
             "replication": np.full(len(nodes), rep.replication, dtype=np.int64),
-            "node": _categorical(np.array(net.node_ids, dtype=object)[nodes], net.node_ids),
-            "product": _categorical(np.array(net.product_ids, dtype=object)[products],
-                                    net.product_ids),
+            "node": _coded(nodes, net.node_ids),
+            "product": _coded(products, net.product_ids),
         }
         for name in Ledger._fields:
             frame[name] = getattr(led, name)[nodes, products].astype(np.int64)

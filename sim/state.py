@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.network import Network
+from sim.sums import flat_index, group_sum
 
 # Stands in for an unlimited source's stock when allocating: larger than any order, small
 # enough that float ratios over it stay exact.
@@ -49,6 +50,9 @@ class State:
         self.lane_budget = np.full(k, np.inf)
         self.dispatch_budget = np.full((n, p), np.inf)
         self.lane_carry = np.zeros(k)
+        # Flat indices of (lane supplier, product) and (lane customer, product) for group sums.
+        self.src_index = flat_index(net.lane_src, p)
+        self.dst_index = flat_index(net.lane_dst, p)
         self.dispatch_carry = np.zeros((n, p))
 
     def start_day(self) -> None:
@@ -66,12 +70,8 @@ class State:
 
     def owed_out(self) -> np.ndarray:
         """Units each node owes its customers, int[n, p]."""
-        out = np.zeros_like(self.on_hand)
-        np.add.at(out, self.net.lane_src, self.owed)
-        return out
+        return group_sum(self.owed, self.net.lane_src, self.net.n_nodes, self.src_index)
 
     def inbound_in_transit(self) -> np.ndarray:
         """Units on their way to each node, int[n, p]."""
-        out = np.zeros_like(self.on_hand)
-        np.add.at(out, self.net.lane_dst, self.in_transit)
-        return out
+        return group_sum(self.in_transit, self.net.lane_dst, self.net.n_nodes, self.dst_index)

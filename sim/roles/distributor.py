@@ -10,6 +10,7 @@ import numpy as np
 from sim.disruptions import Effects
 from sim.policies import allocate, pro_rata
 from sim.state import UNLIMITED_STOCK, State
+from sim.sums import flat_index, group_sum
 
 
 def receive(state: State, t: int, fx: Effects) -> None:
@@ -26,11 +27,12 @@ def receive(state: State, t: int, fx: Effects) -> None:
             else:
                 later += held
             due = due - held
-    dst = state.net.lane_dst
+    net = state.net
     state.in_transit -= due
-    np.add.at(state.on_hand, dst, due)
-    np.add.at(state.received, dst, due)
-    np.subtract.at(state.on_order, dst, due)
+    arrived = group_sum(due, net.lane_dst, net.n_nodes, state.dst_index)
+    state.on_hand += arrived
+    state.received += arrived
+    state.on_order -= arrived
 
 
 def _as_units(budget: np.ndarray) -> np.ndarray:
@@ -55,8 +57,9 @@ def fill(
     """
     net = state.net
     src = net.lane_src[lanes]
+    index = state.src_index if len(lanes) == net.n_lanes else flat_index(src, net.n_products)
     open_claims = claims * fx.lane_open[lanes] if fx.any_closure else claims
-    np.add.at(state.claimed, src, open_claims)
+    state.claimed += group_sum(open_claims, src, net.n_nodes, index)
     sendable = open_claims
     if np.isfinite(state.lane_budget[lanes]).any():
         sendable = _cap_lanes(sendable, state.lane_budget[lanes])
@@ -73,7 +76,7 @@ def fill(
     given = allocate(rows, state.available(), group, tiers)
     sent = given[: len(lanes)]
     ship(state, lanes, sent, t, fx)
-    np.add.at(state.granted, src, sent)
+    state.granted += group_sum(sent, src, net.n_nodes, index)
     return sent, (given[len(lanes) :] if own is not None else None)
 
 
@@ -94,12 +97,11 @@ def ship(state: State, lanes: np.ndarray, qty: np.ndarray, t: int, fx: Effects) 
             bucket = state.arrivals[day] = np.zeros_like(state.in_transit)
         bucket[lanes[sel]] += qty[sel]
     state.in_transit[lanes] += qty
-    np.add.at(state.shipped, src, qty)
-    outside = net.unlimited[src]
-    if outside.any():
-        np.add.at(state.produced, src[outside], qty[outside])
-    inside = ~outside
-    if inside.any():
-        np.subtract.at(state.on_hand, src[inside], qty[inside])
+    sent = group_sum(qty, src, net.n_nodes)
+    state.shipped += sent
+    # Unlimited sources produce what they ship; everyone else ships from stock.
+    outside = net.unlimited[:, None]
+    state.produced += np.where(outside, sent, 0)
+    state.on_hand -= np.where(outside, 0, sent)
     state.lane_budget[lanes] -= qty.sum(axis=1)
-    np.subtract.at(state.dispatch_budget, src, qty)
+    state.dispatch_budget -= sent
