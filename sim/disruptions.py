@@ -124,6 +124,9 @@ def _node_mask(net: Network, where: schema.Where) -> np.ndarray:
         if values is not None:
             allowed = set(values)
             mask &= np.array([v in allowed for v in attr], dtype=bool)
+    if where.tags is not None:
+        wanted = set(where.tags)
+        mask &= np.array([bool(wanted.intersection(n.tags)) for n in net.scenario.nodes])
     return mask
 
 

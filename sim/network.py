@@ -126,14 +126,19 @@ class _Index:
         if isinstance(match, schema.Match):
             keys = {"id": match.node, "role": match.role, "region": match.region,
                     "country": match.country}
+            tags = _listify(match.tag)
         else:
             keys = {"id": match.nodes, "role": match.roles, "region": match.regions,
                     "country": match.countries}
+            tags = match.tags
         for attr, wanted in keys.items():
             values = _listify(wanted)
             if values is not None:
                 allowed = set(values)
                 mask &= np.array([getattr(n, attr) in allowed for n in self.nodes], dtype=bool)
+        if tags is not None:
+            wanted_tags = set(tags)
+            mask &= np.array([bool(wanted_tags.intersection(n.tags)) for n in self.nodes])
         return mask
 
     def product_mask(self, products: Any = None, groups: Any = None) -> np.ndarray:

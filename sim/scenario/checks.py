@@ -64,7 +64,7 @@ def lane_ends(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
 
 
 def product_references(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
-    """Every product id a node or lane names exists; lane product lists may name groups."""
+    """Every product id a node or lane names exists; `products` lists may name groups."""
     products = set(sc.products)
     groups = {p.group for p in sc.products.values()}
     for i, node in enumerate(sc.nodes):
@@ -74,9 +74,12 @@ def product_references(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
                     yield src.problem(
                         ("nodes", i, section, pid), _unknown("product", pid, products)
                     )
-        for j, pid in enumerate(node.products or []):
-            if pid not in products:
-                yield src.problem(("nodes", i, "products", j), _unknown("product", pid, products))
+        for j, name in enumerate(node.products or []):
+            if name not in products and name not in groups:
+                yield src.problem(
+                    ("nodes", i, "products", j),
+                    _unknown("product or group", name, products | groups),
+                )
     for i, lane in enumerate(sc.lanes):
         for j, name in enumerate(lane.products or []):
             if name not in products and name not in groups:
@@ -92,6 +95,7 @@ def rule_matches(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
         "node": {n.id for n in sc.nodes},
         "region": {n.region for n in sc.nodes},
         "country": {n.country for n in sc.nodes},
+        "tag": {t for n in sc.nodes for t in n.tags},
         "group": {p.group for p in sc.products.values()},
         "product": set(sc.products),
     }
@@ -172,6 +176,7 @@ def disruption_targets(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
                 ("nodes", set(by_id), "node"),
                 ("regions", regions, "region"),
                 ("countries", countries, "country"),
+                ("tags", {t for n in sc.nodes for t in n.tags}, "tag"),
             ):
                 for j, value in enumerate(getattr(where, key) or []):
                     if value not in names:

@@ -259,6 +259,8 @@ class Match(Model):
     role: Role | list[Role] | None = None
     region: OneOrMany | None = None
     country: OneOrMany | None = None
+    tag: OneOrMany | None = None
+    """Node tag: matches nodes carrying any of these tags."""
     group: OneOrMany | None = None
     """Product group."""
     product: OneOrMany | None = None
@@ -299,7 +301,9 @@ class Node(Model):
     unlimited: bool = False
     """An outside-the-model source: ships whatever is ordered, at once."""
     products: list[ProductId] | None = None
-    """For unlimited sources: the products it supplies (all when omitted)."""
+    """For unlimited sources: the products or product groups it supplies (all when omitted)."""
+    tags: list[str] = []
+    """Free labels that rules and disruptions can match (e.g. `icu`, `trauma_centre`)."""
     scale: dict[str, Units] = {}
     """Size factors that demand rules scale by (e.g. beds, population)."""
     stock: dict[ProductId, StockSpec] = {}
@@ -362,6 +366,8 @@ class Where(Model):
     roles: list[Role] | None = None
     regions: list[str] | None = None
     countries: list[str] | None = None
+    tags: list[str] | None = None
+    """Nodes carrying any of these tags."""
 
 
 class LaneWhere(Model):
