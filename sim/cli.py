@@ -169,10 +169,18 @@ def _print_kpis(result: Any) -> None:
     )
     first = kpis["first_stockout_day"].min()
     demand_points = kpis[kpis["role"].isin(["ward", "community_pharmacy", "municipal_care"])]
-    total = demand_points["demand"].sum()
-    fill = demand_points["served"].sum() / total if total else float("nan")
+    # Per product: units of different products (gloves, oxygen m3) must not be added up.
+    by_product = demand_points.groupby("product", observed=True)[["served", "demand"]].sum()
+    by_product = by_product[by_product["demand"] > 0]
+    fill = (by_product["served"] / by_product["demand"]).sort_values()
+    if len(fill):
+        worst = ", ".join(f"{p} {v:.1%}" for p, v in fill.head(3).items())
+        headline = (f"Fill rate at demand points, by product: median {fill.median():.1%}, "
+                    f"lowest {worst}")
+    else:
+        headline = "No demand points"
     out_console.print(
-        f"Fill rate at demand points: {_fmt(fill, '{:.2%}')}; first stockout anywhere: "
+        f"{headline}; first stockout anywhere: "
         f"{'none' if math.isnan(first) else f'day {int(first)}'}",
         highlight=False,
     )

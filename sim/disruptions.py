@@ -142,8 +142,8 @@ def _product_mask(net: Network, names: list[str] | None) -> np.ndarray:
 
 def _lane_mask(net: Network, where: schema.LaneWhere) -> np.ndarray:
     src, dst = net.lane_src, net.lane_dst
-    ids, countries, regions = (np.array(a, dtype=object) for a in
-                               (net.node_ids, net.countries, net.regions))
+    ids, countries, regions, roles = (np.array(a, dtype=object) for a in
+                                      (net.node_ids, net.countries, net.regions, net.roles))
     mask = np.ones(net.n_lanes, dtype=bool)
 
     def isin(values: np.ndarray, wanted: list[str]) -> np.ndarray:
@@ -153,6 +153,7 @@ def _lane_mask(net: Network, where: schema.LaneWhere) -> np.ndarray:
         (where.from_, ids[src]), (where.to, ids[dst]),
         (where.from_country, countries[src]), (where.to_country, countries[dst]),
         (where.from_region, regions[src]), (where.to_region, regions[dst]),
+        (where.from_role, roles[src]), (where.to_role, roles[dst]),
     )
     for wanted, values in pairs:
         if wanted is not None:

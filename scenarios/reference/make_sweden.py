@@ -21,6 +21,10 @@ Sources and assumptions (see also the comments in sweden.yaml):
 - Hospital pharmacies buy medicines and infusion fluids from one of the two national
   wholesalers (Tamro or Oriola) by regional contract (which one is an assumption); community
   pharmacies buy from both, half each (assumption).
+- Demand points (wards, community pharmacies, municipal care) lose what they cannot serve on
+  the day: a patient's need for fluids or oxygen does not wait for tomorrow's delivery, so unmet
+  demand stands for care given otherwise, postponed or not given, and fill rate is the share of
+  need met (assumption; set unmet_demand: backorder to model patients who wait).
 - Medical gases come straight from the four Swedish medical-gas makers (DOMAIN.md); the split of
   regions between them is an assumption.
 """
@@ -98,7 +102,7 @@ REGIONS: dict[str, tuple[str, int, str, str, int, list[str]]] = {
 }
 
 NODE_COLUMNS = ["id", "name", "role", "country", "region", "tags", "scale.beds",
-                "scale.residents_k"]
+                "scale.residents_k", "unmet_demand"]
 LANE_COLUMNS = ["from", "to", "lead_time_days", "products", "share"]
 
 
@@ -140,7 +144,7 @@ def build() -> tuple[list[dict], list[dict]]:
                 ward = f"{hid}_{suffix}"
                 nodes.append({"id": ward, "name": f"{hospital}, {ward_name}", "role": "ward",
                               "country": "SE", "region": region, "tags": tags,
-                              "scale.beds": round(beds * share, 1)})
+                              "scale.beds": round(beds * share, 1), "unmet_demand": "lost"})
                 lanes.append({"from": pharmacy, "to": ward, "lead_time_days": 1,
                               "products": HOSPITAL_SUPPLY})
                 lanes.append({"from": store, "to": ward, "lead_time_days": 1,
@@ -148,7 +152,7 @@ def build() -> tuple[list[dict], list[dict]]:
         pharmacies = f"{region}_apotek"
         nodes.append({"id": pharmacies, "name": f"Öppenvårdsapotek, {region_name}",
                       "role": "community_pharmacy", "country": "SE", "region": region,
-                      "scale.residents_k": pop_k})
+                      "scale.residents_k": pop_k, "unmet_demand": "lost"})
         for w in ("tamro", "oriola"):
             lanes.append({"from": w, "to": pharmacies, "lead_time_days": 1,
                           "products": f"[{MEDICINES}]", "share": 0.5})
@@ -157,7 +161,7 @@ def build() -> tuple[list[dict], list[dict]]:
         care = f"{region}_kommuner"
         nodes.append({"id": care, "name": f"Kommunal vård och omsorg, {region_name}",
                       "role": "municipal_care", "country": "SE", "region": region,
-                      "scale.residents_k": pop_k})
+                      "scale.residents_k": pop_k, "unmet_demand": "lost"})
         lanes.append({"from": wholesaler, "to": care, "lead_time_days": 1,
                       "products": f"[{MEDICINES}]"})
         lanes.append({"from": store, "to": care, "lead_time_days": 1, "products": STORE_SUPPLY})

@@ -93,8 +93,11 @@ class Lognormal(Model):
 
 
 def _dist_tag(value: Any) -> str:
+    # Called on raw input when validating and on model instances when serialising.
     if isinstance(value, dict):
         return str(value.get("distribution", "missing"))
+    if isinstance(value, BaseModel):
+        return str(getattr(value, "distribution", "missing"))
     return "number"
 
 
@@ -379,6 +382,10 @@ class LaneWhere(Model):
     to_country: list[str] | None = None
     from_region: list[str] | None = None
     to_region: list[str] | None = None
+    from_role: list[Role] | None = None
+    """Lanes whose supplier has one of these roles."""
+    to_role: list[Role] | None = None
+    """Lanes whose customer has one of these roles (e.g. to spare hospital-internal lanes)."""
     countries: list[str] | None = None
     regions: list[str] | None = None
     cross_border: bool | None = None
