@@ -29,7 +29,7 @@ from sim.demand import Demand
 from sim.network import POLICY_ORDER, Network
 from sim.policies import order_quantity, split_orders
 from sim.recorder import Recorder
-from sim.records import Daily, Event, Ledger
+from sim.records import Daily, EventChunk, Ledger
 from sim.rng import streams
 from sim.roles import distributor, manufacturer, ward
 from sim.state import State
@@ -42,7 +42,7 @@ class Replication:
 
     replication: int
     daily: Daily
-    events: list[Event]
+    events: list[EventChunk]
     ledger: Ledger
 
 

@@ -1,4 +1,4 @@
-"""What a replication records: events as tuples, daily state as arrays. No pandas here."""
+"""What a replication records: events in columnar chunks, daily state as arrays. No pandas here."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from typing import NamedTuple
 import numpy as np
 
 
-class Event(NamedTuple):
-    """Something that happened: a stockout starting, a disruption ending, an allocation cut."""
+class EventChunk(NamedTuple):
+    """Events of one kind on one day, columnar: node and product indices (-1 for none)."""
 
-    replication: int
     day: int
     kind: str
-    node: str | None
-    product: str | None
-    value: float
+    nodes: np.ndarray
+    products: np.ndarray
+    values: np.ndarray
     detail: str
 
 

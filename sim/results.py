@@ -12,7 +12,7 @@ import pandas as pd
 from sim.engine import Replication
 from sim.kpis import KPI_COLUMNS, kpi_arrays
 from sim.network import Network
-from sim.records import Event, Ledger
+from sim.records import Ledger
 from sim.scenario.schema import Scenario
 
 Aggregation = Literal["node", "region", "role", "none"]
@@ -157,14 +157,38 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
     return pd.concat(frames, ignore_index=True)
 
 
-def event_table(reps: list[Replication]) -> pd.DataFrame:
+def event_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
     """All events, in the order they happened within each replication."""
-    rows: list[Event] = [e for rep in reps for e in sorted(rep.events, key=lambda e: e.day)]
-    out = pd.DataFrame.from_records(rows, columns=list(Event._fields))
-    out["replication"] = out["replication"].astype(np.int64)
-    out["day"] = out["day"].astype(np.int64)
-    out["value"] = out["value"].astype(float)
-    return out
+    columns = {"replication": [], "day": [], "kind": [], "node": [], "product": [],
+               "value": [], "detail": []}
+    for rep in reps:
+        for c in rep.events:
+            n = len(c.nodes)
+            columns["replication"].append(np.full(n, rep.replication, dtype=np.int64))
+            columns["day"].append(np.full(n, c.day, dtype=np.int64))
+            columns["kind"].append(np.full(n, c.kind, dtype=object))
+            columns["node"].append(c.nodes)
+            columns["product"].append(c.products)
+            columns["value"].append(c.values)
+            columns["detail"].append(np.full(n, c.detail, dtype=object))
+    if not columns["day"]:
+        return pd.DataFrame({k: pd.Series(dtype=t) for k, t in (
+            ("replication", np.int64), ("day", np.int64), ("kind", object), ("node", object),
+            ("product", object), ("value", float), ("detail", object))})
+    flat = {k: np.concatenate(v) for k, v in columns.items()}
+    # Stable: within a day, events keep the order they were logged in.
+    order = np.lexsort((flat["day"], flat["replication"]))
+    node_ids = np.array([*net.node_ids, None], dtype=object)  # index -1 is None
+    product_ids = np.array([*net.product_ids, None], dtype=object)
+    return pd.DataFrame({
+        "replication": flat["replication"][order],
+        "day": flat["day"][order],
+        "kind": flat["kind"][order],
+        "node": node_ids[flat["node"][order]],
+        "product": product_ids[flat["product"][order]],
+        "value": flat["value"][order].astype(float),
+        "detail": flat["detail"][order],
+    })
 
 
 def ledger_table(net: Network, reps: list[Replication]) -> pd.DataFrame:

@@ -44,7 +44,7 @@ def run(
         replications=replications,
         kpis=kpi_table(net, reps, scenario.warmup_days),
         daily=daily_table(net, reps, by),
-        events=event_table(reps),
+        events=event_table(net, reps),
         ledger=ledger_table(net, reps),
         timings={},
     )

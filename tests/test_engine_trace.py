@@ -27,8 +27,10 @@ def test_single_ward_backorders_and_same_day_orders():
     assert series(res, "w", "inbound_in_transit") == [2, 4, 6, 6, 6, 6]
     assert series(res, "w", "demand") == [2] * 6
     assert series(res, "w", "served") == [2, 2, 0, 0, 0, 0]
+    # No days-of-supply alarm: this ward's normal floor (reorder point 3 units = 1.5 days, less
+    # 3 days of lead time) is below any threshold, so running low is its routine.
     events = [(e.day, e.kind, e.node) for e in res.events.itertuples()]
-    assert events == [(1, "dos_below", "w"), (2, "stockout_start", "w")]
+    assert events == [(2, "stockout_start", "w")]
     led = res.ledger.set_index("node").loc["w"]
     assert (led.initial, led.received, led.consumed, led.final, led.in_transit_at_end) == (
         4, 6, 10, 0, 6)
@@ -132,3 +134,32 @@ def test_order_through_two_echelons_same_day():
     # Day 0: w orders 5, ph owes 5 and orders 10 (position -5); day 1: 10 arrive, 5 shipped.
     assert series(res, "ph", "on_hand") == [0, 5, 5, 5]
     assert series(res, "w", "on_hand") == [0, 0, 5, 5]
+
+
+def _alarm_case(thresholds: list[float], outage: bool) -> sim.RunResult:
+    # Level 10, next-day delivery, 2 a day: on hand is 8 (4 days) at every day's end; the
+    # normal floor is (10 - 1) / 2 - 1 = 3.5 days.
+    ward = node("w", stock={"p": {"initial": 10}},
+                policy={"p": {"type": "base_stock", "level": 10}}, demand={"p": fixed(2)})
+    disruptions = [{"type": "it_outage", "start_day": 2, "duration_days": 3,
+                    "where": {"nodes": ["w"]}}] if outage else []
+    sc = scenario([UNLIMITED, ward], [{"from": "src", "to": "w", "lead_time_days": 1}],
+                  horizon=8, reporting={"dos_thresholds": thresholds}, disruptions=disruptions)
+    return sim.run(sc, seed=1)
+
+
+def test_days_of_supply_alarm_fires_below_threshold_and_rearms_at_one_and_a_half_times():
+    res = _alarm_case([2], outage=True)
+    # No orders on days 2-4: on hand 8, 8, 8, 6, 4, then 2 on day 5 (1 day < 2: alarm); the
+    # day-5 order of 8 arrives on day 6: 10 - 2 = 8, 4 days >= 1.5 x 2 (re-armed).
+    assert series(res, "w", "on_hand") == [8, 8, 8, 6, 4, 2, 8, 8]
+    alarms = res.events[res.events["kind"].str.startswith("dos")]
+    assert [(e.day, e.kind, e.value, e.detail) for e in alarms.itertuples()] == [
+        (5, "dos_below", 1.0, "2 days"), (6, "dos_recovered", 4.0, "2 days")]
+
+
+def test_days_of_supply_alarm_ignores_thresholds_above_the_normal_floor():
+    # 4 days on hand every day is below 4.5, but the policy's own floor is 3.5 days: routine.
+    res = _alarm_case([4.5], outage=False)
+    assert series(res, "w", "on_hand") == [8] * 8
+    assert not res.events["kind"].str.startswith("dos").any()
