@@ -92,15 +92,15 @@ def run(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Results folder [default: results/<scenario>-<time>]."),
+        typer.Option("--out", "-o", help="Results folder (default: results/<scenario>-<time>)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed [default: the scenario's].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 1,
     sets: SetOption = None,
     csv: Annotated[bool, typer.Option("--csv", help="Write CSV copies of the tables.")] = False,
     daily: Annotated[
         str | None,
-        typer.Option(help="Daily table by node, region, role, or none [default: scenario's]."),
+        typer.Option(help="Daily table by node, region, role, or none (default: the scenario's)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
