@@ -146,14 +146,17 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
                 np.add.at(summed, (slice(None), code), arr)
                 values[v] = summed[:, groups, products]
         k = len(labels)
-        frame = {
-            "replication": np.full(days * k, rep.replication, dtype=np.int64),
-            "day": np.repeat(np.arange(days, dtype=np.int64), k),
-            by: _coded(np.tile(label_codes, days), categories),
-            "product": _coded(np.tile(products, days), net.product_ids),
-        }
-        frame.update({v: values[v].reshape(-1) for v in DAILY_VALUES})
-        frames.append(pd.DataFrame(frame))
+        # The integer columns as one 2-D block: pandas keeps it as is instead of copying
+        # column by column into a consolidated block (a tenth of a second on big runs).
+        block = np.empty((days * k, 2 + len(DAILY_VALUES)), dtype=np.int64)
+        block[:, 0] = rep.replication
+        block[:, 1] = np.repeat(np.arange(days, dtype=np.int64), k)
+        for c, v in enumerate(DAILY_VALUES):
+            block[:, 2 + c] = values[v].reshape(-1)
+        frame = pd.DataFrame(block, columns=["replication", "day", *DAILY_VALUES], copy=False)
+        frame.insert(2, by, _coded(np.tile(label_codes, days), categories))
+        frame.insert(3, "product", _coded(np.tile(products, days), net.product_ids))
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
