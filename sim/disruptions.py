@@ -19,7 +19,7 @@ import numpy as np
 import simpy
 
 from sim.distributions import Sampler
-from sim.network import Network
+from sim.network import Network, node_mask
 from sim.scenario import schema
 
 
@@ -114,20 +114,7 @@ def _constant(value: float) -> Callable[[float], float]:
 
 
 def _node_mask(net: Network, where: schema.Where) -> np.ndarray:
-    mask = np.ones(net.n_nodes, dtype=bool)
-    for values, attr in (
-        (where.nodes, net.node_ids),
-        (where.roles, net.roles),
-        (where.regions, net.regions),
-        (where.countries, net.countries),
-    ):
-        if values is not None:
-            allowed = set(values)
-            mask &= np.array([v in allowed for v in attr], dtype=bool)
-    if where.tags is not None:
-        wanted = set(where.tags)
-        mask &= np.array([bool(wanted.intersection(n.tags)) for n in net.scenario.nodes])
-    return mask
+    return node_mask(net.scenario.nodes, where)
 
 
 def _product_mask(net: Network, names: list[str] | None) -> np.ndarray:

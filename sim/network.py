@@ -113,6 +113,31 @@ def _listify(value: Any) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+def node_mask(nodes: list[schema.Node], match: schema.Match | schema.Where) -> np.ndarray:
+    """Nodes selected by a rule's `match` or a disruption's `where`.
+
+    Every given key must match (a list means any of); tags match when the node carries any.
+    """
+    if isinstance(match, schema.Match):
+        keys = {"id": match.node, "role": match.role, "region": match.region,
+                "country": match.country}
+        tags = _listify(match.tag)
+    else:
+        keys = {"id": match.nodes, "role": match.roles, "region": match.regions,
+                "country": match.countries}
+        tags = match.tags
+    mask = np.ones(len(nodes), dtype=bool)
+    for attr, wanted in keys.items():
+        values = _listify(wanted)
+        if values is not None:
+            allowed = set(values)
+            mask &= np.array([getattr(n, attr) in allowed for n in nodes], dtype=bool)
+    if tags is not None:
+        wanted_tags = set(tags)
+        mask &= np.array([bool(wanted_tags.intersection(n.tags)) for n in nodes], dtype=bool)
+    return mask
+
+
 class _Index:
     def __init__(self, sc: schema.Scenario) -> None:
         self.nodes = sc.nodes
@@ -122,24 +147,7 @@ class _Index:
         self.groups = [sc.products[p].group for p in self.pids]
 
     def node_mask(self, match: schema.Match | schema.Where) -> np.ndarray:
-        mask = np.ones(len(self.nodes), dtype=bool)
-        if isinstance(match, schema.Match):
-            keys = {"id": match.node, "role": match.role, "region": match.region,
-                    "country": match.country}
-            tags = _listify(match.tag)
-        else:
-            keys = {"id": match.nodes, "role": match.roles, "region": match.regions,
-                    "country": match.countries}
-            tags = match.tags
-        for attr, wanted in keys.items():
-            values = _listify(wanted)
-            if values is not None:
-                allowed = set(values)
-                mask &= np.array([getattr(n, attr) in allowed for n in self.nodes], dtype=bool)
-        if tags is not None:
-            wanted_tags = set(tags)
-            mask &= np.array([bool(wanted_tags.intersection(n.tags)) for n in self.nodes])
-        return mask
+        return node_mask(self.nodes, match)
 
     def product_mask(self, products: Any = None, groups: Any = None) -> np.ndarray:
         mask = np.ones(len(self.pids), dtype=bool)

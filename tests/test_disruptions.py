@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from tests.conftest import node, scenario, series
@@ -104,3 +105,42 @@ def test_overlapping_disruptions_switch_off_independently():
              "where": {"roles": ["ward"]}, "factor": 1.5}
     res = sim.run(chain([outer, inner], horizon=12), seed=1)
     assert series(res, "w", "demand")[:12] == [2, 2, 3, 3, 6, 6, 3, 3, 3, 3, 2, 2]
+
+
+def test_tags_and_lane_roles_select_what_they_name():
+    from sim.disruptions import _lane_mask, _node_mask
+    from sim.network import network_of
+    from sim.scenario import schema
+
+    nodes = [node("src", role="manufacturer", unlimited=True),
+             node("store", role="wholesaler"),
+             node("icu", tags=["trauma", "icu"], policy={"p": {"type": "base_stock", "level": 1}},
+                  demand={"p": {"mean_per_day": 1}}),
+             node("vard", tags=["inpatient"], policy={"p": {"type": "base_stock", "level": 1}},
+                  demand={"p": {"mean_per_day": 2}})]
+    lanes = [{"from": "src", "to": "store", "lead_time_days": 1},
+             {"from": "store", "to": "icu", "lead_time_days": 1},
+             {"from": "store", "to": "vard", "lead_time_days": 1}]
+    sc = scenario(nodes, lanes, policies=[
+        {"match": {"role": "wholesaler"}, "policy": {"type": "base_stock", "level": 9}},
+        {"match": {"tag": "trauma"}, "policy": {"type": "base_stock", "level": 5}}])
+    net = network_of(sc)
+    # Node-level entries win over rules: the tag rule reaches icu's level only through rules.
+    assert net.order_up_to[net.node_ids.index("store"), 0] == 9
+    assert net.order_up_to[net.node_ids.index("icu"), 0] == 1
+    where = schema.Where(tags=["icu", "nothing"])
+    assert [n for n, m in zip(net.node_ids, _node_mask(net, where), strict=True) if m] == ["icu"]
+    lane = schema.LaneWhere(from_role=["wholesaler"], to=["vard"])
+    chosen = _lane_mask(net, lane)
+    assert [(net.node_ids[s], net.node_ids[d]) for s, d, m in
+            zip(net.lane_src, net.lane_dst, chosen, strict=True) if m] == [("store", "vard")]
+
+
+def test_unknown_tag_is_reported_with_a_suggestion():
+    nodes = [node("src", role="manufacturer", unlimited=True),
+             node("icu", tags=["trauma"], policy={"p": {"type": "base_stock", "level": 1}},
+                  demand={"p": {"mean_per_day": 1}})]
+    with pytest.raises(sim.ScenarioError, match="did you mean 'trauma'"):
+        scenario(nodes, [{"from": "src", "to": "icu", "lead_time_days": 1}],
+                 disruptions=[{"type": "it_outage", "start_day": 1, "duration_days": 1,
+                               "where": {"tags": ["trama"]}}])
