@@ -4,10 +4,13 @@ import sim
 sc = sim.load_scenario("scenarios/three_months_degraded.yaml")
 res = sim.run(sc, seed=1, replications=5)
 res.kpis, res.daily, res.events, res.ledger   # pandas DataFrames
+b = sim.batch(sc, sweep={"disruptions.0.duration_days": [30, 90]}, replications=20)
+b.summary                                      # mean, sd, 95 % CI per variant and KPI
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from sim.batch import BatchResult, Variant, batch
 from sim.results import RunResult
 from sim.run import run
 from sim.scenario import Problem, Scenario, ScenarioError, from_dict, load_scenario
@@ -18,11 +21,14 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "BatchResult",
     "Problem",
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "Variant",
     "__version__",
+    "batch",
     "from_dict",
     "load_scenario",
     "run",

@@ -46,7 +46,7 @@ class Source:
         for cut in range(len(path), 0, -1):
             given = self.overridden.get(tuple(path[:cut]))
             if given is not None:
-                return Problem(yaml_path(path), message, f"--set {given}")
+                return Problem(yaml_path(path), message, given)
         hit = self.locate(path)
         file, line = hit if hit else (self.file, None)
         return Problem(yaml_path(path), message, file, line)
@@ -412,24 +412,29 @@ def from_dict(data: dict[str, Any], name: str | None = None) -> schema.Scenario:
     return validate(Source(name, copy.deepcopy(data), {}))
 
 
-def _overridden(source: Source, overrides: dict[str, Any]) -> Source:
+def _overridden(source: Source, overrides: dict[str, Any], label: str = "--set") -> Source:
     data = copy.deepcopy(source.data)
     problems = []
     overridden = dict(source.overridden)
     for dotted, value in overrides.items():
         try:
             set_path(data, dotted, value)
-            overridden[tuple(_split_path(dotted))] = f"{dotted}={value!r}"
+            overridden[tuple(_split_path(dotted))] = f"{label} {dotted}={value!r}"
         except KeyError as exc:
-            problems.append(Problem("", str(exc.args[0]), f"--set {dotted}"))
+            problems.append(Problem("", str(exc.args[0]), f"{label} {dotted}"))
     if problems:
         raise ScenarioError(problems, source.file)
     return Source(source.file, data, dict(source.lines), overridden)
 
 
-def apply_overrides(scenario: schema.Scenario, overrides: dict[str, Any]) -> schema.Scenario:
-    """A validated copy of `scenario` with dotted-path overrides applied."""
+def apply_overrides(
+    scenario: schema.Scenario, overrides: dict[str, Any], label: str = "--set"
+) -> schema.Scenario:
+    """A validated copy of `scenario` with dotted-path overrides applied.
+
+    Problems name the override as `label path=value` (`--set`, `--sweep`, a variant's name).
+    """
     source = scenario.source
     if source is None:
         source = Source(None, scenario.resolved(), {})
-    return validate(_overridden(source, overrides))
+    return validate(_overridden(source, overrides, label))

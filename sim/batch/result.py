@@ -1,0 +1,108 @@
+"""`BatchResult`: a batch's tables as DataFrames, read from its folder when first asked for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.batch.stats import describe
+from sim.batch.tasks import SUMMARY_KPIS
+
+TABLE_NAMES: tuple[str, ...] = (
+    "summary", "replication_kpis", "variants", "kpis", "daily", "events", "ledger",
+)
+
+
+class BatchResult:
+    """The outcome of `sim.batch`.
+
+    - `summary`: per variant x role x product group x KPI, the mean, standard deviation and
+      95 % confidence interval over replications (role `demand_points` is every node-product
+      with demand of its own);
+    - `replication_kpis`: the same KPIs per replication (paired across variants: replication k
+      of every variant saw the same random numbers);
+    - `variants`: each variant's name and overrides;
+    - `kpis` (and `daily`, `events`, `ledger` when kept): the tidy tables of `sim.run` with a
+      `variant` column, or per-variant mean and sd columns for an aggregated batch.
+
+    Big tables are read from `folder` on first use, so opening a 1,000-replication batch is cheap.
+    """
+
+    def __init__(self, folder: Path | None, manifest: dict[str, Any],
+                 tables: dict[str, pd.DataFrame] | None = None) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self._tables: dict[str, pd.DataFrame] = dict(tables or {})
+
+    @classmethod
+    def open(cls, folder: str | Path) -> BatchResult:
+        """A finished batch folder, as written by `sim.batch` or `beredskap batch`."""
+        folder = Path(folder)
+        manifest_file = folder / "manifest.json"
+        if not manifest_file.exists():
+            raise FileNotFoundError(f"{folder} holds no finished batch (no manifest.json)")
+        return cls(folder, json.loads(manifest_file.read_text(encoding="utf-8")))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table by name (see the class docs); an empty frame if it was not kept."""
+        if name not in TABLE_NAMES:
+            raise KeyError(f"no table '{name}'; tables are {', '.join(TABLE_NAMES)}")
+        if name not in self._tables:
+            path = None if self.folder is None else self.folder / f"{name}.parquet"
+            self._tables[name] = pd.read_parquet(path) if path and path.exists() else (
+                pd.DataFrame())
+        return self._tables[name]
+
+    def load(self) -> BatchResult:
+        """Read every table into memory now (before its folder goes away)."""
+        for name in TABLE_NAMES:
+            self.table(name)
+        return self
+
+    summary = property(lambda self: self.table("summary"), doc="Per-variant KPI statistics.")
+    replication_kpis = property(lambda self: self.table("replication_kpis"),
+                                doc="Scalar KPIs per variant x replication x role x group.")
+    variants = property(lambda self: self.table("variants"), doc="Variants and overrides.")
+    kpis = property(lambda self: self.table("kpis"), doc="KPIs per node x product.")
+    daily = property(lambda self: self.table("daily"), doc="Daily series (when kept).")
+    events = property(lambda self: self.table("events"), doc="Events (when kept).")
+    ledger = property(lambda self: self.table("ledger"), doc="Stock ledger (when kept).")
+
+    @property
+    def variant_names(self) -> list[str]:
+        """Variant names in plan order."""
+        return [v["name"] for v in self.manifest["plan"]["variants"]]
+
+    def compare(self, reference: str, kpis: Sequence[str] = SUMMARY_KPIS) -> pd.DataFrame:
+        """Each variant minus `reference`, paired by replication, with a 95 % interval.
+
+        Replication k of every variant used the same random numbers, so the paired differences
+        have far less noise than the difference of two independent means.
+        """
+        reps = self.replication_kpis
+        if reference not in self.variant_names:
+            raise KeyError(f"no variant '{reference}'; variants are {self.variant_names}")
+        keys = ["replication", "role", "group"]
+        ref = reps[reps["variant"] == reference].set_index(keys)[list(kpis)]
+        diffs = []
+        for name in self.variant_names:
+            if name == reference:
+                continue
+            mine = reps[reps["variant"] == name].set_index(keys)[list(kpis)]
+            diff = (mine - ref.reindex(mine.index)).reset_index()
+            diffs.append(diff.assign(variant=name))
+        if not diffs:
+            return pd.DataFrame()
+        table = pd.concat(diffs, ignore_index=True)
+        out = describe(table, ["variant", "role", "group"], list(kpis))
+        return out.rename(columns={"mean": "mean_difference"}).assign(reference=reference)
+
+    def __repr__(self) -> str:
+        plan = self.manifest.get("plan", {})
+        return (f"BatchResult(scenario={plan.get('scenario')!r}, "
+                f"variants={len(plan.get('variants', []))}, "
+                f"replications={plan.get('replications')}, folder={self.folder})")

@@ -1,0 +1,306 @@
+"""`sim.batch`: run variants x replications on any executor, streaming parts to disk."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import hashlib
+import json
+import math
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.batch.result import BatchResult
+from sim.batch.stats import describe
+from sim.batch.store import BatchStore
+from sim.batch.tasks import SUMMARY_KPIS, TABLES, TaskOutput, TaskSpec, run_task
+from sim.batch.variants import Variant, grid, resolve
+from sim.kpis import KPI_COLUMNS
+from sim.scenario import Scenario
+
+DAILY_LEVELS = ("node", "region", "role")
+Progress = Callable[[int, int], None]
+
+
+def default_chunk(replications: int) -> int:
+    """Replications per task: enough tasks to balance load, few enough to keep overhead low.
+
+    It depends only on the batch, never on the number of workers, so a batch splits into the
+    same tasks on every executor.
+    """
+    return max(1, min(10, math.ceil(replications / 8)))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_options(tables: Sequence[str], daily: str, aggregate: bool, replications: int,
+                   chunk: int) -> None:
+    unknown = [t for t in tables if t not in TABLES]
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(TABLES)}")
+    if "kpis" not in tables:
+        raise ValueError("the kpis table is always kept")
+    if daily not in DAILY_LEVELS:
+        raise ValueError(f"daily '{daily}': expected one of {', '.join(DAILY_LEVELS)}")
+    if aggregate and {"events", "ledger"} & set(tables):
+        raise ValueError("events and ledger cannot be aggregated over replications; "
+                         "keep them only without aggregation")
+    if replications < 1:
+        raise ValueError("replications must be at least 1")
+    if chunk < 1:
+        raise ValueError("chunk must be at least 1")
+
+
+def plan_batch(
+    scenario: Scenario,
+    sweep: Mapping[str, Sequence[Any]] | None = None,
+    variants: Sequence[Variant] | None = None,
+    replications: int = 1,
+    seed: int | None = None,
+    tables: Sequence[str] = ("kpis",),
+    daily: str | None = None,
+    aggregate: bool = False,
+    chunk: int | None = None,
+    label: Callable[[Variant], str] = lambda v: "--sweep",
+) -> tuple[dict[str, Any], list[TaskSpec]]:
+    """Validate every variant and split the batch into tasks; nothing runs yet.
+
+    Raises `ScenarioError` (every problem in every variant) or `ValueError` (bad options).
+    """
+    tables = tuple(t for t in TABLES if t in set(tables))
+    daily = daily or (scenario.reporting.daily if scenario.reporting.daily != "none" else "role")
+    chunk = chunk or default_chunk(replications)
+    _check_options(tables, daily, aggregate, replications, chunk)
+    seed = scenario.seed if seed is None else int(seed)
+    chosen = grid(sweep, variants)
+    scenarios = resolve(scenario, chosen, label)
+    specs: list[TaskSpec] = []
+    described = []
+    for v, (variant, sc) in enumerate(zip(chosen, scenarios, strict=True)):
+        text = json.dumps(sc.resolved(), sort_keys=True, separators=(",", ":"))
+        digest = _hash(text)
+        described.append({"name": variant.name, "overrides": variant.overrides,
+                          "scenario_hash": digest})
+        for first in range(0, replications, chunk):
+            specs.append(TaskSpec(
+                variant=v, first=first, count=min(chunk, replications - first), seed=seed,
+                scenario_json=text, scenario_hash=digest, tables=tables, daily=daily,
+                aggregate=aggregate,
+            ))
+    plan = {
+        "format": 1,
+        "scenario": scenario.name,
+        "source": getattr(scenario.source, "file", None),
+        "seed": seed,
+        "replications": replications,
+        "chunk": chunk,
+        "tables": list(tables),
+        "daily": daily if "daily" in tables else None,
+        "aggregate": aggregate,
+        "sweep": {k: list(v) for k, v in (sweep or {}).items()},
+        "variants": described,
+        "tasks": len(specs),
+    }
+    return plan, specs
+
+
+def _as_executor(executor: Any) -> cf.Executor | None:
+    """A concurrent.futures executor from what the user gave (a Dask client is asked for one)."""
+    if executor is None or isinstance(executor, cf.Executor):
+        return executor
+    if hasattr(executor, "get_executor"):  # a distributed.Client
+        # pure=False: every task runs; retries: a task lost with its worker is run again.
+        return executor.get_executor(pure=False, retries=3)
+    raise TypeError(f"executor must be a concurrent.futures.Executor or a Dask client, "
+                    f"not {type(executor).__name__}")
+
+
+def _max_workers(executor: cf.Executor | None) -> int:
+    if executor is None:
+        return 1
+    workers = getattr(executor, "_max_workers", None)
+    if workers:
+        return int(workers)
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:  # a cluster that cannot say still runs tasks
+            return 2
+    return 2
+
+
+def execute(specs: Iterable[TaskSpec], executor: cf.Executor | None,
+            on_done: Callable[[TaskOutput], None], in_flight: int) -> None:
+    """Run tasks, handing each output to `on_done` as it finishes (in the caller's thread).
+
+    At most `in_flight` tasks are submitted at once, so memory does not grow with the batch.
+    """
+    todo = iter(specs)
+    if executor is None:
+        for spec in todo:
+            on_done(run_task(spec))
+        return
+    pending: set[cf.Future] = set()
+    try:
+        for spec in todo:
+            pending.add(executor.submit(run_task, spec))
+            if len(pending) >= in_flight:
+                break
+        while pending:
+            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                on_done(future.result())
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.add(executor.submit(run_task, nxt))
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def batch(
+    scenario: Scenario,
+    sweep: Mapping[str, Sequence[Any]] | None = None,
+    variants: Sequence[Variant] | None = None,
+    replications: int = 1,
+    seed: int | None = None,
+    executor: Any = None,
+    out: str | Path | None = None,
+    tables: Sequence[str] = ("kpis",),
+    daily: str | None = None,
+    aggregate: bool = False,
+    chunk: int | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    label: Callable[[Variant], str] = lambda v: "--sweep",
+) -> BatchResult:
+    """Run every variant of `scenario` for `replications` replications; return a `BatchResult`.
+
+    - `sweep`: `{"dotted.path": [values]}`; the grid of all combinations, crossed with
+      `variants` (named override sets) when both are given.
+    - `seed`: one seed for the batch (default: the scenario's). Replication k of every variant
+      uses the same child seed, `SeedSequence(seed, spawn_key=(k, ...))`: common random numbers,
+      so variants differ by their overrides, not by noise.
+    - `executor`: None runs here, serially; any `concurrent.futures.Executor` (a
+      `ProcessPoolExecutor`, a Dask client's `get_executor()`) or a `distributed.Client`.
+      Results are identical on all of them.
+    - `out`: the batch folder. Each finished task is written there at once as a part; with
+      `resume=True` an interrupted batch runs only its missing tasks. Without `out` the batch
+      runs in a temporary folder and the result holds its tables in memory.
+    - `tables`: which of kpis, daily, events, ledger to keep per replication; `daily` is its
+      level (node, region, role); `aggregate=True` keeps kpis and daily as mean and sd over
+      replications instead, so a big batch stays small.
+    - `chunk`: replications per task (default from `replications` alone, never from workers).
+    - `progress(done, total)`: replications finished so far.
+    """
+    plan, specs = plan_batch(scenario, sweep, variants, replications, seed, tables, daily,
+                             aggregate, chunk, label)
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="beredskap-batch-") as tmp:
+            result = _run(plan, specs, Path(tmp) / "batch", executor, False, False, progress)
+            result.load()
+            result.folder = None
+            return result
+    return _run(plan, specs, Path(out), executor, resume, overwrite, progress)
+
+
+def _run(plan: dict[str, Any], specs: list[TaskSpec], folder: Path, executor: Any,
+         resume: bool, overwrite: bool, progress: Progress | None) -> BatchResult:
+    from sim import __version__
+
+    store = BatchStore(folder)
+    store.start(plan, resume, overwrite)
+    if store.complete():
+        return BatchResult.open(folder)
+    started = time.perf_counter()
+    done = store.done()
+    todo = [s for s in specs if s.task_id not in done]
+    total = plan["replications"] * len(plan["variants"])
+    count = {"done": total - sum(s.count for s in todo)}
+    reps_of = {s.task_id: s.count for s in specs}
+    if progress is not None:
+        progress(count["done"], total)
+
+    def on_done(output: TaskOutput) -> None:
+        store.write(output)
+        count["done"] += reps_of[output.task_id]
+        if progress is not None:
+            progress(count["done"], total)
+
+    pool = _as_executor(executor)
+    workers = _max_workers(pool)
+    execute(todo, pool, on_done, in_flight=2 * workers)
+    simulated = time.perf_counter()
+
+    task_ids = [s.task_id for s in specs]
+    names = [v["name"] for v in plan["variants"]]
+    rows: dict[str, int] = {}
+    files: list[str] = []
+    for name in plan["tables"]:
+        if plan["aggregate"] and name in ("kpis", "daily"):
+            by_variant = [[s.task_id for s in specs if s.variant == v] for v in range(len(names))]
+            nan_counts = (["fill_rate", "first_stockout_day", "min_days_of_supply"]
+                          if name == "kpis" else [])
+            rows[name] = store.assemble_moments(name, by_variant, names, plan["replications"],
+                                                nan_counts)
+        else:
+            rows[name] = store.assemble(name, task_ids, names)
+        files.append(f"{name}.parquet")
+    rep_kpis = store.replication_kpis(task_ids, names)
+    files += store.write_table("replication_kpis", rep_kpis, csv=False)
+    variants = variant_table(plan)
+    files += store.write_table("variants", variants)
+    summary = describe(rep_kpis, ["variant", "role", "group"], SUMMARY_KPIS)
+    files += store.write_table("summary", summary)
+    rows.update(replication_kpis=len(rep_kpis), summary=len(summary), variants=len(variants))
+    info = store.task_info(task_ids)
+    task_seconds = float(sum(i["seconds"] for i in info))
+    wall = time.perf_counter() - started
+    manifest = {
+        "plan": plan,
+        "complete": True,
+        "package_version": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "executor": type(pool).__name__ if pool is not None else "serial",
+        "workers": workers,
+        "timings_s": {
+            "wall_this_run": round(wall, 3),
+            "simulate_this_run": round(simulated - started, 3),
+            "tables": round(time.perf_counter() - simulated, 3),
+            "task_total": round(task_seconds, 3),
+        },
+        "tasks_run_here": len(todo),
+        "processes": sorted({f"{i['host']}:{i['pid']}" for i in info}),
+        "kpi_columns": list(KPI_COLUMNS),
+        "rows": rows,
+        "files": ["manifest.json", "plan.json", *files],
+    }
+    store.finish(manifest)
+    return BatchResult(folder, manifest)
+
+
+def variant_table(plan: dict[str, Any]) -> pd.DataFrame:
+    """One row per variant: its name and the value of each override (as YAML text)."""
+    paths = list(dict.fromkeys(k for v in plan["variants"] for k in v["overrides"]))
+    rows = []
+    for v in plan["variants"]:
+        row = {"variant": v["name"]}
+        for path in paths:
+            value = v["overrides"].get(path)
+            row[path] = None if value is None else json.dumps(value)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["variant", *paths])

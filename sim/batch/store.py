@@ -1,0 +1,242 @@
+"""A batch's folder on disk: the plan, one part per finished task, and the final tables.
+
+Every write is atomic. A task's part is built in a hidden folder and renamed into
+`parts/<task>/` in one step, so a part either exists whole or not at all; `--resume` runs only
+the tasks whose part is missing. The final tables are assembled from the parts one at a time
+(bounded memory), each renamed into place, and `manifest.json` is written last: a folder with a
+manifest is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.batch.stats import merge_moments
+from sim.batch.tasks import TaskOutput
+
+PLAN = "plan.json"
+MANIFEST = "manifest.json"
+PARTS = "parts"
+
+
+class BatchFolderError(ValueError):
+    """The output folder cannot be used for this batch (exists, or holds a different batch)."""
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class BatchStore:
+    """Reads and writes one batch folder."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.parts = self.folder / PARTS
+
+    # --- starting and resuming --------------------------------------------------------------
+
+    def start(self, plan: dict[str, Any], resume: bool, overwrite: bool) -> None:
+        """Create the folder for `plan`, or check that an existing one holds the same plan."""
+        plan_file = self.folder / PLAN
+        if self.folder.exists() and any(self.folder.iterdir()):
+            if resume and plan_file.exists():
+                old = json.loads(plan_file.read_text(encoding="utf-8"))
+                if old != plan:
+                    changed = sorted(k for k in {*old, *plan} if old.get(k) != plan.get(k))
+                    raise BatchFolderError(
+                        f"{self.folder} holds a different batch (it differs in: "
+                        f"{', '.join(changed)}); --resume needs the same command, or choose "
+                        "another --out"
+                    )
+                self._clean_temporaries()
+                return
+            if not overwrite:
+                hint = ("it holds no batch plan" if resume
+                        else "add --resume to finish it, --overwrite to start again")
+                raise BatchFolderError(f"{self.folder} already exists; {hint}")
+            shutil.rmtree(self.folder)
+        self.parts.mkdir(parents=True, exist_ok=True)
+        _atomic_text(plan_file, json.dumps(plan, indent=2))
+
+    def _clean_temporaries(self) -> None:
+        """Leftovers of a killed run: half-built parts and tables are never used."""
+        for place in (self.parts, self.folder):
+            if place.exists():
+                for tmp in place.glob(".*"):
+                    if tmp.is_dir():
+                        shutil.rmtree(tmp, ignore_errors=True)
+                    else:
+                        tmp.unlink(missing_ok=True)
+
+    def complete(self) -> bool:
+        """The batch finished and its tables are in place."""
+        return (self.folder / MANIFEST).exists()
+
+    def done(self) -> set[str]:
+        """Tasks whose part is on disk."""
+        if not self.parts.exists():
+            return set()
+        return {p.name for p in self.parts.iterdir() if not p.name.startswith(".")}
+
+    # --- parts --------------------------------------------------------------------------------
+
+    def write(self, output: TaskOutput) -> None:
+        """Save one task's results as a part, atomically."""
+        final = self.parts / output.task_id
+        if final.exists():  # a retried task that finished twice: the first copy stands
+            return
+        tmp = self.parts / f".{output.task_id}.{uuid.uuid4().hex}"
+        tmp.mkdir(parents=True)
+        try:
+            for name, table in output.tables.items():
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
+            output.rep_summary.to_parquet(tmp / "replication_kpis.parquet", index=False)
+            info = {"pid": output.pid, "host": output.host, "seconds": output.seconds}
+            (tmp / "task.json").write_text(json.dumps(info), encoding="utf-8")
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def task_info(self, task_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Where and how long each finished task ran."""
+        return [json.loads((self.parts / t / "task.json").read_text(encoding="utf-8"))
+                for t in task_ids]
+
+    def _part_tables(self, task_ids: Sequence[str], name: str) -> Iterator[pa.Table]:
+        for task_id in task_ids:
+            yield pq.read_table(self.parts / task_id / f"{name}.parquet")
+
+    # --- final tables -------------------------------------------------------------------------
+
+    def assemble(self, name: str, task_ids: Sequence[str], variant_names: Sequence[str]) -> int:
+        """Concatenate a table's parts, in plan order, into `<name>.parquet`; return its rows."""
+        target = self.folder / f"{name}.parquet"
+        tmp = self.folder / f".{name}.parquet.{uuid.uuid4().hex}"
+        writer = None
+        rows = 0
+        try:
+            for table in self._part_tables(task_ids, name):
+                table = _named_variants(table, variant_names)
+                if writer is None:
+                    schema = _uniform_schema(table.schema)
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(table.cast(schema))
+                rows += table.num_rows
+            if writer is not None:
+                writer.close()
+                writer = None
+                os.replace(tmp, target)
+        finally:
+            if writer is not None:
+                writer.close()
+            tmp.unlink(missing_ok=True)
+        return rows
+
+    def assemble_moments(self, name: str, tasks_by_variant: Sequence[Sequence[str]],
+                         variant_names: Sequence[str], replications: int,
+                         nan_counts: Sequence[str]) -> int:
+        """Merge the parts' (count, mean, M2) per variant into mean and sd columns."""
+        target = self.folder / f"{name}.parquet"
+        tmp = self.folder / f".{name}.parquet.{uuid.uuid4().hex}"
+        writer = None
+        rows = 0
+        try:
+            for variant, task_ids in enumerate(tasks_by_variant):
+                merged: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+                keys = None
+                for table in self._part_tables(task_ids, name):
+                    frame = table.to_pandas()
+                    values = sorted({c.rsplit("__", 1)[0] for c in frame.columns if "__" in c})
+                    if keys is None:
+                        keys = frame[[c for c in frame.columns if "__" not in c]]
+                    for v in values:
+                        part = tuple(frame[f"{v}__{s}"].to_numpy() for s in ("n", "mean", "m2"))
+                        merged[v] = merge_moments(merged[v], part) if v in merged else part
+                if keys is None:
+                    continue
+                out = keys.drop(columns=["variant"]).copy()
+                out.insert(0, "variant", pd.Categorical.from_codes(
+                    np.full(len(out), variant), categories=list(variant_names)))
+                out["replications"] = replications
+                for v, (n, mean, m2) in merged.items():
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        sd = np.where(n > 1, np.sqrt(m2 / np.maximum(n - 1, 1)), np.nan)
+                    out[f"{v}_mean"] = mean
+                    out[f"{v}_sd"] = sd
+                    if v in nan_counts:
+                        out[f"{v}_n"] = n.astype(np.int64)
+                table = pa.Table.from_pandas(out, preserve_index=False)
+                if writer is None:
+                    schema = _uniform_schema(table.schema)
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(table.cast(schema))
+                rows += table.num_rows
+            if writer is not None:
+                writer.close()
+                writer = None
+                os.replace(tmp, target)
+        finally:
+            if writer is not None:
+                writer.close()
+            tmp.unlink(missing_ok=True)
+        return rows
+
+    def replication_kpis(self, task_ids: Sequence[str], variant_names: Sequence[str]
+                         ) -> pd.DataFrame:
+        """The small per-replication summary of every task, as one DataFrame."""
+        tables = [_named_variants(t, variant_names)
+                  for t in self._part_tables(task_ids, "replication_kpis")]
+        schema = _uniform_schema(tables[0].schema)
+        return pa.concat_tables([t.cast(schema) for t in tables]).to_pandas()
+
+    def write_table(self, name: str, frame: pd.DataFrame, csv: bool = True) -> list[str]:
+        """Write a small final table (and its CSV) atomically; return the file names."""
+        files = []
+        tmp = self.folder / f".{name}.parquet.{uuid.uuid4().hex}"
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, self.folder / f"{name}.parquet")
+        files.append(f"{name}.parquet")
+        if csv:
+            tmp = self.folder / f".{name}.csv.{uuid.uuid4().hex}"
+            frame.to_csv(tmp, index=False)
+            os.replace(tmp, self.folder / f"{name}.csv")
+            files.append(f"{name}.csv")
+        return files
+
+    def finish(self, manifest: dict[str, Any]) -> None:
+        """Write the manifest (the batch is complete from here on) and drop the parts."""
+        _atomic_text(self.folder / MANIFEST, json.dumps(manifest, indent=2))
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+
+def _named_variants(table: pa.Table, names: Sequence[str]) -> pa.Table:
+    """The integer variant column as a dictionary of variant names."""
+    i = table.schema.get_field_index("variant")
+    codes = table.column(i).combine_chunks().cast(pa.int32())
+    named = pa.DictionaryArray.from_arrays(codes, pa.array(list(names), type=pa.string()))
+    return table.set_column(i, pa.field("variant", named.type), named)
+
+
+def _uniform_schema(schema: pa.Schema) -> pa.Schema:
+    """Dictionary columns with int32 indices: parts of different variants then share a schema."""
+    fields = [
+        pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type), f.nullable)
+        if pa.types.is_dictionary(f.type) else f
+        for f in schema
+    ]
+    return pa.schema(fields)
