@@ -103,8 +103,11 @@ except ImportError as exc:  # pragma: no cover - a benchmark-only dependency
 MEAN_DEMAND = 10.0
 RETAILER_S, RETAILER_BIG_S, RETAILER_LEAD = 20, 40, 2
 WAREHOUSE_S, WAREHOUSE_BIG_S, WAREHOUSE_LEAD = 2000, 3000, 3
-RETAILER_REVIEW_AT = 0.5  # SupplyNetPy: retailers review at t + 0.5, after the day's customer
-WAREHOUSE_REVIEW_AT = 0.75  # and the warehouse at t + 0.75, after the retailers' orders
+# SupplyNetPy times within day t (see the docstring): stock arrives at t (or t - 0.5), the day's
+# customer comes at t + 0.25, retailers review at t + 0.5, the warehouse at t + 0.75.
+CUSTOMER_AT = 0.25
+RETAILER_REVIEW_AT = 0.5
+WAREHOUSE_REVIEW_AT = 0.75
 
 TARGET_RATIO_1 = 20.0
 TARGET_RATIO_MANY = 200.0
@@ -231,10 +234,9 @@ class DailyOrders:
 
 
 def _start_customers(env, retailer, orders: DailyOrders, index: int):
-    """Start the retailer's customers on the first day with demand (SupplyNetPy's first order
-    is always at the time the `Demand` node is built)."""
-    if orders.days[0] > 0:
-        yield env.timeout(orders.days[0])
+    """Start the retailer's customers at t + 0.25 of the first day t with demand (SupplyNetPy's
+    first customer order comes at the time the `Demand` node is built)."""
+    yield env.timeout(orders.days[0] + CUSTOMER_AT)
     customers = scm.Demand(
         env=env, ID=f"C{index}", name=f"customers {index}",
         order_arrival_model=orders.gap, order_quantity_model=orders.units_now,

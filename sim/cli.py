@@ -187,6 +187,223 @@ def _print_kpis(result: Any) -> None:
 
 
 @app.command()
+def batch(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file, or a batch file of variants.")],
+    replications: Annotated[
+        int | None,
+        typer.Option("--replications", "-r", min=1,
+                     help="Replications per variant (default: the batch file's, else 10)."),
+    ] = None,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option("--sweep", help="Vary a value: path.to.key=v1,v2,... (repeatable; "
+                     "the grid of all combinations runs)."),
+    ] = None,
+    sets: SetOption = None,
+    seed: Annotated[int | None, typer.Option(help="Batch seed (default: the scenario's).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o",
+                     help="Batch folder (default: results/<scenario>-batch-<time>)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=1, help="Local processes (default: all cores)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on an existing Dask cluster, e.g. tcp://host:8786 "
+                     "(pip install '.[dist]')."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Finish an interrupted batch in --out: run only what is missing.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    tables: Annotated[
+        str | None,
+        typer.Option(help="Tables to keep per replication: kpis (always), daily, events, ledger; "
+                     "comma-separated."),
+    ] = None,
+    daily: Annotated[
+        str | None, typer.Option(help="Level of the daily table: node, region or role.")
+    ] = None,
+    aggregate: Annotated[
+        bool | None,
+        typer.Option("--aggregate/--no-aggregate",
+                     help="Keep kpis and daily as mean and sd over replications (small output)."),
+    ] = None,
+    chunk: Annotated[int | None, typer.Option(min=1, help="Replications per task.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Run many replications of many variants (sweeps, named variants) and summarise them."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.batch import batch as run_batch
+    from sim.batch.spec import is_batch_file, load_batch_file
+    from sim.batch.store import BatchFolderError
+    from sim.batch.variants import parse_sweep
+    from sim.export import default_out_dir
+    from sim.scenario import ScenarioError
+    from sim.scenario.load import parse_set
+
+    try:
+        overrides = dict(parse_set(s) for s in sets or [])
+        grid = parse_sweep(sweep or [])
+        spec = load_batch_file(file, overrides) if is_batch_file(file) else None
+    except ScenarioError as exc:
+        raise _fail(exc.render(), debug, exc) from None
+    except ValueError as exc:
+        raise _fail(str(exc), debug, exc) from None
+    if spec is not None:
+        sc, options, variants, label = spec.scenario, spec.options, spec.variants, spec.label
+        for key in grid:
+            if key in options.sweep:
+                raise _fail(f"--sweep {key} is also swept in {file}", debug)
+        grid = {**options.sweep, **grid}
+    else:
+        sc = _load(file, sets, debug)
+        options, variants = None, []
+
+        def label(variant: Any) -> str:
+            return "--sweep"
+
+    def pick(given: Any, key: str, default: Any) -> Any:
+        if given is not None:
+            return given
+        from_file = getattr(options, key, None) if options is not None else None
+        return default if from_file is None else from_file
+
+    reps = pick(replications, "replications", 10)
+    keep = (["kpis", *[t.strip() for t in tables.split(",") if t.strip()]] if tables
+            else pick(None, "tables", ["kpis"]))
+    target = out or default_out_dir(f"{sc.name}-batch")
+    try:
+        from sim.batch import plan_batch
+
+        plan, specs = plan_batch(sc, grid, variants, reps, pick(seed, "seed", None), keep,
+                                 pick(daily, "daily", None), pick(aggregate, "aggregate", False),
+                                 pick(chunk, "chunk", None), label)
+    except ScenarioError as exc:
+        raise _fail(exc.render(), debug, exc) from None
+    except ValueError as exc:
+        raise _fail(str(exc), debug, exc) from None
+    executor, client = None, None
+    n_workers = workers or os.cpu_count() or 1
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise _fail("--scheduler needs Dask: pip install '.[dist]'", debug, exc) from None
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise _fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}", debug,
+                        exc) from None
+        executor = client
+    elif n_workers > 1 and len(specs) > 1:
+        # spawn: workers start clean, never a fork of a process that runs threads.
+        executor = ProcessPoolExecutor(min(n_workers, len(specs)),
+                                       mp_context=multiprocessing.get_context("spawn"))
+    total = reps * len(plan["variants"])
+    started = time.perf_counter()
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn(), console=err_console, disable=quiet)
+    task = bar.add_task("replications", total=total, rate="")
+    first: dict[str, float] = {}
+
+    def progress(done: int, all_: int) -> None:
+        now = time.perf_counter()
+        first.setdefault("done", done)
+        first.setdefault("at", now)
+        fresh = done - first["done"]
+        rate = f"{fresh / (now - first['at']):.2f} rep/s" if fresh and now > first["at"] else ""
+        bar.update(task, completed=done, rate=rate)
+
+    try:
+        with bar:
+            result = run_batch(
+                sc, grid, variants, reps, pick(seed, "seed", None), executor, target, keep,
+                pick(daily, "daily", None), pick(aggregate, "aggregate", False),
+                pick(chunk, "chunk", None), resume, overwrite, progress, label,
+            )
+    except BatchFolderError as exc:
+        raise _fail(str(exc), debug, exc) from None
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: finished tasks are saved in {target}; run the same command with "
+            "--resume to do only what is missing", highlight=False)
+        raise typer.Exit(130) from None
+    finally:
+        if isinstance(executor, ProcessPoolExecutor):
+            executor.shutdown(wait=False, cancel_futures=True)
+        if client is not None:
+            client.close()
+    elapsed = time.perf_counter() - started
+    if quiet:
+        out_console.print(str(result.folder), highlight=False)
+        return
+    _print_batch(result)
+    timings = result.manifest["timings_s"]
+    workers_used = result.manifest["workers"]
+    efficiency = ""
+    if timings["wall_this_run"] > 0 and result.manifest["tasks_run_here"]:
+        eff = timings["task_this_run"] / (timings["wall_this_run"] * workers_used)
+        efficiency = f", {workers_used} worker(s) busy {eff:.0%} of the time"
+    out_console.print(
+        f"\n{total} replications ({len(plan['variants'])} variant(s) x {reps}) of '{sc.name}' "
+        f"(seed {plan['seed']}) in {elapsed:.1f} s{efficiency}; "
+        f"results in [bold]{result.folder}[/]",
+        highlight=False,
+    )
+
+
+def _print_batch(result: Any) -> None:
+    summary = result.summary
+    fill = summary[(summary["kpi"] == "fill_rate") & (summary["role"] == "demand_points")]
+    reps = result.manifest["plan"]["replications"]
+    if fill.empty:
+        out_console.print("No demand points: see summary.csv for every KPI.")
+        return
+    groups = list(dict.fromkeys(fill["group"]))
+    table = Table(title=f"Fill rate at demand points: mean ± 95 % CI half-width over {reps} "
+                        "replication(s)")
+    table.add_column("variant")
+    for group in groups:
+        table.add_column(str(group), justify="right")
+    for variant in result.variant_names:
+        rows = fill[fill["variant"] == variant].set_index("group")
+        cells = []
+        for group in groups:
+            if group not in rows.index:
+                cells.append("–")
+                continue
+            row = rows.loc[group]
+            half = (row["ci95_high"] - row["mean"]) if not math.isnan(row["ci95_high"]) else None
+            text = _fmt(row["mean"], "{:.1%}")
+            cells.append(text if half is None else f"{text} ±{half * 100:.1f}")
+        table.add_row(variant, *cells)
+    out_console.print(table)
+    out_console.print(
+        "Every KPI (unmet units, stockout days, first stockout, lowest days of supply) by role "
+        "and group is in summary.csv; per-replication values in replication_kpis.parquet.",
+        style="dim", highlight=False,
+    )
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario language (for editor completion)."""
     from sim.scenario.schema import Scenario

@@ -86,7 +86,8 @@ def plan_batch(
     specs: list[TaskSpec] = []
     described = []
     for v, (variant, sc) in enumerate(zip(chosen, scenarios, strict=True)):
-        text = json.dumps(sc.resolved(), sort_keys=True, separators=(",", ":"))
+        # Key order matters: products and nodes are indexed in the order they are written.
+        text = json.dumps(sc.resolved(), separators=(",", ":"))
         digest = _hash(text)
         described.append({"name": variant.name, "overrides": variant.overrides,
                           "scenario_hash": digest})
@@ -227,7 +228,7 @@ def _run(plan: dict[str, Any], specs: list[TaskSpec], folder: Path, executor: An
     done = store.done()
     todo = [s for s in specs if s.task_id not in done]
     total = plan["replications"] * len(plan["variants"])
-    count = {"done": total - sum(s.count for s in todo)}
+    count = {"done": total - sum(s.count for s in todo), "seconds": 0.0}
     reps_of = {s.task_id: s.count for s in specs}
     if progress is not None:
         progress(count["done"], total)
@@ -235,6 +236,7 @@ def _run(plan: dict[str, Any], specs: list[TaskSpec], folder: Path, executor: An
     def on_done(output: TaskOutput) -> None:
         store.write(output)
         count["done"] += reps_of[output.task_id]
+        count["seconds"] += output.seconds
         if progress is not None:
             progress(count["done"], total)
 
@@ -282,6 +284,7 @@ def _run(plan: dict[str, Any], specs: list[TaskSpec], folder: Path, executor: An
             "simulate_this_run": round(simulated - started, 3),
             "tables": round(time.perf_counter() - simulated, 3),
             "task_total": round(task_seconds, 3),
+            "task_this_run": round(count["seconds"], 3),
         },
         "tasks_run_here": len(todo),
         "processes": sorted({f"{i['host']}:{i['pid']}" for i in info}),

@@ -1,0 +1,109 @@
+"""Batch files: a scenario, named variants and sweeps in YAML, checked like scenarios are.
+
+```yaml
+scenario: three_months_degraded.yaml   # relative to this file
+replications: 200
+seed: 7                                # optional; default: the scenario's
+set: {horizon_days: 120}               # optional; applies to every variant
+variants:                              # optional named variants
+  - name: today
+  - name: stockpile 28 days
+    set: {policies.0.policy.target_days: 28}
+sweep:                                 # optional; crossed with every variant
+  disruptions.0.duration_days: [30, 90]
+tables: [kpis, daily]                  # optional; also daily, aggregate, chunk
+```
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError
+
+from sim.batch.variants import Variant
+from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
+from sim.scenario.errors import did_you_mean
+from sim.scenario.load import Source, _locate_error, _message, _read_yaml
+from sim.scenario.schema import Model
+
+TOP_LEVEL = re.compile(r"^scenario\s*:", re.MULTILINE)
+
+
+class VariantSpec(Model):
+    """One named variant in a batch file."""
+
+    name: Annotated[str, Field(min_length=1)]
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class BatchFile(Model):
+    """The batch file's schema."""
+
+    scenario: Annotated[str, Field(min_length=1)]
+    replications: Annotated[int, Field(ge=1)] | None = None
+    seed: int | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    variants: list[VariantSpec] = Field(default_factory=list)
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(default_factory=dict)
+    tables: list[Literal["kpis", "daily", "events", "ledger"]] | None = None
+    daily: Literal["node", "region", "role"] | None = None
+    aggregate: bool | None = None
+    chunk: Annotated[int, Field(ge=1)] | None = None
+
+
+@dataclass
+class BatchSpec:
+    """A loaded batch file: its scenario and what to vary."""
+
+    file: Path
+    scenario: Scenario
+    options: BatchFile
+    variants: list[Variant] = field(default_factory=list)
+
+    def label(self, variant: Variant) -> str:
+        """Where a variant's overrides are written, for error messages."""
+        return f"{self.file}: variant '{variant.name}'" if self.options.variants else (
+            f"{self.file}: sweep")
+
+
+def is_batch_file(path: str | Path) -> bool:
+    """A batch file names its scenario at the top level; a scenario file does not."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(TOP_LEVEL.search(text))
+
+
+def load_batch_file(path: str | Path, sets: dict[str, Any] | None = None) -> BatchSpec:
+    """Read and check a batch file and the scenario it names (`sets` override that scenario)."""
+    file = Path(path)
+    data, lines = _read_yaml(file)
+    source = Source(str(file), data if isinstance(data, dict) else {}, lines)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("", "a batch file is a mapping with a 'scenario' key",
+                                     str(file), 1)], str(file))
+    try:
+        options = BatchFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where, parent, _ = _locate_error(data, err["loc"])
+            message = _message(err, parent, where)
+            if err["type"] == "extra_forbidden" and len(where) == 1:
+                key = str(where[0])
+                message = f"unknown key '{key}'{did_you_mean(key, BatchFile.model_fields)}"
+            problems.append(source.problem(tuple(where), message))
+        raise ScenarioError(problems, str(file)) from None
+    scenario_file = (file.parent / options.scenario)
+    if not scenario_file.exists():
+        problem = source.problem(("scenario",), f"scenario file not found: {scenario_file}")
+        raise ScenarioError([problem], str(file))
+    overrides = {**options.set, **(sets or {})}
+    scenario = load_scenario(scenario_file, overrides or None)
+    variants = [Variant(v.name, dict(v.set)) for v in options.variants]
+    return BatchSpec(file, scenario, options, variants)
