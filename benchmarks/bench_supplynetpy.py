@@ -14,8 +14,9 @@ The network (identical numbers on both sides, all in units and days):
 - an unlimited source -> one warehouse -> N retailers, one or more products, each product
   independent of the others and configured the same way;
 - retailers: Poisson demand, mean 10 a day; unmet demand is lost; periodic (s, S) review every
-  day: when the inventory position (on hand + on order - owed) is at or below s = 20, order up
-  to S = 40; lead time 2 days; 40 units on hand at the start;
+  day: when the inventory position (on hand + on order - owed) is at or below s = 15, order up
+  to S = 35; lead time 2 days; 35 units on hand at the start (a fill rate near 93 %, so the
+  lost-sales path is exercised often);
 - the warehouse: the same (s, S) rule with s = 2,000, S = 3,000 per product, lead time 3 days
   from the source; 3,000 units at the start. It is stocked so that it is (almost) never short:
   the two simulators allocate a short warehouse differently (see below), and the comparison is
@@ -26,31 +27,40 @@ How the semantics are matched. beredskap processes day t as: receive shipments d
 today's demand (the rest is lost), then downstream first: retailers review and order, the
 warehouse fills those orders from stock and ships them, then reviews and orders itself; a
 shipment sent on day t with lead time L arrives at the start of day t + L. SupplyNetPy is
-continuous-time, so day t is the interval [t, t + 1) and the same order is built from event
-times:
+continuous-time, so day t is the interval [t, t + 1) and every step gets its own time in it:
 
-- customers: one customer order a day at time t with that day's units (`Demand` with
-  `order_arrival_model`/`order_quantity_model`), `consume_available=True` and no tolerance, so
-  a short retailer hands out what it has and the rest is a lost sale: served = min(stock,
-  demand), as in beredskap. SupplyNetPy rejects orders of 0 units, so the arrival model skips
-  days without demand (the next order comes on the next day with demand);
-- retailers review at t + 0.5 (`SSReplenishment` with `period=1`, `first_review_delay=0.5`),
-  after the day's customer; the link's lead time is L - 0.5, so the order arrives at t + L, an
-  integer time. SimPy runs events due at the same time in the order they were scheduled, and the
-  arrival was scheduled before the customer order of day t + L exists, so the shipment is on the
-  shelf before that day's customer, as in beredskap's "receive, then demand";
-- the warehouse reviews at t + 0.75 (after all retailer orders of day t, which reach it at
-  t + 0.5) and its inbound lead time is L - 0.75, so its stock also arrives at t + L, before the
-  retailer orders of day t + L;
-- both simulators compute the inventory position the same way (SupplyNetPy's
-  `Node.position()`: level + in transit + waiting at the supplier - owed), order S - position when
-  the position is at or below s, and start with the same stock and nothing in transit;
+    t          stock arrives (shipments sent on day t - L; a backlogged one at t - 0.5)
+    t + 0.25   the day's customer order at each retailer
+    t + 0.5    retailers review and order; the warehouse ships at once if it has the stock
+    t + 0.75   the warehouse reviews and orders
+
+- customers: one customer order a day with that day's units (`Demand` with
+  `order_arrival_model`/`order_quantity_model`), `consume_available=True` and no tolerance, so a
+  short retailer hands out what it has and the rest is a lost sale: served = min(stock, demand),
+  as in beredskap. SupplyNetPy rejects orders of 0 units, so the arrival model skips days
+  without demand, and its first order always comes when the `Demand` node is built, so each
+  retailer's `Demand` is built by a small process at t + 0.25 of its first day with demand;
+- retailers: `SSReplenishment` with `period=1`, `first_review_delay=0.5`; the link's lead time is
+  L - 0.5, so an order placed at t + 0.5 arrives at t + L, before that day's customer;
+- the warehouse: the same policy with `first_review_delay=0.75` (after all retailer orders of
+  the day) and an inbound lead time of L - 0.75, so its stock arrives at t + L, before the
+  retailer orders of day t + L. An order it had to keep waiting is shipped when stock arrives
+  (time t) and reaches the retailer at t + L - 0.5: before the customer of day t + L, as a
+  backlog filled at the start of day t in beredskap;
+- no two steps that depend on each other share a time. (A first version put customers at
+  integer times, the same time as arrivals; SimPy then decides by scheduling history: a
+  customer process starts with an urgent `Initialize` event, so after a day without demand the
+  customer was served before the shipment due at the same instant, and one retailer in 2,000
+  came out differently);
+- both compute the inventory position the same way (SupplyNetPy's `Node.position()`: level + in
+  transit + waiting at the supplier - owed), order S - position when it is at or below s, and
+  start with the same stock and nothing in transit;
 - demand: with `--demand same` (the default), SupplyNetPy is fed the exact daily demand that
   beredskap drew (read from a separate, untimed beredskap run with the daily table: common random
-  numbers), so any difference in fill rate comes from the models, not from sampling noise; with
+  numbers), so any difference in fill rate comes from the models, not from sampling noise; the
+  script then also counts the retailer-products whose served units are identical. With
   `--demand independent`, SupplyNetPy gets its own Poisson draws (numpy, inside its timed part)
-  and the two fill rates differ by sampling noise, for which a 95 % interval over retailers is
-  printed;
+  and the fill rates differ by sampling noise; a 95 % interval over retailers is printed;
 - fill rate on both sides: units served on the day asked / units demanded, per retailer and
   product; the mean over retailers (and products) is printed. SupplyNetPy has no node fill rate
   of its own (its `LinkStatistics.fill_rate` is about replenishment orders that did not wait),
@@ -66,18 +76,16 @@ Where they still differ:
 - a short warehouse: beredskap ships what it has and backlogs the rest, sharing pro rata in whole
   units among the day's orders; SupplyNetPy ships an order only whole and serves waiting orders
   strictly first come, first served (a big waiting order blocks smaller ones behind it). The
-  parameters keep the warehouse stocked, and the script prints how many retailer orders found
-  it short on each side; when both are 0, this difference cannot matter;
-- SupplyNetPy's event order within an instant is SimPy's scheduling order; the half-day offsets
-  above make every step that must come first happen at an earlier time, so no result depends on
-  the order of same-time events;
+  parameters keep the warehouse stocked, and the script prints the warehouse's fill (units
+  shipped on the day ordered) on both sides; at 100 % on both, this difference cannot matter.
+  With a warehouse that runs short the retailer fill rates do differ, by several points;
 - beredskap's lead times are whole days (a shipment arrives at t + max(1, ceil(L))); SupplyNetPy
   takes any real lead time. Only whole-day lead times are used here;
-- what is timed: beredskap's `sim.from_dict` + `sim.run(..., daily="none")`, which compiles the
-  network, simulates and builds the KPI tables; SupplyNetPy's network construction (nodes,
-  links, customers) + `env.run(until=T)` + reading the counters. Imports and the untimed
-  demand-extraction run are not timed. With `--demand same` the draws are given to SupplyNetPy
-  ready-made (a slight advantage to it).
+- what is timed: beredskap's `sim.from_dict` (which validates and compiles the network) +
+  `sim.run(..., daily="none")` (simulation and KPI tables); SupplyNetPy's network construction
+  (nodes, links, customers) + `env.run(until=T)` + reading its counters, one network per
+  product. Imports, a tiny warm-up run on each side and the demand-extraction run are not
+  timed; with `--demand same` SupplyNetPy is given its draws ready-made (a slight advantage).
 """
 
 from __future__ import annotations
@@ -101,7 +109,7 @@ except ImportError as exc:  # pragma: no cover - a benchmark-only dependency
     raise SystemExit("this benchmark needs SupplyNetPy: pip install supplynetpy==0.5.1") from exc
 
 MEAN_DEMAND = 10.0
-RETAILER_S, RETAILER_BIG_S, RETAILER_LEAD = 20, 40, 2
+RETAILER_S, RETAILER_BIG_S, RETAILER_LEAD = 15, 35, 2
 WAREHOUSE_S, WAREHOUSE_BIG_S, WAREHOUSE_LEAD = 2000, 3000, 3
 # SupplyNetPy times within day t (see the docstring): stock arrives at t (or t - 0.5), the day's
 # customer comes at t + 0.25, retailers review at t + 0.5, the warehouse at t + 0.75.
@@ -121,7 +129,8 @@ class Side:
     wall_s: float
     fill: np.ndarray  # float[products, retailers]: served / demanded
     served: np.ndarray  # int[products, retailers]
-    warehouse_short_orders: int  # retailer orders the warehouse could not fill in full at once
+    warehouse_asked: int  # units the retailers ordered from the warehouse
+    warehouse_sent: int  # of which shipped on the day they were ordered
 
 
 # --- beredskap -----------------------------------------------------------------------------------
@@ -166,7 +175,8 @@ def _by_retailer(kpis, column: str, retailers: int, products: int) -> np.ndarray
     """A KPI column as [products, retailers] (retailer_0 first)."""
     k = kpis[kpis["role"] == "community_pharmacy"].astype({"node": str, "product": str})
     table = k.pivot(index="product", columns="node", values=column)
-    table = table.loc[[f"p{j}" for j in range(products)], [f"retailer_{i}" for i in range(retailers)]]
+    rows = [f"p{j}" for j in range(products)]
+    table = table.loc[rows, [f"retailer_{i}" for i in range(retailers)]]
     return table.to_numpy(dtype=float)
 
 
@@ -183,8 +193,8 @@ def run_beredskap(retailers: int, products: int, days: int, seed: int) -> Side:
         wall_s=wall,
         fill=_by_retailer(k, "fill_rate", retailers, products),
         served=_by_retailer(k, "served", retailers, products).astype(np.int64),
-        # A warehouse order it could not fill at once shows as an unmet unit on that day.
-        warehouse_short_orders=int(warehouse["stockout_days"].sum()),
+        warehouse_asked=int(warehouse["demand"].sum()),
+        warehouse_sent=int(warehouse["served"].sum()),
     )
 
 
@@ -246,11 +256,13 @@ def _start_customers(env, retailer, orders: DailyOrders, index: int):
     return customers
 
 
-def run_supplynetpy_network(units: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray, int]:
+def run_supplynetpy_network(
+    units: np.ndarray, days: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Build and run one single-product network; `units` is int[retailers, days].
 
-    Returns each retailer's fill rate and served units, and how many retailer orders found the
-    warehouse short.
+    Returns each retailer's fill rate and served units, the units the retailers ordered from the
+    warehouse and how many of them it shipped at once (orders that did not wait).
     """
     import simpy
 
@@ -268,7 +280,7 @@ def run_supplynetpy_network(units: np.ndarray, days: int) -> tuple[np.ndarray, n
     )
     scm.Link(env=env, ID="L_F_W", source=factory, sink=warehouse, cost=0.0,
              lead_time=WAREHOUSE_LEAD - WAREHOUSE_REVIEW_AT)
-    customer_starts = []
+    customer_starts, links = [], []
     for i, row in enumerate(units):
         retailer = scm.InventoryNode(
             env=env, ID=f"R{i}", name=f"retailer {i}", node_type="retailer", capacity=inf,
@@ -278,8 +290,8 @@ def run_supplynetpy_network(units: np.ndarray, days: int) -> tuple[np.ndarray, n
                           "first_review_delay": RETAILER_REVIEW_AT},
             product_sell_price=0.0, product_buy_price=0.0, logging=False,
         )
-        scm.Link(env=env, ID=f"L_W_R{i}", source=warehouse, sink=retailer, cost=0.0,
-                 lead_time=RETAILER_LEAD - RETAILER_REVIEW_AT)
+        links.append(scm.Link(env=env, ID=f"L_W_R{i}", source=warehouse, sink=retailer,
+                              cost=0.0, lead_time=RETAILER_LEAD - RETAILER_REVIEW_AT))
         orders = DailyOrders(row, days)
         if orders.days:
             customer_starts.append(env.process(_start_customers(env, retailer, orders, i)))
@@ -296,7 +308,9 @@ def run_supplynetpy_network(units: np.ndarray, days: int) -> tuple[np.ndarray, n
         placed, received = stats.demand_placed[1], stats.fulfillment_received[1]
         served[i] = int(received)
         fill[i] = received / placed if placed > 0 else np.nan
-    return fill, served, int(warehouse.stats.shortage[0])
+    asked = sum(link.stats.demand_placed[1] for link in links)
+    waited = sum(link.stats.waited[1] for link in links)
+    return fill, served, int(asked), int(asked - waited)
 
 
 def run_supplynetpy(demand: np.ndarray | None, retailers: int, products: int, days: int,
@@ -306,7 +320,7 @@ def run_supplynetpy(demand: np.ndarray | None, retailers: int, products: int, da
     `demand` is int[products, retailers, days], or None to draw Poisson demand here (timed).
     """
     scm.global_logger.disable_logging()
-    fills, served, short = [], [], 0
+    fills, served, asked, sent = [], [], 0, 0
     start = time.perf_counter()
     for j in range(products):
         if demand is None:
@@ -314,12 +328,13 @@ def run_supplynetpy(demand: np.ndarray | None, retailers: int, products: int, da
             units = rng.poisson(MEAN_DEMAND, size=(retailers, days))
         else:
             units = demand[j]
-        f, s, w = run_supplynetpy_network(units, days)
+        f, s, a, w = run_supplynetpy_network(units, days)
         fills.append(f)
         served.append(s)
-        short += w
+        asked += a
+        sent += w
     wall = time.perf_counter() - start
-    return Side(wall, np.array(fills), np.array(served), short)
+    return Side(wall, np.array(fills), np.array(served), asked, sent)
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -348,6 +363,10 @@ def main() -> None:
           f"SimPy {version('simpy')}, Python {platform.python_version()}, {platform.machine()}")
     print(f"{args.retailers} retailers, {args.days} days, seed {args.seed}, "
           f"demand: {args.demand}; one timed run per simulator and case\n")
+
+    # Untimed warm-up of both sides (lazy imports, first-call caches), then the timed cases.
+    run_beredskap(2, 1, 10, args.seed)
+    run_supplynetpy(None, 2, 1, 10, args.seed)
 
     cases = [(1, TARGET_RATIO_1, TARGET_POINTS)]
     if args.products > 1:
@@ -388,9 +407,11 @@ def main() -> None:
         if args.demand == "same":
             print(f"    same demand draws: retailer-products with identical served units: "
                   f"{same}/{cells}")
-        print(f"    retailer orders that found the warehouse short: SupplyNetPy "
-              f"{peer.warehouse_short_orders}, beredskap (warehouse stockout days) "
-              f"{ours.warehouse_short_orders}")
+        w_peer = 100 * peer.warehouse_sent / max(peer.warehouse_asked, 1)
+        w_ours = 100 * ours.warehouse_sent / max(ours.warehouse_asked, 1)
+        print(f"    warehouse fill (units shipped on the day the retailers ordered them): "
+              f"SupplyNetPy {w_peer:.2f}% of {peer.warehouse_asked:,}, "
+              f"beredskap {w_ours:.2f}% of {ours.warehouse_asked:,}")
     print("\nratio = SupplyNetPy wall / beredskap wall; fill = mean over retailers (and products) "
           "of served / demanded units;\ndiff pts = beredskap - SupplyNetPy, in percentage points. "
           "beredskap wall includes compiling the\nnetwork and building the KPI tables; "

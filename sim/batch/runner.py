@@ -76,10 +76,10 @@ def plan_batch(
 
     Raises `ScenarioError` (every problem in every variant) or `ValueError` (bad options).
     """
-    tables = tuple(t for t in TABLES if t in set(tables))
     daily = daily or (scenario.reporting.daily if scenario.reporting.daily != "none" else "role")
     chunk = chunk or default_chunk(replications)
     _check_options(tables, daily, aggregate, replications, chunk)
+    tables = tuple(t for t in TABLES if t in set(tables))
     seed = scenario.seed if seed is None else int(seed)
     chosen = grid(sweep, variants)
     scenarios = resolve(scenario, chosen, label)
