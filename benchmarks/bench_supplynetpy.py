@@ -48,10 +48,10 @@ continuous-time, so day t is the interval [t, t + 1) and every step gets its own
   (time t) and reaches the retailer at t + L - 0.5: before the customer of day t + L, as a
   backlog filled at the start of day t in beredskap;
 - no two steps that depend on each other share a time. (A first version put customers at
-  integer times, the same time as arrivals; SimPy then decides by scheduling history: a
-  customer process starts with an urgent `Initialize` event, so after a day without demand the
-  customer was served before the shipment due at the same instant, and one retailer in 2,000
-  came out differently);
+  integer times, the same times as arrivals. SimPy runs same-time events in the order they were
+  scheduled, so the outcome depended on history: after a day without demand, the next
+  customer's arrival had been scheduled two days ahead, before the shipment due at the same
+  instant, and was served first; one retailer-product in 2,000 came out differently);
 - both compute the inventory position the same way (SupplyNetPy's `Node.position()`: level + in
   transit + waiting at the supplier - owed), order S - position when it is at or below s, and
   start with the same stock and nothing in transit;
@@ -96,10 +96,13 @@ import platform
 import statistics
 import time
 import warnings
+from collections.abc import Generator
 from dataclasses import dataclass
 from importlib.metadata import version
 
 import numpy as np
+import pandas as pd
+import simpy
 
 import sim
 
@@ -171,7 +174,7 @@ def scenario_data(retailers: int, products: int, days: int, seed: int) -> dict:
     }
 
 
-def _by_retailer(kpis, column: str, retailers: int, products: int) -> np.ndarray:
+def _by_retailer(kpis: pd.DataFrame, column: str, retailers: int, products: int) -> np.ndarray:
     """A KPI column as [products, retailers] (retailer_0 first)."""
     k = kpis[kpis["role"] == "community_pharmacy"].astype({"node": str, "product": str})
     table = k.pivot(index="product", columns="node", values=column)
@@ -215,9 +218,9 @@ def beredskap_demand(retailers: int, products: int, days: int, seed: int) -> np.
 class DailyOrders:
     """One customer order a day, of that day's units, for a SupplyNetPy `Demand` node.
 
-    `Demand.behavior` calls `gap()` (time to the next order), then `units()` (this order), starts
-    the customer, then waits `gap`. Orders of 0 units are rejected by SupplyNetPy, so days
-    without demand are skipped. The constructor's validation calls both functions before the
+    `Demand.behavior` calls `gap()` (time to the next order), then `units_now()` (this order),
+    starts the customer, then waits `gap`. Orders of 0 units are rejected by SupplyNetPy, so
+    days without demand are skipped. The constructor's validation calls both functions before the
     run; until `armed` they answer 1 without using up a day.
     """
 
@@ -243,7 +246,9 @@ class DailyOrders:
         return units
 
 
-def _start_customers(env, retailer, orders: DailyOrders, index: int):
+def _start_customers(
+    env: simpy.Environment, retailer: scm.InventoryNode, orders: DailyOrders, index: int
+) -> Generator[simpy.Event, None, scm.Demand]:
     """Start the retailer's customers at t + 0.25 of the first day t with demand (SupplyNetPy's
     first customer order comes at the time the `Demand` node is built)."""
     yield env.timeout(orders.days[0] + CUSTOMER_AT)
@@ -264,8 +269,6 @@ def run_supplynetpy_network(
     Returns each retailer's fill rate and served units, the units the retailers ordered from the
     warehouse and how many of them it shipped at once (orders that did not wait).
     """
-    import simpy
-
     env = simpy.Environment()
     inf = float("inf")
     factory = scm.Supplier(env=env, ID="F", name="factory", node_type="infinite_supplier",
