@@ -94,9 +94,6 @@ def test_sigkilled_cli_batch_resumes_to_identical_tables(tmp_path):
     assert_same_tables(clean, resumed)
 
 
-dask = pytest.importorskip("distributed")
-
-
 @pytest.fixture(scope="module")
 def cluster():
     from distributed import Client, LocalCluster
