@@ -132,3 +132,21 @@ def test_dask_worker_death_does_not_change_results(cluster, tmp_path):
     assert killed[0][0] not in set(cluster.run(os.getpid).values())  # it really died
     serial_chunk1 = sim.batch(scenario(), sweep=GRID, replications=6, chunk=1, tables=KEEP)
     assert_same_tables(serial_chunk1, result)
+
+
+def test_cli_scheduler_option_runs_on_the_cluster(cluster, tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = write_scenario(tmp_path)
+    workers = set(cluster.run(os.getpid).values())
+    args = ["batch", str(path), "-r", "4", "--sweep", "disruptions.0.duration_days=5,20", "-q"]
+    res = CliRunner().invoke(app, [*args, "--scheduler", cluster.scheduler.address,
+                                   "--out", str(tmp_path / "dask")])
+    assert res.exit_code == 0, res.output
+    on_dask = sim.BatchResult.open(tmp_path / "dask")
+    assert pids(on_dask) <= workers
+    res = CliRunner().invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "here")])
+    assert res.exit_code == 0, res.output
+    assert_same_tables(on_dask, sim.BatchResult.open(tmp_path / "here"))
