@@ -370,6 +370,9 @@ def batch(
     )
 
 
+BATCH_COLUMNS = 6
+
+
 def _print_batch(result: Any) -> None:
     summary = result.summary
     fill = summary[(summary["kpi"] == "fill_rate") & (summary["role"] == "demand_points")]
@@ -377,25 +380,31 @@ def _print_batch(result: Any) -> None:
     if fill.empty:
         out_console.print("No demand points: see summary.csv for every KPI.")
         return
-    groups = list(dict.fromkeys(fill["group"]))
-    table = Table(title=f"Fill rate at demand points: mean ± 95 % CI half-width over {reps} "
-                        "replication(s)")
-    table.add_column("variant")
-    for group in groups:
-        table.add_column(str(group), justify="right")
-    for variant in result.variant_names:
-        rows = fill[fill["variant"] == variant].set_index("group")
+    # Product groups down, variants across: a national scenario has ten groups, a study a few
+    # variants, and this way round both fit a terminal.
+    variants = result.variant_names
+    shown = variants[:BATCH_COLUMNS]
+    table = Table(title=f"Fill rate at demand points (mean ± 95 % CI over {reps} replications)")
+    table.add_column("group")
+    for variant in shown:
+        table.add_column(variant, justify="right")
+    for group in dict.fromkeys(fill["group"]):
+        rows = fill[fill["group"] == group].set_index("variant")
         cells = []
-        for group in groups:
-            if group not in rows.index:
+        for variant in shown:
+            if variant not in rows.index:
                 cells.append("–")
                 continue
-            row = rows.loc[group]
-            half = (row["ci95_high"] - row["mean"]) if not math.isnan(row["ci95_high"]) else None
+            row = rows.loc[variant]
             text = _fmt(row["mean"], "{:.1%}")
-            cells.append(text if half is None else f"{text} ±{half * 100:.1f}")
-        table.add_row(variant, *cells)
+            if not math.isnan(row["ci95_high"]):
+                text += f" ±{(row['ci95_high'] - row['mean']) * 100:.1f}"
+            cells.append(text)
+        table.add_row(str(group), *cells)
     out_console.print(table)
+    if len(variants) > len(shown):
+        out_console.print(f"(first {len(shown)} of {len(variants)} variants shown)",
+                          style="dim", highlight=False)
     out_console.print(
         "Every KPI (unmet units, stockout days, first stockout, lowest days of supply) by role "
         "and group is in summary.csv; per-replication values in replication_kpis.parquet.",

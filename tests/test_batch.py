@@ -218,3 +218,20 @@ def test_a_replication_is_freed_without_waiting_for_the_garbage_collector():
         assert daily() is None
     finally:
         gc.enable()
+
+
+def test_a_folder_in_use_by_a_running_batch_is_refused(tmp_path):
+    from sim.batch.store import BatchStore
+
+    sc = scenario()
+    out = tmp_path / "b"
+    plan, _ = plan_batch(sc, replications=2)
+    running = BatchStore(out)
+    running.start(plan, resume=False, overwrite=False)  # as a live run holds it
+    try:
+        with pytest.raises(BatchFolderError, match="still running"):
+            sim.batch(sc, replications=2, out=out, resume=True)
+    finally:
+        running.release()
+    done = sim.batch(sc, replications=2, out=out, resume=True)
+    assert done.manifest["complete"] and not (out / ".lock").exists()

@@ -218,12 +218,21 @@ def batch(
 
 def _run(plan: dict[str, Any], specs: list[TaskSpec], folder: Path, executor: Any,
          resume: bool, overwrite: bool, progress: Progress | None) -> BatchResult:
-    from sim import __version__
-
     store = BatchStore(folder)
     store.start(plan, resume, overwrite)
-    if store.complete():
-        return BatchResult.open(folder)
+    try:
+        if store.complete():
+            return BatchResult.open(folder)
+        return _execute_and_assemble(plan, specs, store, executor, progress)
+    finally:
+        store.release()
+
+
+def _execute_and_assemble(plan: dict[str, Any], specs: list[TaskSpec], store: BatchStore,
+                          executor: Any, progress: Progress | None) -> BatchResult:
+    from sim import __version__
+
+    folder = store.folder
     started = time.perf_counter()
     done = store.done()
     todo = [s for s in specs if s.task_id not in done]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from sim.batch.tasks import TaskOutput
 PLAN = "plan.json"
 MANIFEST = "manifest.json"
 PARTS = "parts"
+LOCK = ".lock"
 
 
 class BatchFolderError(ValueError):
@@ -46,13 +48,61 @@ class BatchStore:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self.parts = self.folder / PARTS
+        self._lock: Any = None
 
     # --- starting and resuming --------------------------------------------------------------
 
+    def _acquire(self) -> None:
+        """Hold the folder for this process: two runs writing one folder would corrupt it.
+
+        An OS file lock, so a killed run releases it with its process.
+        """
+        if sys.platform == "win32":  # no fcntl; resuming while a run is alive is on the user
+            return
+        import fcntl
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = open(self.folder / LOCK, "a+")  # held until the batch ends
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise BatchFolderError(
+                f"{self.folder} is in use by a batch that is still running; stop it, or wait "
+                "for it to finish"
+            ) from None
+        self._lock = handle
+
+    def release(self) -> None:
+        """Let go of the folder (when the batch ends, finished or not)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def _entries(self) -> list[Path]:
+        if not self.folder.exists():
+            return []
+        return [p for p in self.folder.iterdir() if p.name != LOCK]
+
     def start(self, plan: dict[str, Any], resume: bool, overwrite: bool) -> None:
-        """Create the folder for `plan`, or check that an existing one holds the same plan."""
+        """Create the folder for `plan`, or check that an existing one holds the same plan.
+
+        The folder stays locked for this process until `release()` or `finish()`.
+        """
+        try:
+            self._start(plan, resume, overwrite)
+        except BaseException:
+            self.release()
+            raise
+
+    def _start(self, plan: dict[str, Any], resume: bool, overwrite: bool) -> None:
         plan_file = self.folder / PLAN
-        if self.folder.exists() and any(self.folder.iterdir()):
+        if self._entries():
+            if not resume and not overwrite:
+                raise BatchFolderError(
+                    f"{self.folder} already exists; add --resume to finish it, --overwrite to "
+                    "start again")
+            self._acquire()
             if resume and plan_file.exists():
                 old = json.loads(plan_file.read_text(encoding="utf-8"))
                 if old != plan:
@@ -65,10 +115,15 @@ class BatchStore:
                 self._clean_temporaries()
                 return
             if not overwrite:
-                hint = ("it holds no batch plan" if resume
-                        else "add --resume to finish it, --overwrite to start again")
-                raise BatchFolderError(f"{self.folder} already exists; {hint}")
-            shutil.rmtree(self.folder)
+                raise BatchFolderError(f"{self.folder} already exists and holds no batch plan; "
+                                       "choose another --out, or --overwrite")
+            for entry in self._entries():
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        else:
+            self._acquire()
         self.parts.mkdir(parents=True, exist_ok=True)
         _atomic_text(plan_file, json.dumps(plan, indent=2))
 
@@ -77,6 +132,8 @@ class BatchStore:
         for place in (self.parts, self.folder):
             if place.exists():
                 for tmp in place.glob(".*"):
+                    if tmp.name == LOCK:
+                        continue
                     if tmp.is_dir():
                         shutil.rmtree(tmp, ignore_errors=True)
                     else:
@@ -222,6 +279,8 @@ class BatchStore:
         """Write the manifest (the batch is complete from here on) and drop the parts."""
         _atomic_text(self.folder / MANIFEST, json.dumps(manifest, indent=2))
         shutil.rmtree(self.parts, ignore_errors=True)
+        (self.folder / LOCK).unlink(missing_ok=True)
+        self.release()
 
 
 def _named_variants(table: pa.Table, names: Sequence[str]) -> pa.Table:
