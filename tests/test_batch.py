@@ -67,7 +67,7 @@ def test_sweep_parsing_and_grid_names():
     named = grid({"a.x": [1, 2]}, [Variant("today"), Variant("more", {"b": 3})])
     assert [v.name for v in named] == ["today x=1", "today x=2", "more x=1", "more x=2"]
     assert named[3].overrides == {"b": 3, "a.x": 2}
-    with pytest.raises(ValueError, match="expected path.to.key=value1"):
+    with pytest.raises(ValueError, match=r"expected path\.to\.key=value1"):
         parse_sweep(["nothing"])
 
 

@@ -23,7 +23,8 @@ def test_grid_runs_and_prints_a_summary(scenario_file, tmp_path):
     out = tmp_path / "grid"
     res = runner.invoke(app, [
         "batch", str(scenario_file), "-r", "4", "--workers", "1",
-        "--sweep", "disruptions.0.duration_days=5,20", "--sweep", "nodes.1.policy.saline.level=40,80",
+        "--sweep", "disruptions.0.duration_days=5,20",
+        "--sweep", "nodes.1.policy.saline.level=40,80",
         "--out", str(out),
     ])
     assert res.exit_code == 0, res.output

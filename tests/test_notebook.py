@@ -1,4 +1,4 @@
-"""The quickstart notebook runs top to bottom on the shipped scenarios."""
+"""The notebooks run top to bottom on the shipped scenarios."""
 
 from __future__ import annotations
 
@@ -10,14 +10,26 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quickstart_notebook_executes(tmp_path):
-    path = ROOT / "notebooks" / "quickstart.ipynb"
+def execute(name: str) -> list:
+    path = ROOT / "notebooks" / name
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    return outputs
+
+
+def test_quickstart_notebook_executes():
+    outputs = execute("quickstart.ipynb")
     # The days-of-supply figure was drawn.
     assert any("image/png" in o.get("data", {}) for o in outputs)
     assert any("ledger rows balance" in o.get("text", "") for o in outputs)
+
+
+def test_stockpile_sizing_notebook_executes():
+    outputs = execute("stockpile_sizing.ipynb")
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    text = " ".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "variants=4, replications=6" in text and "mean_difference" in text
