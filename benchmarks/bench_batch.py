@@ -45,15 +45,6 @@ def main() -> None:
           f"{sc.horizon_days} days; Python {platform.python_version()}, "
           f"{multiprocessing.cpu_count()} cores")
 
-    # Serial rate, in this process (after one warm-up replication).
-    sim.batch(sc, replications=1)
-    started = time.perf_counter()
-    sim.batch(sc, replications=args.serial_sample)
-    serial_s = time.perf_counter() - started
-    serial_rate = args.serial_sample / serial_s
-    print(f"serial: {args.serial_sample} replications in {serial_s:.1f} s "
-          f"({serial_rate:.3f} rep/s)")
-
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "batch"
         ctx = multiprocessing.get_context("spawn")
@@ -66,6 +57,7 @@ def main() -> None:
                 print(f"  {done}/{total} replications, {now - started:.0f} s", flush=True)
 
         started = time.perf_counter()
+        last["t"] = started
         with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
             result = sim.batch(sc, replications=args.replications, executor=pool, out=out,
                                progress=progress)
@@ -74,10 +66,20 @@ def main() -> None:
         rows = result.manifest["rows"]
         busy = result.manifest["timings_s"]["task_this_run"] / (wall * args.workers)
 
-    rate = args.replications / wall
-    efficiency = rate / (args.workers * serial_rate)
     client_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    # Serial rate, in this process after the batch (so the client's peak above is its own).
+    sim.batch(sc, replications=1)
+    started = time.perf_counter()
+    sim.batch(sc, replications=args.serial_sample)
+    serial_s = time.perf_counter() - started
+    serial_rate = args.serial_sample / serial_s
+    print(f"serial: {args.serial_sample} replications in {serial_s:.1f} s "
+          f"({serial_rate:.3f} rep/s)")
+
+    rate = args.replications / wall
+    efficiency = rate / (args.workers * serial_rate)
     target_s = 20 * 60 * args.replications / 1000
     print(f"batch: {args.replications} replications on {args.workers} processes in "
           f"{wall:.0f} s ({wall / 60:.1f} min; target <= {target_s / 60:.0f} min: "
