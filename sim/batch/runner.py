@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.batch.result import BatchResult
@@ -204,6 +203,7 @@ def batch(
       replications instead, so a big batch stays small.
     - `chunk`: replications per task (default from `replications` alone, never from workers).
     - `progress(done, total)`: replications finished so far.
+    - `label(variant)`: how error messages name where a variant's overrides came from.
     """
     plan, specs = plan_batch(scenario, sweep, variants, replications, seed, tables, daily,
                              aggregate, chunk, label)
@@ -281,10 +281,10 @@ def _execute_and_assemble(plan: dict[str, Any], specs: list[TaskSpec], store: Ba
     manifest = {
         "plan": plan,
         "complete": True,
+        "seeds": "replication k of every variant, purpose j (0 demand, 1 lead times, "
+                 "2 disruption timing): numpy SeedSequence(seed, spawn_key=(k, j))",
         "package_version": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
+        "versions": _versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "executor": type(pool).__name__ if pool is not None else "serial",
         "workers": workers,
@@ -303,6 +303,19 @@ def _execute_and_assemble(plan: dict[str, Any], specs: list[TaskSpec], store: Ba
     }
     store.finish(manifest)
     return BatchResult(folder, manifest)
+
+
+def _versions() -> dict[str, str]:
+    """Versions of what produced the numbers."""
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for name in ("numpy", "pandas", "simpy", "pyarrow", "pydantic", "distributed"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            continue
+    return out
 
 
 def variant_table(plan: dict[str, Any]) -> pd.DataFrame:
