@@ -1,0 +1,184 @@
+"""From a run to an MSEL: choose the replication, find triggers, select, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.injects.fields import DOS_KINDS
+from sim.injects.render import Renderer, Timing, render
+from sim.injects.rules import RulesFile, load_rules, rules_from_dict
+from sim.injects.select import select_injects
+from sim.injects.source import choose_replication, read_results
+from sim.injects.triggers import DisruptionWindow, disruption_windows, find_triggers
+from sim.injects.words import Words
+from sim.results import RunResult
+from sim.scenario.errors import did_you_mean
+from sim.scenario.schema import Scenario
+
+Rules = RulesFile | str | Path | dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Msel:
+    """An MSEL made from one replication of a run, with what is needed to explain it."""
+
+    table: pd.DataFrame
+    """One row per inject (columns in docs/injects.md)."""
+    rules: RulesFile
+    lang: str
+    scenario: Scenario
+    seed: int
+    replication: int
+    choice: str
+    """Which replication was used, and why."""
+    events: int
+    """Events of that replication (all kinds, all days)."""
+    triggers: int
+    """Triggers found in the window, before rules merged and limited them."""
+    from_day: int
+    to_day: int
+    windows: list[DisruptionWindow] = field(default_factory=list)
+    start: dt.datetime | None = None
+    compress: float | None = None
+    regions: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> Any:
+        """The words of the MSEL's language."""
+        return self.rules.labels[self.lang]
+
+
+def as_rules(rules: Rules) -> RulesFile:
+    """Rules from a file path, plain data or an already loaded file (the default when None)."""
+    if rules is None:
+        return load_rules()
+    if isinstance(rules, RulesFile):
+        return rules
+    if isinstance(rules, dict):
+        return rules_from_dict(rules)
+    return load_rules(rules)
+
+
+def parse_start(start: dt.datetime | dt.date | str | None) -> tuple[dt.datetime | None, bool]:
+    """The exercise start, and whether it carries a time of day."""
+    if start is None:
+        return None, False
+    if isinstance(start, dt.datetime):
+        value, timed = start, True
+    elif isinstance(start, dt.date):
+        value, timed = dt.datetime.combine(start, dt.time()), False
+    else:
+        text = str(start).strip()
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"start '{start}': expected a date and time like 2027-03-01T08:00 "
+                             "(or a date, 2027-03-01)") from None
+        timed = "T" in text or " " in text
+    if value.tzinfo is not None:
+        raise ValueError(f"start '{start}': give the local time without a time zone")
+    return value, timed
+
+
+def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = None,
+               replication: int | None = None, typical: bool = False,
+               max_injects: int | None = None,
+               start: dt.datetime | dt.date | str | None = None,
+               compress: float | None = None,
+               regions: list[str] | tuple[str, ...] | None = None) -> Msel:
+    """Make the MSEL of one replication of a run (see `sim.injects.injects`)."""
+    loaded = as_rules(rules)
+    lang = loaded.language(lang)
+    start_at, timed = parse_start(start)
+    if compress is not None and not compress > 0:
+        raise ValueError(f"compress {compress}: scenario days per exercise hour must be above 0")
+    if max_injects is not None and max_injects < 1:
+        raise ValueError(f"max_injects {max_injects}: keep at least 1 inject")
+    run = result if isinstance(result, RunResult) else read_results(result)
+    scenario = run.scenario
+    _check_names(loaded, scenario, regions)
+    choice = choose_replication(run, replication, typical)
+    events = run.events[run.events["replication"] == choice.replication]
+    kpis = run.kpis[run.kpis["replication"] == choice.replication]
+    from_day = loaded.window.from_day
+    from_day = scenario.warmup_days if from_day is None else from_day
+    to_day = loaded.window.to_day
+    to_day = scenario.horizon_days - 1 if to_day is None else to_day
+    triggers = find_triggers(events, scenario, kpis, from_day, to_day)
+    scope = _scope(scenario, regions)
+    if scope is not None:
+        node_kind = triggers["node"].notna()
+        triggers = triggers[~node_kind | triggers["node"].isin(scope)].reset_index(drop=True)
+    selected = select_injects(triggers, loaded, scenario, max_injects)
+    windows = disruption_windows(events, scenario)
+    schedule = loaded.schedule
+    day_start = (start_at.hour * 60 + start_at.minute if timed and start_at is not None
+                 else _minutes(schedule.day_start))
+    timing = Timing(from_day, day_start, _minutes(schedule.day_end), schedule.spacing_minutes,
+                    start_at, compress)
+    words = Words(lang, loaded.labels[lang], loaded, scenario, from_day, start_at)
+    renderer = Renderer(loaded, words, triggers, windows, scope)
+    table = render(selected, renderer, timing, choice.replication)
+    return Msel(table, loaded, lang, scenario, run.seed, choice.replication, choice.reason,
+                len(events), len(triggers), from_day, to_day, windows, start_at, compress,
+                tuple(regions or ()))
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _check_names(rules: RulesFile, scenario: Scenario, regions: Any) -> None:
+    """Check the rules and regions against the scenario, or raise a ValueError.
+
+    Names must exist (a typo would silently match nothing), and days-of-supply thresholds must
+    be ones the run recorded.
+    """
+    known = {
+        "regions": {n.region for n in scenario.nodes},
+        "nodes": {n.id for n in scenario.nodes},
+        "groups": {p.group for p in scenario.products.values()},
+        "products": set(scenario.products),
+    }
+    problems = []
+    for wanted in regions or ():
+        if wanted not in known["regions"]:
+            problems.append(f"region '{wanted}' is not in scenario '{scenario.name}'"
+                            f"{did_you_mean(wanted, known['regions'])}")
+    recorded = [float(t) for t in scenario.reporting.dos_thresholds]
+    for rule_id, rule in rules.enabled_rules():
+        for part, where in ((rule.when, "when"), (rule.when.unless, "when.unless")):
+            if part is None:
+                continue
+            for key, names in known.items():
+                for name in getattr(part, key) or ():
+                    if name not in names:
+                        problems.append(f"rules.{rule_id}.{where}.{key}: '{name}' is not in "
+                                        f"scenario '{scenario.name}'{did_you_mean(name, names)}")
+        if rule.when.kind in DOS_KINDS and rule.when.thresholds is not None:
+            for threshold in rule.when.thresholds:
+                if float(threshold) not in recorded:
+                    problems.append(
+                        f"rules.{rule_id}.when.thresholds: {threshold:g} days was not recorded "
+                        f"in this run (reporting.dos_thresholds: "
+                        f"{', '.join(f'{t:g}' for t in recorded)}); run the scenario again "
+                        f"with --set 'reporting.dos_thresholds=[...]' to record it")
+    if problems:
+        where = f" ({rules.file})" if rules.file else ""
+        raise ValueError(f"the rules{where} do not fit this run:\n  - " + "\n  - ".join(problems))
+
+
+def _scope(scenario: Scenario, regions: Any) -> set[str] | None:
+    """Nodes in the regions, and the suppliers that deliver to them (None: everywhere)."""
+    if not regions:
+        return None
+    wanted = set(regions)
+    inside = {n.id for n in scenario.nodes if n.region in wanted}
+    suppliers = {lane.from_ for lane in scenario.lanes if lane.to in inside}
+    return inside | suppliers

@@ -1,0 +1,239 @@
+"""Write an MSEL as a spreadsheet (XLSX), CSV or a Markdown table, atomically.
+
+Files carry the headings of the MSEL's language. Empty time columns (no --start, no
+--compress) are left out. The XLSX has real date and time cells, a frozen header row, filters,
+wrapped text in sensible column widths, print settings for the handbook, and a second sheet
+saying where the MSEL came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.injects.build import Msel
+from sim.injects.fields import METADATA_COLUMNS, MSEL_COLUMNS
+
+FORMATS: tuple[str, ...] = ("xlsx", "csv", "md")
+OPTIONAL_TIME_COLUMNS = ("scenario_datetime", "exercise_elapsed", "exercise_time")
+WIDE_COLUMNS = {"synopsis": 40, "message": 60, "expected_action": 45, "capability": 30,
+                "from": 24, "to": 22}
+"""Text columns: their widest width in characters (text wraps inside)."""
+MARKDOWN_COLUMNS = ("number", "scenario_day", "time", "scenario_datetime", "exercise_time",
+                    "exercise_elapsed", "from", "to", "method", "synopsis", "message",
+                    "expected_action")
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+ABOUT_DEFAULTS = {
+    "about": "About", "scenario": "Scenario", "seed": "Seed", "replication": "Replication",
+    "rules": "Rules file", "language": "Language", "created": "Created",
+    "events": "Events in the run", "injects": "Injects", "start": "Exercise start",
+    "compress": "Scenario days per exercise hour", "regions": "Regions",
+    "day": "Scenario day", "date": "Date", "recipient": "Recipient",
+    "disruptions": "Disruptions", "severity": "Severity",
+}
+
+
+def about_word(msel: Msel, key: str) -> str:
+    """A word for the about sheet and the timeline, in the MSEL's language when it has one."""
+    return msel.labels.about.get(key, ABOUT_DEFAULTS[key])
+
+
+def file_columns(msel: Msel) -> list[str]:
+    """The columns a file shows: the HSEEP ones, the planners' own, then metadata."""
+    table = msel.table
+    keep = [c for c in MSEL_COLUMNS
+            if c not in OPTIONAL_TIME_COLUMNS or table[c].notna().any()]
+    return [*keep, *msel.rules.columns, *METADATA_COLUMNS]
+
+
+def format_of(path: Path, fmt: str | None) -> str:
+    """The format asked for, or the one the file name says; a ValueError when they differ."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix == "markdown":
+        suffix = "md"
+    if fmt is None:
+        if suffix in FORMATS:
+            return suffix
+        raise ValueError(f"{path}: cannot tell the format from the name; give a format "
+                         f"({', '.join(FORMATS)})")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}' (formats: {', '.join(FORMATS)})")
+    if suffix in FORMATS and suffix != fmt:
+        raise ValueError(f"{path} looks like {suffix}, but the format asked for is {fmt}")
+    return fmt
+
+
+def write_msel(msel: Msel, path: str | Path, fmt: str | None = None) -> Path:
+    """Write the MSEL to `path` as xlsx, csv or md (from the file name when `fmt` is None)."""
+    path = Path(path)
+    fmt = format_of(path, fmt)
+    writer: Callable[[Msel, Path], None] = {"xlsx": _xlsx, "csv": _csv, "md": _markdown}[fmt]
+    _atomic(path, lambda tmp: writer(msel, tmp))
+    return path
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _elapsed(value: Any) -> str:
+    if pd.isna(value):
+        return ""
+    minutes = int(pd.Timedelta(value).total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _text_table(msel: Msel, columns: list[str]) -> pd.DataFrame:
+    """The table as text, dates as ISO 'YYYY-MM-DD HH:MM', elapsed time as H:MM."""
+    out = msel.table[columns].copy()
+    for column in ("scenario_datetime", "exercise_time"):
+        if column in out:
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    if "exercise_elapsed" in out:
+        out["exercise_elapsed"] = out["exercise_elapsed"].map(_elapsed)
+    return out
+
+
+def _headings(msel: Msel, columns: list[str]) -> list[str]:
+    headings = msel.labels.headings
+    own = {c: col.heading[msel.lang] for c, col in msel.rules.columns.items()}
+    return [own.get(c) or headings.get(c, c) for c in columns]
+
+
+def _csv(msel: Msel, path: Path) -> None:
+    columns = file_columns(msel)
+    table = _text_table(msel, columns)
+    table.columns = _headings(msel, columns)
+    # UTF-8 with a byte-order mark: spreadsheet programs then read å, ä, ö and ø correctly.
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _markdown(msel: Msel, path: Path) -> None:
+    columns = [c for c in MARKDOWN_COLUMNS if c in file_columns(msel)]
+    table = _text_table(msel, columns)
+
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|").replace("\n", "<br>")
+
+    lines = [f"# {msel.labels.title}: {msel.scenario.name}", "",
+             f"{about_word(msel, 'replication')}: {msel.choice}. "
+             f"{about_word(msel, 'injects')}: {len(table)}.", "",
+             "| " + " | ".join(map(cell, _headings(msel, columns))) + " |",
+             "|" + "|".join("---:" if c in ("number", "scenario_day") else "---"
+                            for c in columns) + "|"]
+    for row in table.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _xlsx(msel: Msel, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    columns = file_columns(msel)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = msel.labels.sheet
+    sheet.append(_headings(msel, columns))
+    for row in msel.table[columns].itertuples(index=False):
+        sheet.append([_excel_value(c, v) for c, v in zip(columns, row, strict=True)])
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
+    top = Alignment(vertical="top")
+    wrap = Alignment(vertical="top", wrap_text=True)
+    formats = {"scenario_datetime": DATE_FORMAT, "exercise_time": DATE_FORMAT,
+               "time": "hh:mm", "exercise_elapsed": "[h]:mm", "severity": "0.0"}
+    for j, column in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        head = sheet.cell(row=1, column=j)
+        head.font, head.fill, head.alignment = header_font, header_fill, wrap
+        values = [_shown(v) for v in msel.table[column]] if column in msel.table else []
+        longest = max([len(str(head.value)), *(len(v) for v in values)], default=8)
+        cap = WIDE_COLUMNS.get(column, 40)
+        sheet.column_dimensions[letter].width = min(cap, max(6, longest + 2))
+        style = wrap if longest > cap or column in WIDE_COLUMNS else top
+        number_format = formats.get(column)
+        for cells in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+            for c in cells:
+                c.alignment = style
+                if number_format:
+                    c.number_format = number_format
+    sheet.freeze_panes = "B2"
+    if len(msel.table):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(msel.table) + 1}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _about_sheet(book.create_sheet(about_word(msel, "about")[:31]), msel, Font, Alignment)
+    book.save(path)
+
+
+def _shown(value: Any) -> str:
+    """Roughly what a cell shows, to size its column."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return "2027-03-01 08:00"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _excel_value(column: str, value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if column in ("scenario_datetime", "exercise_time"):
+        return pd.Timestamp(value).to_pydatetime()
+    if column == "time":
+        hours, minutes = str(value).split(":")
+        return dt.time(int(hours), int(minutes))
+    if column == "exercise_elapsed":
+        return pd.Timedelta(value).to_pytimedelta()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _about_sheet(sheet: Any, msel: Msel, font: Any, alignment: Any) -> None:
+    rows: list[tuple[str, Any]] = [
+        ("scenario", msel.scenario.name),
+        ("seed", msel.seed),
+        ("replication", msel.choice),
+        ("rules", msel.rules.file or "–"),
+        ("language", msel.lang),
+        ("created", dt.datetime.now().replace(microsecond=0)),
+        ("events", msel.events),
+        ("injects", len(msel.table)),
+        ("start", msel.start if msel.start is not None else "–"),
+        ("compress", msel.compress if msel.compress is not None else "–"),
+        ("regions", ", ".join(msel.regions) or msel.labels.whole_country),
+    ]
+    sheet.append([msel.labels.title])
+    sheet.cell(row=1, column=1).font = font(bold=True, size=13)
+    for key, value in rows:
+        sheet.append([about_word(msel, key), value])
+        cell = sheet.cell(row=sheet.max_row, column=2)
+        cell.alignment = alignment(horizontal="left", wrap_text=True)
+        if isinstance(value, dt.datetime):
+            cell.number_format = DATE_FORMAT
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 90

@@ -1,0 +1,336 @@
+"""Injects in words and time: fill each rule's templates, give each inject its clock time.
+
+Templates are filled with `str.format_map` over a mapping that raises on an unknown field, so a
+placeholder is either filled or an error; rules.py has already checked them when loading.
+
+Time: injects of one scenario day get clock times from `schedule.day_start` (or the time of
+`--start`), `spacing_minutes` apart, squeezed to end before `day_end` on busy days. With
+`--start`, scenario day `from_day` (the first day of the window) is the date of `--start`.
+With `--compress N`, N scenario days pass per exercise hour: an inject at scenario day d and
+clock time t is `((d - from_day) + (t - day_start) / 24 h) / N` hours into the exercise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.disruptions import _lane_mask
+from sim.injects.fields import (
+    DISRUPTION_KINDS,
+    KIND_FIELDS,
+    METADATA_COLUMNS,
+    MSEL_COLUMNS,
+    TEXT_FIELDS,
+)
+from sim.injects.rules import RECIPIENT_OF_CUSTOMERS, RECIPIENT_OF_NODE, Rule, RulesFile
+from sim.injects.triggers import DisruptionWindow
+from sim.injects.words import Words
+from sim.network import network_of, node_mask
+from sim.scenario import schema
+
+
+class UnfilledPlaceholder(KeyError):
+    """A template names a field its trigger kind does not provide."""
+
+
+class _Fields(dict):
+    """A mapping that raises on an unknown placeholder instead of leaving it unfilled."""
+
+    def __missing__(self, key: str) -> str:
+        raise UnfilledPlaceholder(key)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How scenario days map to clock times, dates and exercise time."""
+
+    from_day: int
+    day_start: int
+    """Minutes after midnight."""
+    day_end: int
+    spacing: int
+    start: dt.datetime | None = None
+    compress: float | None = None
+
+
+def clock_minutes(days: np.ndarray, timing: Timing) -> np.ndarray:
+    """Minutes after midnight of each inject, given their days in chronological order."""
+    out = np.zeros(len(days), dtype=np.int64)
+    span = timing.day_end - timing.day_start
+    i = 0
+    while i < len(days):
+        j = i
+        while j < len(days) and days[j] == days[i]:
+            j += 1
+        n = j - i
+        step = float(timing.spacing) if span <= 0 else min(timing.spacing, span / n)
+        out[i:j] = timing.day_start + np.floor(np.arange(n) * step).astype(np.int64)
+        i = j
+    return out
+
+
+def schedule(days: np.ndarray, timing: Timing) -> dict[str, Any]:
+    """Clock time, scenario date-time and exercise time columns for injects in order."""
+    minutes = clock_minutes(days, timing)
+    n = len(days)
+    times = [f"{m // 60 % 24:02d}:{m % 60:02d}" for m in minutes]
+    offset_days = (days - timing.from_day) + (minutes - timing.day_start) / 1440.0
+    if timing.start is not None:
+        midnight = timing.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        dates = pd.to_datetime([midnight + dt.timedelta(days=int(d - timing.from_day),
+                                                        minutes=int(m))
+                                for d, m in zip(days, minutes, strict=True)])
+    else:
+        dates = pd.DatetimeIndex([pd.NaT] * n)
+    if timing.compress is not None:
+        elapsed = pd.to_timedelta(np.round(offset_days / timing.compress * 60), unit="min")
+        clock = (pd.DatetimeIndex([timing.start] * n) + elapsed if timing.start is not None
+                 else pd.DatetimeIndex([pd.NaT] * n))
+    else:
+        elapsed = pd.to_timedelta([pd.NaT] * n)
+        clock = pd.DatetimeIndex([pd.NaT] * n)
+    return {"scenario_day": days.astype(np.int64), "time": times, "scenario_datetime": dates,
+            "exercise_elapsed": elapsed, "exercise_time": clock}
+
+
+class Renderer:
+    """Fills templates for one language, scenario and replication."""
+
+    def __init__(self, rules: RulesFile, words: Words, triggers: pd.DataFrame,
+                 windows: list[DisruptionWindow], scope: set[str] | None = None) -> None:
+        self.rules = rules
+        self.words = words
+        self.lang = words.lang
+        self.triggers = triggers
+        self.windows = windows
+        self.scenario = words.scenario
+        self.net = network_of(self.scenario)
+        self.nodes = {n.id: n for n in self.scenario.nodes}
+        self.scope = scope
+        self._of_counts = self._count_nodes()
+
+    def _count_nodes(self) -> dict[tuple[str, str], int]:
+        """How many nodes of each role handle each product group (within the scope)."""
+        net, sc = self.net, self.scenario
+        groups = np.array([sc.products[p].group for p in net.product_ids], dtype=object)
+        counts: Counter[tuple[str, str]] = Counter()
+        handles = net.handles & ~net.unlimited[:, None]
+        for i, node_id in enumerate(net.node_ids):
+            if self.scope is not None and node_id not in self.scope:
+                continue
+            for group in set(groups[handles[i]]):
+                counts[(net.roles[i], group)] += 1
+        return counts
+
+    def fields(self, kind: str, lead: pd.Series, members: pd.DataFrame) -> dict[str, str]:
+        """Every field the trigger kind provides, in words."""
+        w = self.words
+        day = int(lead["day"])
+        out = {"day": str(day), "when": w.when(day)}
+        if kind in DISRUPTION_KINDS:
+            out["count"] = w.integer(members["disruption"].nunique())
+            out.update(self._disruption(int(lead["disruption_index"]), members))
+        else:
+            out["count"] = w.integer(members["node"].nunique())
+            out.update(self._node(kind, lead, members))
+        return out
+
+    def _node(self, kind: str, lead: pd.Series, members: pd.DataFrame) -> dict[str, str]:
+        w = self.words
+        role, group = str(lead["role"]), str(lead["group"])
+        of = sum(self._of_counts[(r, group)] for r in members["role"].unique())
+        out = {
+            "node_name": w.node(lead["node"]),
+            "node_list": w.listing(w.node(n) for n in members["node"]),
+            "role_name": w.role(role),
+            "roles_name": w.role(role, many=True),
+            "of_count": w.integer(of),
+            "region_name": w.region(lead["region"]),
+            "region_list": w.listing(w.region(r) for r in members["region"]),
+            "product_name": w.product(lead["product"]),
+            "product_list": w.listing(w.product(p) for p in members["product"]),
+            "group_name": w.group(group),
+            "unit": w.unit(lead["product"], _or(lead["quantity"], 2.0)),
+        }
+        if kind == "allocation_cut":
+            share = float(lead["value"])
+            out["share_pct"] = w.percent(share)
+            out["shortfall_pct"] = w.integer(100 - round(100 * share))
+        elif kind in ("dos_below", "dos_recovered"):
+            out["days_of_supply"] = w.decimal(float(lead["value"]))
+            out["threshold"] = w.number(float(lead["threshold"]))
+            out["on_hand"] = w.integer(float(lead["quantity"]))
+            out["daily_use"] = w.integer(float(lead["flow"]))
+        elif kind == "first_stockout":
+            out["quantity"] = w.integer(float(lead["quantity"]))
+        elif kind == "stockout_resolved":
+            out["stockout_days"] = w.integer(float(lead["stockout_days"]))
+            out["on_hand"] = w.integer(float(lead["quantity"]))
+        return out
+
+    def _disruption(self, index: int, members: pd.DataFrame) -> dict[str, str]:
+        w = self.words
+        d = self.scenario.disruptions[index]
+        window = self.windows[index]
+        duration: Any = d.duration_days
+        if window.start_day is not None and window.end_day is not None:
+            duration = window.end_day - window.start_day
+        end_day = window.end_day
+        if end_day is None and window.start_day is not None and isinstance(duration, float | int):
+            end_day = window.start_day + int(np.ceil(duration))
+        capacity = getattr(d, "capacity_factor", 1.0)
+        return {
+            "disruption_name": window.name,
+            "disruption_list": w.listing(members["disruption"]),
+            "disruption_type": w.labels.disruption_types.get(d.type, d.type),  # type: ignore[call-overload]
+            "affected": self._affected(d),
+            "effect": self._effect(d),
+            "products_affected": self._products(getattr(d, "products", None)),
+            "start_when": w.when(window.start_day),
+            "end_when": w.when(end_day),
+            "duration_days": w.number(duration) if isinstance(duration, float | int) else "–",
+            "capacity_pct": w.percent(capacity),
+            "lead_time_factor": w.number(getattr(d, "lead_time_factor", 1.0)),
+            "demand_factor": w.number(getattr(d, "factor", 1.0)),
+            "country": self._countries(d),
+        }
+
+    def _effect(self, d: Any) -> str:
+        w = self.words
+        phrases = w.labels.effects
+        out = []
+        if isinstance(d, schema.PowerOutage):
+            out.append(phrases["capacity"].format(pct=w.percent(d.capacity_factor)))
+        elif isinstance(d, schema.Transport):
+            if d.lead_time_factor != 1:
+                out.append(phrases["lead_time"].format(factor=w.number(d.lead_time_factor)))
+            if d.capacity_factor != 1:
+                out.append(phrases["capacity"].format(pct=w.percent(d.capacity_factor)))
+            if d.closed:
+                out.append(phrases["closed"])
+        elif isinstance(d, schema.ExportBan):
+            out.append(phrases["closed"])
+        elif isinstance(d, schema.FactoryLoss):
+            out.append(phrases["production"].format(pct=w.percent(d.capacity_factor)))
+        elif isinstance(d, schema.ItOutage):
+            out.append(phrases["ordering"])
+        elif isinstance(d, schema.DemandSurge):
+            out.append(phrases["demand"].format(factor=w.number(d.factor)))
+        return w.listing(out)
+
+    def _hit_nodes(self, d: Any) -> list[schema.Node]:
+        if isinstance(d, schema.FactoryLoss):
+            return [self.nodes[n] for n in d.nodes if n in self.nodes]
+        if hasattr(d, "where"):
+            mask = node_mask(self.scenario.nodes, d.where)
+            return [n for n, hit in zip(self.scenario.nodes, mask, strict=True) if hit]
+        return []
+
+    def _affected(self, d: Any) -> str:
+        w = self.words
+        if isinstance(d, schema.Transport):
+            return w.labels.links.format(count=w.integer(int(_lane_mask(self.net, d.lanes).sum())))
+        if isinstance(d, schema.ExportBan):
+            countries = np.array(self.net.countries, dtype=object)
+            leaving = (countries[self.net.lane_src] == d.country) & (
+                countries[self.net.lane_dst] != d.country)
+            return w.labels.links.format(count=w.integer(int(leaving.sum())))
+        hit = self._hit_nodes(d)
+        if len(hit) <= 3:
+            return w.listing(w.node(n.id) for n in hit)
+        roles = Counter(n.role for n in hit)
+        return w.listing(f"{w.integer(k)} {w.role(r, many=k != 1)}" for r, k in roles.items())
+
+    def _products(self, names: list[str] | None) -> str:
+        w = self.words
+        if not names:
+            return w.labels.all_products
+        groups = {p.group for p in self.scenario.products.values()}
+        return w.listing(w.group(n) if n in groups and n not in self.scenario.products
+                         else w.product(n) for n in names)
+
+    def _countries(self, d: Any) -> str:
+        w = self.words
+        if isinstance(d, schema.ExportBan):
+            return w.country(d.country)
+        return w.listing(w.country(c) for c in dict.fromkeys(n.country for n in self._hit_nodes(d)))
+
+    def recipient(self, rule: Rule, lead: pd.Series) -> str:
+        """The actor id a rule's inject goes to."""
+        if rule.to == RECIPIENT_OF_NODE:
+            node = self.nodes[lead["node"]]
+            return self.rules.recipient(node.role, node.tags)
+        if rule.to == RECIPIENT_OF_CUSTOMERS:
+            customers = [self.nodes[lane.to] for lane in self.scenario.lanes
+                         if lane.from_ == lead["node"]]
+            actors = Counter(self.rules.recipient(c.role, c.tags) for c in customers)
+            if actors:
+                return actors.most_common(1)[0][0]
+            node = self.nodes[lead["node"]]
+            return self.rules.recipient(node.role, node.tags)
+        return rule.to
+
+    def texts(self, rule_id: str, rule: Rule, fields: dict[str, str]) -> dict[str, str]:
+        """The rule's templates filled (standard texts and the file's own columns)."""
+        text = rule.text[self.lang]
+        mapping = _Fields(fields)
+        out = {}
+        try:
+            for key in TEXT_FIELDS:
+                out[key] = getattr(text, "from_" if key == "from" else key).format_map(mapping)
+            for col_id, column in self.rules.columns.items():
+                template = text.columns.get(col_id, column.text.get(self.lang, ""))
+                out[col_id] = template.format_map(mapping)
+        except UnfilledPlaceholder as exc:
+            raise ValueError(f"rules.{rule_id}: placeholder '{{{exc.args[0]}}}' has no value "
+                             f"for {rule.when.kind} injects (it provides: "
+                             f"{', '.join(sorted(KIND_FIELDS[rule.when.kind]))})") from None
+        return out
+
+
+def render(selected: pd.DataFrame, renderer: Renderer, timing: Timing,
+           replication: int) -> pd.DataFrame:
+    """The MSEL table: one row per selected inject, in order, numbered from 1."""
+    rules, words, triggers = renderer.rules, renderer.words, renderer.triggers
+    rows: list[dict[str, Any]] = []
+    for inject in selected.itertuples(index=False):
+        rule = rules.rules[inject.rule]
+        lead = triggers.loc[inject.lead]
+        members = triggers.loc[list(inject.members)]
+        fields = renderer.fields(rule.when.kind, lead, members)
+        texts = renderer.texts(inject.rule, rule, fields)
+        actor = renderer.recipient(rule, lead)
+        node = lead["node"]
+        rows.append({
+            **texts,
+            "to": rules.actor(actor, words.lang),
+            "method": words.labels.methods[rule.method],
+            "severity": float(inject.severity),
+            "kind": rule.when.kind,
+            "rule": inject.rule,
+            "region": (words.region(lead["region"]) if isinstance(node, str)
+                       else words.labels.whole_country),
+            "node": node if isinstance(node, str) else None,
+            "product": lead["product"] if isinstance(lead["product"], str) else None,
+            "group": lead["group"] if isinstance(lead["group"], str) else None,
+            "events": len(members),
+            "replication": replication,
+        })
+    table = pd.DataFrame(rows, columns=[*TEXT_FIELDS, *rules.columns, "to", "method",
+                                        *METADATA_COLUMNS])
+    times = schedule(selected["day"].to_numpy(dtype=np.int64), timing)
+    for name, values in times.items():
+        table[name] = values
+    table["number"] = np.arange(1, len(table) + 1, dtype=np.int64)
+    return table[[*MSEL_COLUMNS, *rules.columns, *METADATA_COLUMNS]]
+
+
+def _or(value: Any, default: float) -> float:
+    """A number, or `default` where it is missing."""
+    return default if value is None or pd.isna(value) else float(value)

@@ -1,0 +1,185 @@
+"""From one replication's events to triggers: one row per thing that could become an inject.
+
+The events table records every transition (a ward that flaps in and out of stockout under
+rationing logs one pair a day); triggers keep what an exercise can use:
+
+- disruption_start, disruption_end, recovery_complete: as recorded;
+- allocation_cut: each drop of a supplier's delivered share (value: the share);
+- allocation_restored: a supplier delivers in full again after its last cut of the run;
+- dos_below: each fall below a days-of-supply threshold (value: days of supply);
+- dos_recovered: stock back above a threshold for good (no later fall below it);
+- first_stockout: a node's first stockout of a product in the window (quantity: units short);
+- stockout_resolved: the end of a node's last stockout of a product in the run.
+
+Each trigger carries `bonus`, its intensity on a 0-20 scale (how deep the cut, how low the
+stock, how much of a day's demand went unmet), which select.py adds to the rule's severity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.network import MIN_FLOW, network_of
+from sim.scenario.schema import Scenario
+
+TRIGGER_COLUMNS: tuple[str, ...] = (
+    "day", "kind", "node", "product", "value", "threshold", "quantity", "flow", "bonus",
+    "disruption", "disruption_index", "disruption_type", "role", "region", "group",
+    "stockout_days",
+)
+MAX_BONUS = 20.0
+
+
+@dataclass(frozen=True)
+class DisruptionWindow:
+    """When a disruption acted in one replication (days as logged; None when not logged)."""
+
+    name: str
+    index: int
+    type: str
+    start_day: int | None
+    end_day: int | None
+    recovery_day: int | None
+
+
+def disruption_names(scenario: Scenario) -> list[str]:
+    """Each disruption's name as events record it (its `name`, else `type#index`)."""
+    return [d.name or f"{d.type}#{i}" for i, d in enumerate(scenario.disruptions)]
+
+
+def disruption_windows(events: pd.DataFrame, scenario: Scenario) -> list[DisruptionWindow]:
+    """Start, end and recovery days of every disruption, from one replication's events."""
+    logged = events[events["kind"].isin(("disruption_start", "disruption_end",
+                                         "recovery_complete"))]
+    first = logged.groupby(["detail", "kind"])["day"].min()
+    out = []
+    for i, (name, d) in enumerate(zip(disruption_names(scenario), scenario.disruptions,
+                                      strict=True)):
+        def day(kind: str, name: str = name) -> int | None:
+            value = first.get((name, kind))
+            return None if value is None else int(value)
+
+        out.append(DisruptionWindow(name, i, d.type, day("disruption_start"),
+                                    day("disruption_end"), day("recovery_complete")))
+    return out
+
+
+def find_triggers(events: pd.DataFrame, scenario: Scenario, kpis: pd.DataFrame,
+                  from_day: int, to_day: int) -> pd.DataFrame:
+    """Triggers from one replication's events, on days `from_day` to `to_day` inclusive."""
+    net = network_of(scenario)
+    ev = events.reset_index(drop=True)
+    kinds = ev["kind"].to_numpy()
+    parts = [_disruptions(ev[np.isin(kinds, ("disruption_start", "disruption_end",
+                                             "recovery_complete"))], scenario)]
+    parts.append(_cells(ev[kinds == "allocation_cut"], "allocation_cut"))
+    parts.append(_final(ev, "allocation_restored", "allocation_cut", ()))
+    below = ev[kinds == "dos_below"]
+    parts.append(_cells(below, "dos_below"))
+    parts.append(_final(ev, "dos_recovered", "dos_below", ("detail",)))
+    starts = ev[kinds == "stockout_start"]
+    in_window = starts[(starts["day"] >= from_day) & (starts["day"] <= to_day)]
+    first = in_window.drop_duplicates(["node", "product"], keep="first")
+    parts.append(_cells(first, "first_stockout", quantity=first["value"]))
+    resolved = _final(ev, "stockout_end", "stockout_start", ())
+    parts.append(resolved.assign(kind="stockout_resolved", quantity=resolved["value"]))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    if out.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRIGGER_COLUMNS})
+    out = out[(out["day"] >= from_day) & (out["day"] <= to_day)]
+    out = _stockout_days(_describe(out, scenario, net), kpis)
+    return out.sort_values(["day"], kind="stable").reset_index(drop=True)
+
+
+def _cells(events: pd.DataFrame, kind: str, quantity: pd.Series | None = None) -> pd.DataFrame:
+    threshold = pd.to_numeric(events["detail"].str.split(" ").str[0], errors="coerce") if (
+        kind in ("dos_below", "dos_recovered")) else np.nan
+    return pd.DataFrame({
+        "day": events["day"].to_numpy(dtype=np.int64),
+        "kind": kind,
+        "node": events["node"].to_numpy(dtype=object),
+        "product": events["product"].to_numpy(dtype=object),
+        "value": events["value"].to_numpy(dtype=float),
+        "threshold": threshold,
+        "quantity": np.nan if quantity is None else quantity.to_numpy(dtype=float),
+        "disruption": None,
+        "disruption_index": -1,
+        "disruption_type": None,
+    })
+
+
+def _final(events: pd.DataFrame, kind: str, undo: str, by: tuple[str, ...]) -> pd.DataFrame:
+    """The last `kind` event per cell (and `by`) that no later `undo` event follows."""
+    keys = ["node", "product", *by]
+    both = events[events["kind"].isin((kind, undo))]
+    last = both.drop_duplicates(keys, keep="last")
+    last = last[last["kind"] == kind]
+    return _cells(last, kind)
+
+
+def _disruptions(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    index = {name: i for i, name in reversed(list(enumerate(disruption_names(scenario))))}
+    positions = events["detail"].map(index)
+    known = positions.notna().to_numpy()
+    events, positions = events[known], positions[known].astype(np.int64)
+    return pd.DataFrame({
+        "day": events["day"].to_numpy(dtype=np.int64),
+        "kind": events["kind"].to_numpy(dtype=object),
+        "node": None,
+        "product": None,
+        "value": np.nan,
+        "threshold": np.nan,
+        "quantity": np.nan,
+        "disruption": events["detail"].to_numpy(dtype=object),
+        "disruption_index": positions.to_numpy(),
+        "disruption_type": [scenario.disruptions[i].type for i in positions],
+    })
+
+
+def _describe(out: pd.DataFrame, scenario: Scenario, net) -> pd.DataFrame:
+    """Role, region, group, normal flow and intensity bonus of each trigger."""
+    out = out.reset_index(drop=True)
+    node_at = pd.Index(net.node_ids).get_indexer(out["node"])
+    product_at = pd.Index(net.product_ids).get_indexer(out["product"])
+    cell = (node_at >= 0) & (product_at >= 0)
+    flow = np.full(len(out), np.nan)
+    flow[cell] = net.normal_flow[node_at[cell], product_at[cell]]
+    flow[flow <= MIN_FLOW] = np.nan
+    roles = np.array([*net.roles, None], dtype=object)
+    regions = np.array([*net.regions, None], dtype=object)
+    groups = np.array([*(scenario.products[p].group for p in net.product_ids), None],
+                      dtype=object)
+    out["flow"] = flow
+    out["role"] = roles[node_at]
+    out["region"] = regions[node_at]
+    out["group"] = groups[product_at]
+    kind, value = out["kind"].to_numpy(), out["value"].to_numpy()
+    dos = np.isin(kind, ("dos_below", "dos_recovered"))
+    out.loc[dos, "quantity"] = value[dos] * flow[dos]  # units on hand
+    top = max(scenario.reporting.dos_thresholds, default=1.0)
+    threshold = out["threshold"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bonus = np.select(
+            [kind == "allocation_cut", kind == "dos_below", kind == "first_stockout"],
+            [1 - value, 1 - np.minimum(value, threshold) / top,
+             out["quantity"].to_numpy(dtype=float) / flow],
+            0.0,
+        )
+    out["bonus"] = MAX_BONUS * np.clip(np.nan_to_num(bonus, nan=0.0), 0.0, 1.0)
+    return out[[c for c in TRIGGER_COLUMNS if c != "stockout_days"]]
+
+
+def _stockout_days(out: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
+    days = kpis.astype({"node": str, "product": str}).set_index(["node", "product"])[
+        "stockout_days"]
+    resolved = (out["kind"] == "stockout_resolved").to_numpy()
+    out = out.copy()
+    out["stockout_days"] = np.nan
+    if resolved.any():
+        keys = pd.MultiIndex.from_arrays([out.loc[resolved, "node"],
+                                          out.loc[resolved, "product"]])
+        out.loc[resolved, "stockout_days"] = days.reindex(keys).to_numpy(dtype=float)
+    return out

@@ -1,0 +1,117 @@
+"""Names and numbers in a language: nodes, regions, products, groups, units, lists, days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from sim.injects.rules import Labels, RulesFile
+from sim.scenario.schema import Scenario
+
+MAX_LISTED = 3
+
+
+def readable(identifier: str) -> str:
+    """A display name from an id: 'vastra_gotaland' -> 'Vastra gotaland', 'tamro' -> 'Tamro'."""
+    text = identifier.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Words:
+    """Everything a template needs turned into words, for one language and scenario."""
+
+    lang: str
+    labels: Labels
+    rules: RulesFile
+    scenario: Scenario
+    from_day: int
+    start: dt.datetime | None = None
+
+    def node(self, node_id: str) -> str:
+        """A node's name (its `name`, else from its id)."""
+        found = self._nodes.get(node_id)
+        return found if found else readable(node_id)
+
+    @cached_property
+    def _nodes(self) -> dict[str, str | None]:
+        return {n.id: n.name for n in self.scenario.nodes}
+
+    def region(self, region_id: str) -> str:
+        """A region's display name (the rules' `regions`, else from its id)."""
+        return self.rules.regions.get(region_id) or readable(region_id)
+
+    def product(self, product_id: str) -> str:
+        """A product's name as in the scenario."""
+        product = self.scenario.products.get(product_id)
+        return product.name if product else readable(product_id)
+
+    def group(self, group_id: str) -> str:
+        """A product group in words."""
+        return self.labels.groups.get(group_id) or group_id.replace("_", " ")
+
+    def unit(self, product_id: str, quantity: float = 2) -> str:
+        """The unit of a product in words, singular for a quantity of one."""
+        product = self.scenario.products.get(product_id)
+        unit = product.unit if product else "unit"
+        words = self.labels.units.get(unit, unit)
+        if isinstance(words, str):
+            return words
+        return words.one if round(quantity) == 1 else words.many
+
+    def role(self, role: str, many: bool = False) -> str:
+        """A role in words."""
+        names = self.labels.roles.get(role)  # type: ignore[call-overload]
+        if names is None:
+            return role.replace("_", " ")
+        return names.many if many else names.one
+
+    def country(self, code: str) -> str:
+        """A country in words."""
+        return self.labels.countries.get(code, code)
+
+    def listing(self, items: Iterable[str]) -> str:
+        """'A', 'A och B', 'A, B och C', 'A, B, C och 4 till' (duplicates dropped)."""
+        unique = list(dict.fromkeys(i for i in items if i))
+        if len(unique) > MAX_LISTED + 1:
+            more = self.labels.list_more.format(count=self.integer(len(unique) - MAX_LISTED))
+            unique = [*unique[:MAX_LISTED], more]
+        if len(unique) <= 1:
+            return unique[0] if unique else ""
+        return f"{', '.join(unique[:-1])} {self.labels.list_and} {unique[-1]}"
+
+    def integer(self, value: float) -> str:
+        """A whole number with the language's thousands separator ('12 400')."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{round(value):,d}".replace(",", self.labels.thousands)
+
+    def decimal(self, value: float, places: int = 1) -> str:
+        """A number with the language's decimal sign ('2,5')."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        text = f"{value:,.{places}f}"
+        return text.replace(",", "\0").replace(".", self.labels.decimal).replace(
+            "\0", self.labels.thousands)
+
+    def number(self, value: float) -> str:
+        """A factor or threshold: whole when whole, else one decimal ('3', '2,5')."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return self.integer(value) if float(value).is_integer() else self.decimal(value)
+
+    def percent(self, share: float) -> str:
+        """A share as a whole percentage ('60')."""
+        return self.integer(100 * share)
+
+    def when(self, day: int | None) -> str:
+        """A scenario day in words, or as a date when the exercise has a start date."""
+        if day is None:
+            return "–"
+        if self.start is None:
+            return self.labels.day.format(day=day)
+        date = self.start + dt.timedelta(days=day - self.from_day)
+        return date.strftime(self.labels.date_format)
