@@ -11,6 +11,7 @@ b.summary                                      # mean, sd, 95 % CI per variant a
 from importlib.metadata import PackageNotFoundError, version
 
 from sim.batch import BatchResult, Variant, batch
+from sim.injects import injects
 from sim.results import RunResult
 from sim.run import run
 from sim.scenario import Problem, Scenario, ScenarioError, from_dict, load_scenario
@@ -30,6 +31,7 @@ __all__ = [
     "__version__",
     "batch",
     "from_dict",
+    "injects",
     "load_scenario",
     "run",
 ]

@@ -413,6 +413,105 @@ def _print_batch(result: Any) -> None:
 
 
 @app.command()
+def injects(
+    results: Annotated[Path, typer.Argument(help="Results folder written by `beredskap run`.")],
+    lang: Annotated[
+        str, typer.Option("--lang", "-l", help="Language: sv, nb or en (those of the rules).")
+    ] = "sv",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="xlsx, csv or md (default: from --out, else xlsx)."),
+    ] = None,
+    replication: Annotated[
+        int | None, typer.Option(help="Replication to use (default: the first).")
+    ] = None,
+    typical: Annotated[
+        bool, typer.Option("--typical", help="Use the replication nearest the median outcome.")
+    ] = False,
+    start: Annotated[
+        str | None,
+        typer.Option(help="Date and time of the first scenario day, e.g. 2027-03-01T08:00."),
+    ] = None,
+    compress: Annotated[
+        float | None,
+        typer.Option(help="Scenario days per exercise hour: adds the exercise time."),
+    ] = None,
+    max_injects: Annotated[
+        int | None,
+        typer.Option("--max", min=1, help="Keep the N most severe injects, in time order."),
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="Rules and templates YAML (default: the shipped one).")
+    ] = None,
+    regions: Annotated[
+        list[str] | None,
+        typer.Option("--region", help="Only injects about this region and its suppliers "
+                     "(repeatable)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="MSEL file (default: RESULTS/injects.<lang>.<format>)."),
+    ] = None,
+    timeline: Annotated[
+        bool, typer.Option(help="Write the timeline figure (PNG) beside the MSEL.")
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the files.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write an exercise MSEL (injects) from a run's results, with a timeline figure."""
+    from sim.injects import build_msel, write_msel, write_timeline
+    from sim.injects.export import format_of
+    from sim.scenario import ScenarioError
+
+    started = time.perf_counter()
+    try:
+        if out is not None:
+            fmt = format_of(out, fmt)
+        else:
+            fmt = format_of(Path(f"injects.{fmt or 'xlsx'}"), fmt)
+        msel = build_msel(results, lang, rules, replication, typical, max_injects, start,
+                          compress, regions)
+    except ScenarioError as exc:
+        raise _fail(exc.render(), debug, exc) from None
+    except ValueError as exc:
+        raise _fail(str(exc), debug, exc) from None
+    target = out or results / f"injects.{msel.lang}.{fmt}"
+    figure = target.with_suffix(".timeline.png")
+    try:
+        write_msel(msel, target, fmt)
+        if timeline:
+            write_timeline(msel, figure)
+    except OSError as exc:
+        raise _fail(f"cannot write {target}: {exc}", debug, exc) from None
+    written = [str(target), *([str(figure)] if timeline else [])]
+    if quiet:
+        out_console.print("\n".join(written), highlight=False, soft_wrap=True)
+        return
+    _print_injects(msel)
+    out_console.print(
+        f"\n{len(msel.table)} injects from {msel.events:,} events ({msel.choice}), days "
+        f"{msel.from_day}-{msel.to_day}, in {time.perf_counter() - started:.1f} s; "
+        f"written to [bold]{' and '.join(written)}[/]",
+        highlight=False,
+    )
+
+
+def _print_injects(msel: Any, rows: int = 20) -> None:
+    table = Table(title=f"{msel.labels.title}: {msel.scenario.name}")
+    headings = msel.labels.headings
+    for column, justify in (("number", "right"), ("scenario_day", "right"), ("time", "left")):
+        table.add_column(headings[column], justify=justify,  # type: ignore[arg-type]
+                         no_wrap=True, min_width=len(headings[column]))
+    table.add_column(headings["to"], no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column(headings["synopsis"], min_width=16)
+    for row in msel.table.head(rows).itertuples(index=False):
+        table.add_row(str(row.number), str(row.scenario_day), row.time, row.to, row.synopsis)
+    out_console.print(table)
+    if len(msel.table) > rows:
+        out_console.print(f"... and {len(msel.table) - rows} more", style="dim")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario language (for editor completion)."""
     from sim.scenario.schema import Scenario

@@ -1,22 +1,28 @@
 """A timeline figure of an MSEL for the exercise handbook: injects by recipient over time.
 
-x is the scenario day (the date with --start); one row per recipient, markers by delivery
-method, coloured by severity and labelled with the inject number; the disruptions run as bars
-underneath. Drawn on a bare matplotlib Figure (no pyplot), so it changes no global state.
+x is the scenario day (with dates on top when the MSEL has a start date); one band per
+recipient, markers by delivery method, coloured by severity and labelled with the inject
+number; the disruptions run as bars in a strip underneath. Drawn on a bare matplotlib Figure
+(no pyplot), so it changes no global state.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sim.injects.build import Msel
 from sim.injects.export import _atomic, about_word
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-STACK = (0.0, 0.22, -0.22)
+LANE_GAP_DAYS = 3.0
+"""Injects to one recipient closer than this in days go on separate lanes of its band."""
+LANE_HEIGHT = 0.38
+MAX_LANES = 8
 
 
 def write_timeline(msel: Msel, path: str | Path, dpi: int = 150) -> Path:
@@ -27,75 +33,125 @@ def write_timeline(msel: Msel, path: str | Path, dpi: int = 150) -> Path:
     path = Path(path)
     table = msel.table
     recipients = list(dict.fromkeys(table["to"]))
+    days = table["scenario_day"].to_numpy(dtype=float)
+    ys, bands = _positions(table, recipients, days)
     windows = [w for w in msel.windows
                if w.start_day is not None and w.start_day <= msel.to_day
                and (w.end_day is None or w.end_day >= msel.from_day)]
-    rows = len(recipients) + len(windows)
-    figure = Figure(figsize=(12, 1.8 + 0.5 * max(rows, 1)), layout="constrained")
-    ax = figure.subplots()
-    # Recipients top-down, disruptions below them.
-    y_of = {name: len(windows) + len(recipients) - 1 - i for i, name in enumerate(recipients)}
+    top_height = max(sum(height for _, _, height in bands), 1.0)
+    strip = 0.45 * len(windows)
+    figure = Figure(figsize=(12, 1.6 + 0.55 * top_height + 0.3 * len(windows)),
+                    layout="constrained")
+    if windows:
+        ax, low = figure.subplots(2, 1, sharex=True,
+                                  gridspec_kw={"height_ratios": [top_height, max(strip, 0.6)]})
+    else:
+        ax, low = figure.subplots(), None
     methods = list(dict.fromkeys(table["method"]))
     marker_of = {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(methods)}
-    days = table["scenario_day"].to_numpy(dtype=float)
-    ys = np.array([y_of[t] for t in table["to"]], dtype=float)
-    # Injects to one recipient on one day stack a little, so each number stays readable.
-    seen: Counter[tuple[float, float]] = Counter()
-    for i, key in enumerate(zip(days, ys, strict=True)):
-        ys[i] += STACK[seen[key] % len(STACK)]
-        seen[key] += 1
     severity = table["severity"].to_numpy(dtype=float)
     scatter = None
     for method in methods:
         mask = (table["method"] == method).to_numpy()
-        scatter = ax.scatter(days[mask], ys[mask], c=severity[mask], cmap="YlOrRd",
-                             vmin=20, vmax=110, marker=marker_of[method], s=70,
-                             edgecolors="black", linewidths=0.5, zorder=3)
+        scatter = ax.scatter(days[mask], ys[mask], c=severity[mask], cmap="YlOrRd", vmin=20,
+                             vmax=110, marker=marker_of[method], s=55, edgecolors="black",
+                             linewidths=0.5, zorder=3)
     for number, x, y in zip(table["number"], days, ys, strict=True):
-        ax.annotate(str(number), (x, y), xytext=(4, 4), textcoords="offset points",
+        ax.annotate(str(number), (x, y), xytext=(3, 3), textcoords="offset points",
                     fontsize=6, zorder=4)
-    for k, w in enumerate(windows):
-        start = max(w.start_day, msel.from_day)  # type: ignore[type-var]
-        end = min(w.end_day if w.end_day is not None else msel.to_day, msel.to_day)
-        ax.barh(len(windows) - 1 - k, max(end - start, 0.5), left=start, height=0.5,
-                color="#b8c4d6", edgecolor="#5b6b82", zorder=2)
-    labels = [*(w.name for w in windows)][::-1] + recipients[::-1]
-    ax.set_yticks(range(rows), labels=labels, fontsize=8)
-    if windows and recipients:
-        ax.axhline(len(windows) - 0.5, color="grey", linewidth=0.6)
+    for k, (_, centre, height) in enumerate(bands):
+        if k % 2 == 0:
+            ax.axhspan(centre - height / 2, centre + height / 2, color="#eef1f6", zorder=0)
+    ax.set_yticks([c for _, c, _ in bands], labels=[n for n, _, _ in bands], fontsize=8)
+    ax.set_ylim(-0.05, top_height + 0.05)
     ax.set_xlim(msel.from_day - 1, msel.to_day + 1)
-    ax.set_ylim(-0.7, rows - 0.3)
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
-    ax.set_xlabel(about_word(msel, "day"))
-    if msel.start is not None:
-        _date_axis(ax, msel)
     ax.set_title(f"{msel.labels.title}: {msel.scenario.name} ({about_word(msel, 'replication')} "
                  f"{msel.replication}, {len(table)} {about_word(msel, 'injects').lower()})",
                  fontsize=10)
+    bottom = ax
+    if low is not None:
+        _disruptions(low, windows, msel)
+        bottom = low
+    bottom.set_xlabel(about_word(msel, "day"))
+    if msel.start is not None:
+        _date_axis(ax, msel)
     handles = [Line2D([], [], marker=marker_of[m], linestyle="", color="grey", label=m)
                for m in methods]
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                   frameon=False)
     if scatter is not None:
-        bar = figure.colorbar(scatter, ax=ax, fraction=0.03, pad=0.12)
+        bar = figure.colorbar(scatter, ax=ax, fraction=0.02, pad=0.01, shrink=0.6,
+                              anchor=(0.0, 0.0))
         bar.set_label(about_word(msel, "severity"), fontsize=8)
+        bar.ax.tick_params(labelsize=7)
     _atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=dpi))
     return path
 
 
-def _date_axis(ax: object, msel: Msel) -> None:
-    """Label a second x axis with dates (scenario day from_day is the start date)."""
-    import datetime as dt
+def _positions(table: pd.DataFrame, recipients: list[str],
+               days: np.ndarray) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
+    """The height of every inject, and each recipient's band (name, centre, height), top first.
 
+    Within a band, injects go on lanes so that two on one lane are at least LANE_GAP_DAYS
+    apart: busy days spread out instead of printing numbers over each other.
+    """
+    ys = np.zeros(len(table))
+    lanes_of: dict[str, list[int]] = {}
+    for recipient in recipients:
+        rows = np.flatnonzero((table["to"] == recipient).to_numpy())
+        last: list[float] = []
+        lanes = []
+        for i in rows:
+            free = [k for k, x in enumerate(last) if days[i] - x >= LANE_GAP_DAYS]
+            if free:
+                lane = free[0]
+            elif len(last) < MAX_LANES:
+                lane = len(last)
+                last.append(-np.inf)
+            else:
+                lane = int(np.argmin(last))
+            last[lane] = days[i]
+            lanes.append(lane)
+        lanes_of[recipient] = lanes
+    bands = []
+    top = sum(max(1, max(lanes_of[r]) + 1) * LANE_HEIGHT + 0.3 for r in recipients)
+    edge = top
+    for recipient in recipients:
+        n_lanes = max(lanes_of[recipient]) + 1
+        height = max(1, n_lanes) * LANE_HEIGHT + 0.3
+        centre = edge - height / 2
+        rows = np.flatnonzero((table["to"] == recipient).to_numpy())
+        offsets = (np.array(lanes_of[recipient]) - (n_lanes - 1) / 2) * LANE_HEIGHT
+        ys[rows] = centre - offsets
+        bands.append((recipient, centre, height))
+        edge -= height
+    return ys, bands
+
+
+def _disruptions(ax: Any, windows: list, msel: Msel) -> None:
+    for k, w in enumerate(windows):
+        start = max(w.start_day, msel.from_day)
+        end = min(w.end_day if w.end_day is not None else msel.to_day, msel.to_day)
+        ax.barh(len(windows) - 1 - k, max(end - start, 0.5), left=start, height=0.6,
+                color="#b8c4d6", edgecolor="#5b6b82", zorder=2)
+    ax.set_yticks(range(len(windows)), labels=[w.name for w in windows][::-1], fontsize=7)
+    ax.set_ylim(-0.6, len(windows) - 0.4)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+    ax.set_ylabel(about_word(msel, "disruptions"), fontsize=8)
+
+
+def _date_axis(ax: Any, msel: Msel) -> None:
+    """Dates along the top: scenario day `from_day` is the start date."""
     start = msel.start
     assert start is not None
 
-    def to_date(day: float) -> float:
+    def same(day: Any) -> Any:
         return day
 
-    top = ax.secondary_xaxis("top", functions=(to_date, to_date))  # type: ignore[attr-defined]
-    ticks = ax.get_xticks()  # type: ignore[attr-defined]
+    top = ax.secondary_xaxis("top", functions=(same, same))
+    ticks = [t for t in ax.get_xticks() if msel.from_day - 1 <= t <= msel.to_day + 1]
     top.set_xticks(ticks, labels=[
         (start + dt.timedelta(days=float(t) - msel.from_day)).strftime("%Y-%m-%d")
         for t in ticks], fontsize=7)

@@ -1,0 +1,331 @@
+"""Injects from small scenarios: every template renders, merging and limits, time, replication."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.injects import (
+    DEFAULT_RULES,
+    MSEL_COLUMNS,
+    RulesFile,
+    build_msel,
+    load_rules,
+    rules_from_dict,
+)
+from sim.injects.fields import TEXT_FIELDS
+from sim.injects.render import Timing, schedule
+from sim.injects.select import select_injects
+from sim.injects.source import ResultsFolderError, outcome_by_replication, read_results
+from sim.injects.triggers import TRIGGER_COLUMNS
+from tests.conftest import node, scenario
+
+PRODUCTS = {
+    "ringer": {"name": "Ringer-acetat 1000 ml", "group": "infusion_fluids", "unit": "bag"},
+    "gloves": {"name": "Undersökningshandske nitril", "group": "ppe", "unit": "piece"},
+}
+DISRUPTIONS = [
+    {"type": "power_outage", "name": "Elbrist", "start_day": 5, "duration_days": 20,
+     "where": {"roles": ["manufacturer"], "countries": ["SE"]}, "capacity_factor": 0.5},
+    {"type": "transport", "name": "Stängd gräns", "start_day": 5, "duration_days": 10,
+     "lanes": {"cross_border": True}, "closed": True},
+    {"type": "export_ban", "name": "Exportstopp", "start_day": 6, "duration_days": 10,
+     "country": "CN", "products": ["ppe"]},
+    {"type": "factory_loss", "name": "Brand i fabriken", "start_day": 8, "duration_days": 5,
+     "nodes": ["plant"], "recovery_days": 5},
+    {"type": "it_outage", "name": "Cyberangrepp", "start_day": 10, "duration_days": 3,
+     "where": {"nodes": ["tamro"]}},
+    {"type": "demand_surge", "name": "Masskadehändelse", "start_day": 5, "duration_days": 15,
+     "where": {"tags": ["trauma"]}, "factor": 2},
+]
+
+
+def small(horizon: int = 40, demand: str = "poisson") -> sim.Scenario:
+    """Every role and every disruption type, one node each (two wards)."""
+    def ward(id: str, region: str, tags: list[str]) -> dict:
+        return node(id, "ward", region=region, name=f"{id.title()}, akutmottagning", tags=tags,
+                    demand={"ringer": {"mean_per_day": 20, "distribution": demand},
+                            "gloves": {"mean_per_day": 50, "distribution": demand}})
+
+    nodes = [
+        node("maker_cn", "manufacturer", region="asia", country="CN", unlimited=True,
+             products=["gloves"]),
+        node("plant", "manufacturer", name="Fresenius Halden", capacity={"ringer": 30},
+             qc_release_days=1),
+        node("tamro", "wholesaler", name="Tamro"),
+        node("store", "wholesaler", name="Region Uppsala centralförråd", tags=["regional_store"]),
+        node("apotek", "hospital_pharmacy", name="Sjukhusapoteket Akademiska"),
+        ward("akademiska", "uppsala", ["trauma"]),
+        ward("lund", "skane", []),
+        node("apoteket", "community_pharmacy", name="Öppenvårdsapotek, Region Uppsala",
+             demand={"ringer": {"mean_per_day": 2, "distribution": demand}}),
+        node("kommun", "municipal_care", name="Kommunal vård och omsorg, Region Uppsala",
+             demand={"ringer": {"mean_per_day": 3, "distribution": demand}}),
+    ]
+    lanes = [
+        {"from": "maker_cn", "to": "store", "lead_time_days": 5},
+        {"from": "plant", "to": "tamro", "lead_time_days": 1},
+        {"from": "tamro", "to": "apotek", "lead_time_days": 1},
+        {"from": "tamro", "to": "apoteket", "lead_time_days": 1},
+        {"from": "tamro", "to": "kommun", "lead_time_days": 1},
+        {"from": "apotek", "to": "akademiska", "lead_time_days": 1, "products": ["ringer"]},
+        {"from": "apotek", "to": "lund", "lead_time_days": 1, "products": ["ringer"]},
+        {"from": "store", "to": "akademiska", "lead_time_days": 1, "products": ["gloves"]},
+        {"from": "store", "to": "lund", "lead_time_days": 1, "products": ["gloves"]},
+    ]
+    return scenario(nodes, lanes, horizon=horizon, products=PRODUCTS, disruptions=DISRUPTIONS,
+                    policies=[{"policy": {"type": "days_of_supply", "reorder_days": 4,
+                                          "target_days": 8}}],
+                    stocks=[{"stock": {"initial_days": 8}}])
+
+
+def event(day: int, kind: str, node_id: str | None = None, product: str | None = None,
+          value: float = float("nan"), detail: str = "") -> dict:
+    return {"replication": 0, "day": day, "kind": kind, "node": node_id, "product": product,
+            "value": value, "detail": detail}
+
+
+def crafted_events() -> pd.DataFrame:
+    """One or more events of every kind, so that every default rule has something to say."""
+    rows = [event(2, "disruption_start", detail=d["name"]) for d in DISRUPTIONS]
+    share = "share of customer orders delivered"
+    rows += [
+        event(3, "allocation_cut", "store", "gloves", 0.3, share),
+        event(4, "dos_below", "apotek", "ringer", 6.5, "7 days"),
+        event(4, "dos_below", "tamro", "ringer", 2.5, "3 days"),
+        event(5, "stockout_start", "akademiska", "ringer", 12),
+        event(5, "stockout_start", "lund", "ringer", 7),
+        event(5, "stockout_start", "apotek", "ringer", 30),
+        event(5, "stockout_start", "kommun", "ringer", 1),
+        event(5, "stockout_start", "apoteket", "ringer", 2),
+        event(8, "disruption_end", detail="Elbrist"),
+        event(8, "disruption_end", detail="Cyberangrepp"),
+        event(9, "stockout_end", "akademiska", "ringer", 40),
+        event(10, "dos_recovered", "apotek", "ringer", 11.0, "7 days"),
+        event(12, "allocation_cut", "tamro", "ringer", 0.6, share),
+        event(13, "recovery_complete", detail="Brand i fabriken"),
+        event(20, "allocation_restored", "tamro", "ringer", 1.0),
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def run():
+    return sim.run(small(), seed=1, replications=1)
+
+
+@pytest.fixture(scope="module")
+def crafted(run):
+    return dataclasses.replace(run, events=crafted_events())
+
+
+@pytest.mark.parametrize("lang", ["sv", "nb", "en"])
+def test_every_default_rule_renders_with_nothing_left_unfilled(crafted, lang):
+    table = sim.injects(crafted, lang=lang)
+    assert set(table["rule"]) == {rule_id for rule_id, _ in load_rules().enabled_rules()}
+    texts = table[[*TEXT_FIELDS, "to", "method", "region"]]
+    for column, values in texts.items():
+        for value in values:
+            assert value.strip(), column
+            assert "{" not in value and "}" not in value, (column, value)
+            assert not re.search(r"\bnan\b|\bNone\b|–", value), (column, value)
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [
+    ("sv", "Från dag 12 levererar Tamro bara 60 % av beställd mängd Ringer-acetat 1000 ml."),
+    ("nb", "Fra dag 12 leverer Tamro bare 60 % av bestilt mengde Ringer-acetat 1000 ml."),
+    ("en", "From day 12 Tamro delivers only 60 % of ordered Ringer-acetat 1000 ml."),
+])
+def test_allocation_cut_names_supplier_product_share_and_day(crafted, lang, phrase):
+    table = sim.injects(crafted, lang=lang)
+    cut = table[table["rule"] == "supplier_cut"].iloc[0]
+    assert phrase in cut["message"]
+    assert cut["from"] == "Tamro" and cut["scenario_day"] == 12
+    assert cut["to"] == {"sv": "Sjukhusapoteket", "nb": "Sykehusapoteket",
+                         "en": "Hospital pharmacy"}[lang]  # Tamro's customers
+
+
+def test_api_returns_the_hseep_columns(crafted):
+    table = sim.injects(crafted, lang="en")
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.columns[:len(MSEL_COLUMNS)]) == list(MSEL_COLUMNS)
+    assert {"controller", "notes", "severity", "kind", "region"} <= set(table.columns)
+    assert table["number"].tolist() == list(range(1, len(table) + 1))
+    assert table["scenario_day"].is_monotonic_increasing
+    assert table["scenario_datetime"].isna().all() and table["exercise_time"].isna().all()
+    merged = table[table["rule"] == "ward_first_stockout"].iloc[0]
+    assert merged["events"] == 2 and "2 of 2 wards" in merged["message"]
+    # The most severe stockout leads: 12 bags short of 20 a day against 7.
+    assert merged["message"].startswith("Akademiska, akutmottagning has run out of Ringer")
+
+
+def test_start_and_compress_give_dates_and_exercise_time(crafted):
+    table = sim.injects(crafted, lang="sv", start="2027-03-01T09:30", compress=2)
+    first = table.iloc[0]
+    assert first["scenario_day"] == 2 and first["time"] == "09:30"
+    assert first["scenario_datetime"] == pd.Timestamp("2027-03-03 09:30")  # day 0 = 1 March
+    assert first["exercise_elapsed"] == pd.Timedelta(hours=1)  # 2 days at 2 days per hour
+    assert first["exercise_time"] == pd.Timestamp("2027-03-01 10:30")
+    assert "Från 2027-03-03 " in table[table["rule"] == "power_outage_start"].iloc[0]["message"]
+    dated = sim.injects(crafted, lang="en", start=dt.date(2027, 3, 1))
+    assert dated.iloc[0]["time"] == "08:00"  # a date alone keeps the schedule's day start
+
+
+def test_schedule_spreads_a_busy_day_before_day_end():
+    timing = Timing(from_day=10, day_start=8 * 60, day_end=9 * 60, spacing=20)
+    days = np.array([10, 10, 10, 10, 11])
+    out = schedule(days, timing)
+    assert out["time"] == ["08:00", "08:15", "08:30", "08:45", "08:00"]
+    compressed = schedule(days, dataclasses.replace(timing, compress=1.0))
+    # Day 11 at 08:00 is one scenario day after day 10 at 08:00: one exercise hour later.
+    assert compressed["exercise_elapsed"][4] == pd.Timedelta(hours=1)
+    assert compressed["exercise_elapsed"][1] == pd.Timedelta(minutes=1)  # 15 min / 24, rounded
+    assert compressed["exercise_time"].isna().all()  # no start: elapsed time only
+
+
+def test_bad_options_are_messages(crafted):
+    with pytest.raises(ValueError, match=r"start '2027-13-01': expected a date and time"):
+        sim.injects(crafted, start="2027-13-01")
+    with pytest.raises(ValueError, match="without a time zone"):
+        sim.injects(crafted, start="2027-03-01T08:00+01:00")
+    with pytest.raises(ValueError, match="must be above 0"):
+        sim.injects(crafted, compress=0)
+    with pytest.raises(ValueError, match=r"replication 4 is not in this run \(replications: 0\)"):
+        sim.injects(crafted, replication=4)
+    with pytest.raises(ValueError, match=r"region 'uppsla' is not in scenario 'test'; "
+                                         r"did you mean 'uppsala'\?"):
+        sim.injects(crafted, regions=["uppsla"])
+
+
+def test_rules_that_name_missing_things_or_unrecorded_thresholds_are_refused(crafted):
+    data = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    data["rules"]["ward_first_stockout"]["when"]["groups"] = ["infusion_fluid"]
+    data["rules"]["hospital_pharmacy_dos"]["when"]["thresholds"] = [5]
+    with pytest.raises(ValueError) as caught:
+        sim.injects(crafted, rules=data)
+    message = str(caught.value)
+    assert "rules.ward_first_stockout.when.groups: 'infusion_fluid' is not in scenario" in message
+    assert "did you mean 'infusion_fluids'?" in message
+    assert "5 days was not recorded in this run (reporting.dos_thresholds: 14, 7, 3)" in message
+
+
+def test_regions_keep_their_nodes_and_suppliers(crafted):
+    table = sim.injects(crafted, lang="en", regions=["skane"])
+    nodes = set(table["node"].dropna())
+    # Lund is in Skåne; the hospital pharmacy, regional store, Tamro and the plant supply it.
+    assert nodes <= {"lund", "apotek", "store", "tamro", "plant"} and "lund" in nodes
+    assert "kommun" not in nodes
+    assert (table["kind"] == "disruption_start").sum() == len(DISRUPTIONS)
+
+
+def rules_with(**rules: dict) -> RulesFile:
+    data = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    text = {lang: {"from": "{node_name}", "synopsis": "{share_pct} %", "message": "{count}",
+                   "expected_action": "-", "capability": "-"} for lang in data["languages"]}
+    data["rules"] = {rule_id: {"to": "customers", "method": "email", "severity": 50,
+                               "text": text, **rule} for rule_id, rule in rules.items()}
+    return rules_from_dict(data)
+
+
+def cuts(days: list[int], values: list[float], nodes: list[str] | None = None) -> pd.DataFrame:
+    n = len(days)
+    return pd.DataFrame({
+        "day": days, "kind": "allocation_cut", "node": nodes or ["tamro"] * n,
+        "product": "ringer", "value": values, "threshold": np.nan, "quantity": np.nan,
+        "flow": 10.0, "bonus": [20 * (1 - v) for v in values], "disruption": None,
+        "disruption_index": -1, "disruption_type": None, "role": "wholesaler",
+        "region": "uppsala", "group": "infusion_fluids", "stockout_days": np.nan,
+    })[list(TRIGGER_COLUMNS)]
+
+
+def test_rate_limit_keep_and_cap():
+    sc = small()
+    triggers = cuts([10, 11, 12, 20, 30], [0.5, 0.4, 0.3, 0.7, 0.6])
+    when = {"kind": "allocation_cut"}
+
+    def days(**rule: object) -> list[int]:
+        rules = rules_with(r={"when": when, "group_by": ["node"], **rule})
+        return select_injects(triggers, rules, sc)["day"].tolist()
+
+    assert days() == [10, 11, 12, 20, 30]
+    assert days(min_gap_days=5) == [10, 20, 30]
+    assert days(keep="first") == [10]
+    assert days(keep="last", min_gap_days=5) == [30]
+    assert days(max=2) == [11, 12]  # the deepest cuts, in time order
+    with_below = rules_with(r={"when": {**when, "below": 0.55}})
+    assert select_injects(triggers, with_below, sc)["day"].tolist() == [10, 11, 12]
+
+
+def test_same_day_triggers_merge_by_key_and_severity_adds_depth_and_breadth():
+    sc = small()
+    triggers = cuts([10, 10, 10], [0.5, 0.2, 0.9], nodes=["tamro", "store", "plant"])
+    merged = select_injects(triggers, rules_with(r={"when": {"kind": "allocation_cut"}}), sc)
+    assert len(merged) == 1
+    row = merged.iloc[0]
+    assert row["lead"] == 1 and sorted(row["members"]) == [0, 1, 2]
+    assert row["severity"] == pytest.approx(50 + 20 * 0.8 + 5 * np.log10(3), abs=0.05)
+    apart = select_injects(triggers, rules_with(r={"when": {"kind": "allocation_cut"},
+                                                   "group_by": ["node"]}), sc)
+    assert len(apart) == 3
+    assert select_injects(triggers, rules_with(r={"when": {"kind": "allocation_cut"},
+                                                  "group_by": ["node"]}), sc,
+                          max_injects=1)["lead"].tolist() == [1]
+
+
+def test_typical_is_the_replication_nearest_the_median_fill_rate():
+    result = sim.run(small(), seed=3, replications=5)
+    chosen = build_msel(result, lang="en", typical=True)
+    # The statistic, computed here independently: per replication, the mean over products of
+    # units served over units demanded at the demand points.
+    kpis = result.kpis[result.kpis["role"].isin(["ward", "community_pharmacy",
+                                                 "municipal_care"])]
+    fill = {}
+    for k, rows in kpis.groupby("replication"):
+        by_product = rows.groupby("product", observed=True)[["served", "demand"]].sum()
+        fill[k] = (by_product["served"] / by_product["demand"]).mean()
+    values = np.array(list(fill.values()))
+    assert len(set(values)) == 5  # the replications differ
+    median = np.median(values)
+    expected = min(fill, key=lambda k: (abs(fill[k] - median), k))
+    assert chosen.replication == expected
+    assert outcome_by_replication(result.kpis)[expected] == pytest.approx(fill[expected])
+    assert f"replication {expected}, the typical one" in chosen.choice
+    assert f"median {median:.2%} over 5 replications" in chosen.choice
+    assert (chosen.table["replication"] == expected).all()
+    assert build_msel(result, lang="en").choice.startswith("replication 0 of 5; --typical")
+    with pytest.raises(ValueError, match="not both"):
+        build_msel(result, replication=1, typical=True)
+
+
+def test_a_real_small_run_makes_injects(run):
+    table = sim.injects(run, lang="sv")
+    assert (table["kind"] == "disruption_start").sum() == len(DISRUPTIONS)
+    cut = table[table["rule"] == "supplier_cut"]
+    assert "Fresenius Halden" in set(cut["from"])
+    halden = cut[cut["from"] == "Fresenius Halden"].iloc[0]
+    # The plant's only customer is a wholesaler: the regional crisis staff hears of it.
+    assert halden["to"] == "Regional särskild sjukvårdsledning"
+
+
+def test_results_folder_errors(tmp_path, run):
+    from sim.export import write_results
+
+    with pytest.raises(ResultsFolderError, match="no such results folder"):
+        read_results(tmp_path / "missing")
+    with pytest.raises(ResultsFolderError, match=r"it has no manifest\.json"):
+        read_results(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"plan": {}}))
+    with pytest.raises(ResultsFolderError, match="is a batch folder"):
+        read_results(tmp_path)
+    folder = write_results(run, tmp_path / "run")
+    (folder / "events.parquet").unlink()
+    with pytest.raises(ResultsFolderError, match=r"events.parquet missing"):
+        read_results(folder)
