@@ -26,7 +26,7 @@ def test_grid_runs_and_prints_a_summary(scenario_file, tmp_path):
         "--sweep", "disruptions.0.duration_days=5,20",
         "--sweep", "nodes.1.policy.saline.level=40,80",
         "--out", str(out),
-    ])
+    ], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "Fill rate at demand points" in res.output
     assert "duration_days=20 level=80" in res.output

@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,15 +180,14 @@ class BatchStore:
 
     # --- final tables -------------------------------------------------------------------------
 
-    def assemble(self, name: str, task_ids: Sequence[str], variant_names: Sequence[str]) -> int:
-        """Concatenate a table's parts, in plan order, into `<name>.parquet`; return its rows."""
+    def _stream(self, name: str, tables: Iterable[pa.Table]) -> int:
+        """Write tables one after another into `<name>.parquet`, atomically; return the rows."""
         target = self.folder / f"{name}.parquet"
         tmp = self.folder / f".{name}.parquet.{uuid.uuid4().hex}"
         writer = None
         rows = 0
         try:
-            for table in self._part_tables(task_ids, name):
-                table = _named_variants(table, variant_names)
+            for table in tables:
                 if writer is None:
                     schema = _uniform_schema(table.schema)
                     writer = pq.ParquetWriter(tmp, schema)
@@ -204,54 +203,49 @@ class BatchStore:
             tmp.unlink(missing_ok=True)
         return rows
 
+    def assemble(self, name: str, task_ids: Sequence[str], variant_names: Sequence[str]) -> int:
+        """Concatenate a table's parts, in plan order, into `<name>.parquet`; return its rows."""
+        return self._stream(name, (_named_variants(table, variant_names)
+                                   for table in self._part_tables(task_ids, name)))
+
     def assemble_moments(self, name: str, tasks_by_variant: Sequence[Sequence[str]],
                          variant_names: Sequence[str], replications: int,
                          nan_counts: Sequence[str]) -> int:
         """Merge the parts' (count, mean, M2) per variant into mean and sd columns."""
-        target = self.folder / f"{name}.parquet"
-        tmp = self.folder / f".{name}.parquet.{uuid.uuid4().hex}"
-        writer = None
-        rows = 0
-        try:
-            for variant, task_ids in enumerate(tasks_by_variant):
-                merged: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-                keys = None
-                for table in self._part_tables(task_ids, name):
-                    frame = table.to_pandas()
-                    values = sorted({c.rsplit("__", 1)[0] for c in frame.columns if "__" in c})
-                    if keys is None:
-                        keys = frame[[c for c in frame.columns if "__" not in c]]
-                    for v in values:
-                        part = tuple(frame[f"{v}__{s}"].to_numpy() for s in ("n", "mean", "m2"))
-                        merged[v] = merge_moments(merged[v], part) if v in merged else part
-                if keys is None:
-                    continue
-                out = keys.drop(columns=["variant"]).copy()
-                out.insert(0, "variant", pd.Categorical.from_codes(
-                    np.full(len(out), variant), categories=list(variant_names)))
-                out["replications"] = replications
-                for v, (n, mean, m2) in merged.items():
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        sd = np.where(n > 1, np.sqrt(m2 / np.maximum(n - 1, 1)), np.nan)
-                    out[f"{v}_mean"] = mean
-                    out[f"{v}_sd"] = sd
-                    if v in nan_counts:
-                        out[f"{v}_n"] = n.astype(np.int64)
-                table = pa.Table.from_pandas(out, preserve_index=False)
-                if writer is None:
-                    schema = _uniform_schema(table.schema)
-                    writer = pq.ParquetWriter(tmp, schema)
-                writer.write_table(table.cast(schema))
-                rows += table.num_rows
-            if writer is not None:
-                writer.close()
-                writer = None
-                os.replace(tmp, target)
-        finally:
-            if writer is not None:
-                writer.close()
-            tmp.unlink(missing_ok=True)
-        return rows
+        return self._stream(name, (
+            table for variant, task_ids in enumerate(tasks_by_variant)
+            if (table := self._merged(name, variant, task_ids, variant_names, replications,
+                                      nan_counts)) is not None
+        ))
+
+    def _merged(self, name: str, variant: int, task_ids: Sequence[str],
+                variant_names: Sequence[str], replications: int,
+                nan_counts: Sequence[str]) -> pa.Table | None:
+        """One variant's moments, merged over its tasks in plan order."""
+        merged: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        keys = None
+        for table in self._part_tables(task_ids, name):
+            frame = table.to_pandas()
+            values = sorted({c.rsplit("__", 1)[0] for c in frame.columns if "__" in c})
+            if keys is None:
+                keys = frame[[c for c in frame.columns if "__" not in c]]
+            for v in values:
+                part = tuple(frame[f"{v}__{s}"].to_numpy() for s in ("n", "mean", "m2"))
+                merged[v] = merge_moments(merged[v], part) if v in merged else part
+        if keys is None:
+            return None
+        out = keys.drop(columns=["variant"]).copy()
+        out.insert(0, "variant", pd.Categorical.from_codes(
+            np.full(len(out), variant), categories=list(variant_names)))
+        out["replications"] = replications
+        for v, (n, mean, m2) in merged.items():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sd = np.where(n > 1, np.sqrt(m2 / np.maximum(n - 1, 1)), np.nan)
+            out[f"{v}_mean"] = mean
+            out[f"{v}_sd"] = sd
+            if v in nan_counts:
+                out[f"{v}_n"] = n.astype(np.int64)
+        return pa.Table.from_pandas(out, preserve_index=False)
 
     def replication_kpis(self, task_ids: Sequence[str], variant_names: Sequence[str]
                          ) -> pd.DataFrame:
