@@ -502,7 +502,7 @@ def _print_injects(msel: Any, rows: int = 20) -> None:
     for column, justify in (("number", "right"), ("scenario_day", "right"), ("time", "left")):
         table.add_column(headings[column], justify=justify,  # type: ignore[arg-type]
                          no_wrap=True, min_width=len(headings[column]))
-    table.add_column(headings["to"], no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column(headings["to"], no_wrap=True, overflow="ellipsis", max_width=24)
     table.add_column(headings["synopsis"], min_width=16)
     for row in msel.table.head(rows).itertuples(index=False):
         table.add_row(str(row.number), str(row.scenario_day), row.time, row.to, row.synopsis)

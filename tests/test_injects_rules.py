@@ -213,3 +213,15 @@ def test_invalid_yaml_and_missing_file(tmp_path):
         load_rules(path)
     with pytest.raises(RulesError, match="file not found"):
         load_rules(tmp_path / "nope.yaml")
+
+
+def test_docs_describe_every_field_and_shipped_rule(default):
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs/injects.md").read_text(encoding="utf-8")
+    for kind, fields in KIND_FIELDS.items():
+        assert f"`{kind}`" in docs
+        for field in fields:
+            assert f"`{field}`" in docs, field
+    for rule_id in default.rules:
+        assert f"`{rule_id}`" in docs, rule_id
