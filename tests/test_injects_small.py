@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from openpyxl import load_workbook
 
 import sim
 from sim.injects import (
@@ -20,6 +21,8 @@ from sim.injects import (
     build_msel,
     load_rules,
     rules_from_dict,
+    write_msel,
+    write_timeline,
 )
 from sim.injects.fields import TEXT_FIELDS
 from sim.injects.render import Timing, schedule
@@ -280,7 +283,7 @@ def test_same_day_triggers_merge_by_key_and_severity_adds_depth_and_breadth():
                           max_injects=1)["lead"].tolist() == [1]
 
 
-def test_typical_is_the_replication_nearest_the_median_fill_rate():
+def test_typical_is_the_replication_nearest_the_median_fill_rate(tmp_path):
     result = sim.run(small(), seed=3, replications=5)
     chosen = build_msel(result, lang="en", typical=True)
     # The statistic, computed here independently: per replication, the mean over products of
@@ -300,6 +303,11 @@ def test_typical_is_the_replication_nearest_the_median_fill_rate():
     assert f"replication {expected}, the typical one" in chosen.choice
     assert f"median {median:.2%} over 5 replications" in chosen.choice
     assert (chosen.table["replication"] == expected).all()
+    write_msel(build_msel(result, lang="sv", typical=True), tmp_path / "t.xlsx")
+    about = dict(load_workbook(tmp_path / "t.xlsx")["Om inspelslistan"].iter_rows(
+        min_row=2, values_only=True))
+    assert about["Replikering"] == f"{expected} (den typiska, närmast medianen av " \
+                                   "medelfyllnadsgraden vid förbrukningsställena)"
     assert build_msel(result, lang="en").choice.startswith("replication 0 of 5; --typical")
     with pytest.raises(ValueError, match="not both"):
         build_msel(result, replication=1, typical=True)
@@ -329,3 +337,18 @@ def test_results_folder_errors(tmp_path, run):
     (folder / "events.parquet").unlink()
     with pytest.raises(ResultsFolderError, match=r"events.parquet missing"):
         read_results(folder)
+
+
+def test_a_quiet_run_gives_an_empty_msel_that_still_writes(tmp_path):
+    sc = scenario([node("maker", "manufacturer", unlimited=True),
+                   node("ward", demand={"p": {"mean_per_day": 1}},
+                        policy={"p": {"type": "base_stock", "level": 5}},
+                        stock={"p": {"initial": 5}})],
+                  [{"from": "maker", "to": "ward", "lead_time_days": 1}], horizon=20)
+    msel = build_msel(sim.run(sc, seed=1), lang="nb", start="2027-03-01", compress=4)
+    assert msel.table.empty
+    assert list(msel.table.columns[:len(MSEL_COLUMNS)]) == list(MSEL_COLUMNS)
+    for name in ("x.xlsx", "x.csv", "x.md"):
+        write_msel(msel, tmp_path / name)
+    assert load_workbook(tmp_path / "x.xlsx")["Dreiebok"].max_row == 1
+    assert write_timeline(msel, tmp_path / "x.png").read_bytes()[:4] == b"\x89PNG"

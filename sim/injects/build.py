@@ -35,7 +35,8 @@ class Msel:
     seed: int
     replication: int
     choice: str
-    """Which replication was used, and why."""
+    """Which replication was used, and why (in English, for the console and logs)."""
+    typical: bool
     events: int
     """Events of that replication (all kinds, all days)."""
     triggers: int
@@ -124,9 +125,10 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     words = Words(lang, loaded.labels[lang], loaded, scenario, from_day, start_at)
     renderer = Renderer(loaded, words, triggers, windows, scope)
     table = render(selected, renderer, timing, choice.replication)
-    return Msel(table, loaded, lang, scenario, run.seed, choice.replication, choice.reason,
-                len(events), len(triggers), from_day, to_day, windows, start_at, compress,
-                tuple(regions or ()))
+    return Msel(table=table, rules=loaded, lang=lang, scenario=scenario, seed=run.seed,
+                replication=choice.replication, choice=choice.reason, typical=choice.typical,
+                events=len(events), triggers=len(triggers), from_day=from_day, to_day=to_day,
+                windows=windows, start=start_at, compress=compress, regions=tuple(regions or ()))
 
 
 def _minutes(clock: str) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.injects.build import Msel
-from sim.injects.fields import METADATA_COLUMNS, MSEL_COLUMNS
+from sim.injects.fields import ABOUT_WORDS, METADATA_COLUMNS, MSEL_COLUMNS
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "md")
 OPTIONAL_TIME_COLUMNS = ("scenario_datetime", "exercise_elapsed", "exercise_time")
@@ -29,19 +29,18 @@ MARKDOWN_COLUMNS = ("number", "scenario_day", "time", "scenario_datetime", "exer
                     "exercise_elapsed", "from", "to", "method", "synopsis", "message",
                     "expected_action")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
-ABOUT_DEFAULTS = {
-    "about": "About", "scenario": "Scenario", "seed": "Seed", "replication": "Replication",
-    "rules": "Rules file", "language": "Language", "created": "Created",
-    "events": "Events in the run", "injects": "Injects", "start": "Exercise start",
-    "compress": "Scenario days per exercise hour", "regions": "Regions",
-    "day": "Scenario day", "date": "Date", "recipient": "Recipient",
-    "disruptions": "Disruptions", "severity": "Severity",
-}
 
 
 def about_word(msel: Msel, key: str) -> str:
     """A word for the about sheet and the timeline, in the MSEL's language when it has one."""
-    return msel.labels.about.get(key, ABOUT_DEFAULTS[key])
+    return msel.labels.about.get(key, ABOUT_WORDS[key])
+
+
+def replication_words(msel: Msel) -> str:
+    """The replication used, and that it is the typical one when it is."""
+    if msel.typical:
+        return f"{msel.replication} ({about_word(msel, 'typical')})"
+    return str(msel.replication)
 
 
 def file_columns(msel: Msel) -> list[str]:
@@ -133,7 +132,7 @@ def _markdown(msel: Msel, path: Path) -> None:
         return str(value).replace("|", "\\|").replace("\n", "<br>")
 
     lines = [f"# {msel.labels.title}: {msel.scenario.name}", "",
-             f"{about_word(msel, 'replication')}: {msel.choice}. "
+             f"{about_word(msel, 'replication')}: {replication_words(msel)}. "
              f"{about_word(msel, 'injects')}: {len(table)}.", "",
              "| " + " | ".join(map(cell, _headings(msel, columns))) + " |",
              "|" + "|".join("---:" if c in ("number", "scenario_day") else "---"
@@ -217,7 +216,7 @@ def _about_sheet(sheet: Any, msel: Msel, font: Any, alignment: Any) -> None:
     rows: list[tuple[str, Any]] = [
         ("scenario", msel.scenario.name),
         ("seed", msel.seed),
-        ("replication", msel.choice),
+        ("replication", replication_words(msel)),
         ("rules", msel.rules.file or "–"),
         ("language", msel.lang),
         ("created", dt.datetime.now().replace(microsecond=0)),

@@ -114,3 +114,15 @@ MSEL_COLUMNS: tuple[str, ...] = (
     "capability",
 )
 """The HSEEP columns of an MSEL, in order; planners' own columns follow, then metadata."""
+
+ABOUT_WORDS: dict[str, str] = {
+    "about": "About", "scenario": "Scenario", "seed": "Seed", "replication": "Replication",
+    "rules": "Rules file", "language": "Language", "created": "Created",
+    "events": "Events in the run", "injects": "Injects", "start": "Exercise start",
+    "compress": "Scenario days per exercise hour", "regions": "Regions",
+    "day": "Scenario day", "date": "Date", "recipient": "Recipient",
+    "disruptions": "Disruptions", "severity": "Severity",
+    "typical": "the typical one: nearest the median of the mean fill rate at demand points",
+}
+"""Words of the about sheet, the Markdown heading and the timeline (labels.<lang>.about), with
+their English defaults."""

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from sim.injects.fields import (
+    ABOUT_WORDS,
     DISRUPTION_KINDS,
     DOS_KINDS,
     KIND_FIELDS,
@@ -511,6 +512,11 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
             out.append(((*base, "effects", key),
                         f"unknown effect '{key}'{did_you_mean(key, EFFECTS)} (effects: "
                         f"{', '.join(EFFECTS)})"))
+    for key in labels.about:
+        if key not in ABOUT_WORDS:
+            out.append(((*base, "about", key),
+                        f"unknown word '{key}'{did_you_mean(key, ABOUT_WORDS)} (about: "
+                        f"{', '.join(ABOUT_WORDS)})"))
     missing_types = [t for t in DISRUPTION_TYPES if t not in labels.disruption_types]
     if missing_types:
         out.append(((*base, "disruption_types"),

@@ -14,8 +14,6 @@ breadth, 5 x log10 of the nodes (or disruptions) merged, at most 10.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
@@ -158,7 +156,3 @@ def _rate_limit(merged: pd.DataFrame, rule: Rule) -> pd.DataFrame:
         merged = merged.drop_duplicates("key", keep=rule.keep)
     return merged.reset_index(drop=True)
 
-
-def members_of(triggers: pd.DataFrame, rows: Iterable[int]) -> pd.DataFrame:
-    """The triggers merged into one inject, most severe first."""
-    return triggers.loc[list(rows)]

@@ -79,6 +79,7 @@ class Choice:
 
     replication: int
     reason: str
+    typical: bool = False
 
 
 def replications_of(result: RunResult) -> list[int]:
@@ -129,7 +130,7 @@ def choose_replication(result: RunResult, replication: int | None = None,
     return Choice(pick, (
         f"replication {pick}, the typical one: mean fill rate at demand points "
         f"{outcome[pick]:.2%}, nearest the median {median:.2%} over {len(outcome)} "
-        "replications"))
+        "replications"), typical=True)
 
 
 def _ranges(numbers: list[int]) -> str:

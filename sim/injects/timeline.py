@@ -64,6 +64,7 @@ def write_timeline(msel: Msel, path: str | Path, dpi: int = 150) -> Path:
             ax.axhspan(centre - height / 2, centre + height / 2, color="#eef1f6", zorder=0)
     ax.set_yticks([c for _, c, _ in bands], labels=[n for n, _, _ in bands], fontsize=8)
     ax.set_ylim(-0.05, top_height + 0.05)
+    ax.set_ylabel(about_word(msel, "recipient"), fontsize=8)
     ax.set_xlim(msel.from_day - 1, msel.to_day + 1)
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
     ax.set_title(f"{msel.labels.title}: {msel.scenario.name} ({about_word(msel, 'replication')} "

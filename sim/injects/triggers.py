@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.network import MIN_FLOW, network_of
+from sim.network import MIN_FLOW, Network, network_of
 from sim.scenario.schema import Scenario
 
 TRIGGER_COLUMNS: tuple[str, ...] = (
@@ -86,12 +86,22 @@ def find_triggers(events: pd.DataFrame, scenario: Scenario, kpis: pd.DataFrame,
     parts.append(_cells(first, "first_stockout", quantity=first["value"]))
     resolved = _final(ev, "stockout_end", "stockout_start", ())
     parts.append(resolved.assign(kind="stockout_resolved", quantity=resolved["value"]))
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    if out.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRIGGER_COLUMNS})
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty()
+    out = pd.concat(parts, ignore_index=True)
     out = out[(out["day"] >= from_day) & (out["day"] <= to_day)]
+    if out.empty:
+        return _empty()
     out = _stockout_days(_describe(out, scenario, net), kpis)
     return out.sort_values(["day"], kind="stable").reset_index(drop=True)
+
+
+def _empty() -> pd.DataFrame:
+    floats = {"value", "threshold", "quantity", "flow", "bonus", "stockout_days"}
+    ints = {"day", "disruption_index"}
+    return pd.DataFrame({c: pd.Series(dtype=np.int64 if c in ints else float if c in floats
+                                      else object) for c in TRIGGER_COLUMNS})
 
 
 def _cells(events: pd.DataFrame, kind: str, quantity: pd.Series | None = None) -> pd.DataFrame:
@@ -139,7 +149,7 @@ def _disruptions(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     })
 
 
-def _describe(out: pd.DataFrame, scenario: Scenario, net) -> pd.DataFrame:
+def _describe(out: pd.DataFrame, scenario: Scenario, net: Network) -> pd.DataFrame:
     """Role, region, group, normal flow and intensity bonus of each trigger."""
     out = out.reset_index(drop=True)
     node_at = pd.Index(net.node_ids).get_indexer(out["node"])
