@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sim.injects import DEFAULT_RULES, TRIGGER_KINDS, RulesError, load_rules, rules_from_dict
+from sim.injects.checks import placeholders
 from sim.injects.fields import KIND_FIELDS, TEXT_FIELDS
-from sim.injects.rules import placeholders
 
 
 @pytest.fixture(scope="module")

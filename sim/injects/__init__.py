@@ -19,7 +19,8 @@ import pandas as pd
 from sim.injects.build import Msel, Rules, build_msel, parse_start
 from sim.injects.export import FORMATS, write_msel
 from sim.injects.fields import KIND_FIELDS, MSEL_COLUMNS, TRIGGER_KINDS
-from sim.injects.rules import DEFAULT_RULES, RulesError, RulesFile, load_rules, rules_from_dict
+from sim.injects.load import RulesError, load_rules, rules_from_dict
+from sim.injects.rules import DEFAULT_RULES, RulesFile
 from sim.injects.source import ResultsFolderError, choose_replication, read_results
 from sim.injects.timeline import write_timeline
 from sim.results import RunResult

@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 
 from sim.injects.fields import DOS_KINDS
+from sim.injects.load import load_rules, rules_from_dict
 from sim.injects.render import Renderer, Timing, render
-from sim.injects.rules import RulesFile, load_rules, rules_from_dict
+from sim.injects.rules import RulesFile
 from sim.injects.select import select_injects
 from sim.injects.source import choose_replication, read_results
 from sim.injects.triggers import DisruptionWindow, disruption_windows, find_triggers

@@ -1,0 +1,229 @@
+"""What pydantic cannot check in a rules file.
+
+Every language has every text, recipients and methods exist, filters fit the trigger kind, and
+every template placeholder is a field that kind provides (with a suggestion when it is not).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator
+from typing import Any
+
+from sim.injects.fields import (
+    ABOUT_WORDS,
+    DISRUPTION_KINDS,
+    DOS_KINDS,
+    KIND_FIELDS,
+    METADATA_COLUMNS,
+    MSEL_COLUMNS,
+    TEXT_FIELDS,
+)
+from sim.injects.rules import (
+    DISRUPTION_TYPES,
+    EFFECTS,
+    RECIPIENT_OF_CUSTOMERS,
+    RECIPIENT_OF_NODE,
+    Labels,
+    Rule,
+    RulesFile,
+    Schedule,
+)
+from sim.scenario.errors import did_you_mean
+from sim.scenario.schema import ROLES
+
+Path_ = tuple[str | int, ...]
+Finding = tuple[Path_, str]
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def run_checks(rules: RulesFile) -> list[Finding]:
+    """Every problem pydantic cannot see, as (YAML path, message)."""
+    out: list[Finding] = []
+    langs = rules.languages
+    out += _language_keys(("labels",), rules.labels, langs)
+    for actor_id, names in rules.actors.items():
+        out += _language_keys(("actors", actor_id), names, langs)
+    out += _recipients(rules)
+    out += _schedule(rules.schedule)
+    for lang, labels in rules.labels.items():
+        out += _labels(rules, lang, labels)
+    common = set.intersection(*(set(f) for f in KIND_FIELDS.values()))
+    standard = {*MSEL_COLUMNS, *METADATA_COLUMNS}
+    for col_id, column in rules.columns.items():
+        base = ("columns", col_id)
+        if col_id in standard:
+            out.append((base, f"'{col_id}' is a standard column; give yours another name"))
+        out += _language_keys((*base, "heading"), column.heading, langs)
+        out += _language_keys((*base, "text"), column.text, langs, required=False)
+        for lang, template in column.text.items():
+            out += _template((*base, "text", lang), template, common, "every kind")
+    for rule_id, rule in rules.rules.items():
+        out += _rule(rules, rule_id, rule)
+    return out
+
+
+def _language_keys(path: Path_, texts: dict[str, Any], langs: list[str],
+                   required: bool = True) -> list[Finding]:
+    out: list[Finding] = []
+    if required:
+        for lang in langs:
+            if lang not in texts:
+                out.append((path, f"no text for language '{lang}' (languages: "
+                                  f"{', '.join(langs)})"))
+    for lang in texts:
+        if lang not in langs:
+            out.append(((*path, lang), f"'{lang}' is not one of the languages "
+                                       f"({', '.join(langs)}){did_you_mean(lang, langs)}"))
+    return out
+
+
+def _recipients(rules: RulesFile) -> list[Finding]:
+    out: list[Finding] = []
+    missing = [r for r in ROLES if r not in rules.recipients.roles]
+    if missing:
+        out.append((("recipients", "roles"), f"no recipient for role(s) {', '.join(missing)}"))
+    for section, mapping in (("roles", rules.recipients.roles), ("tags", rules.recipients.tags)):
+        for key, actor_id in mapping.items():
+            if actor_id not in rules.actors:
+                out.append((("recipients", section, key),
+                            f"unknown actor '{actor_id}'{did_you_mean(actor_id, rules.actors)}"))
+    return out
+
+
+def _schedule(schedule: Schedule) -> list[Finding]:
+    out: list[Finding] = []
+    for key in ("day_start", "day_end"):
+        value = getattr(schedule, key)
+        if not _CLOCK.match(value):
+            out.append((("schedule", key), f"'{value}' is not a clock time like 08:00"))
+    return out
+
+
+def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
+    base: Path_ = ("labels", lang)
+    out: list[Finding] = []
+    for key, fields in (("day", {"day"}), ("list_more", {"count"}), ("links", {"count"})):
+        out += _template((*base, key), getattr(labels, key), fields, f"labels.{key}")
+    missing = [c for c in (*MSEL_COLUMNS, *METADATA_COLUMNS) if c not in labels.headings]
+    if missing:
+        out.append(((*base, "headings"), f"no heading for column(s) {', '.join(missing)}"))
+    missing_roles = [r for r in ROLES if r not in labels.roles]
+    if missing_roles:
+        out.append(((*base, "roles"), f"no words for role(s) {', '.join(missing_roles)}"))
+    for key, fields in EFFECTS.items():
+        if key not in labels.effects:
+            out.append(((*base, "effects"), f"no words for the effect '{key}'"))
+        else:
+            out += _template((*base, "effects", key), labels.effects[key], fields,
+                             f"labels.effects.{key}")
+    for key in labels.effects:
+        if key not in EFFECTS:
+            out.append(((*base, "effects", key),
+                        f"unknown effect '{key}'{did_you_mean(key, EFFECTS)} (effects: "
+                        f"{', '.join(EFFECTS)})"))
+    for key in labels.about:
+        if key not in ABOUT_WORDS:
+            out.append(((*base, "about", key),
+                        f"unknown word '{key}'{did_you_mean(key, ABOUT_WORDS)} (about: "
+                        f"{', '.join(ABOUT_WORDS)})"))
+    missing_types = [t for t in DISRUPTION_TYPES if t not in labels.disruption_types]
+    if missing_types:
+        out.append(((*base, "disruption_types"),
+                    f"no words for disruption type(s) {', '.join(missing_types)}"))
+    return out
+
+
+def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
+    base: Path_ = ("rules", rule_id)
+    when, kind = rule.when, rule.when.kind
+    disruption = kind in DISRUPTION_KINDS
+    node_filters = [k for k in ("roles", "tags", "regions", "nodes", "groups", "products")
+                    if getattr(when, k) is not None]
+    if disruption and (node_filters or when.unless is not None):
+        keys = [*node_filters, *(["unless"] if when.unless is not None else [])]
+        yield ((*base, "when", keys[0]),
+               f"{', '.join(keys)}: {kind} concerns a disruption, not nodes or products; "
+               "use disruption_types")
+    if when.disruption_types is not None and not disruption:
+        yield (*base, "when", "disruption_types"), f"disruption_types does not apply to {kind}"
+    if when.thresholds is not None and kind not in DOS_KINDS:
+        yield ((*base, "when", "thresholds"),
+               f"thresholds apply to dos_below and dos_recovered, not {kind}")
+    if when.below is not None and kind != "allocation_cut":
+        yield (*base, "when", "below"), f"below applies to allocation_cut, not {kind}"
+    for i, key in enumerate(rule.group_by):
+        if disruption and key != "disruption":
+            yield (*base, "group_by", i), f"'{key}': {kind} injects can only group by disruption"
+        if not disruption and key == "disruption":
+            yield (*base, "group_by", i), f"'disruption': {kind} is not a disruption trigger"
+        if key == "threshold" and kind not in DOS_KINDS:
+            yield (*base, "group_by", i), f"'threshold': {kind} has no threshold"
+    if rule.to in (RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS):
+        if disruption:
+            yield ((*base, "to"), f"'{rule.to}': {kind} has no node; name an actor "
+                                  f"({', '.join(rules.actors)})")
+    elif rule.to not in rules.actors:
+        choices = [*rules.actors, RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS]
+        yield (*base, "to"), f"unknown actor '{rule.to}'{did_you_mean(rule.to, choices)}"
+    for lang, labels in rules.labels.items():
+        if rule.method not in labels.methods:
+            yield ((*base, "method"), f"unknown method '{rule.method}' (labels.{lang}.methods: "
+                                      f"{', '.join(labels.methods)})"
+                                      f"{did_you_mean(rule.method, labels.methods)}")
+            break
+    yield from _language_keys((*base, "text"), rule.text, rules.languages)
+    fields = set(KIND_FIELDS[kind])
+    for lang, text in rule.text.items():
+        for key in TEXT_FIELDS:
+            attr = "from_" if key == "from" else key
+            yield from _template((*base, "text", lang, key), getattr(text, attr), fields, kind)
+        for col_id, template in text.columns.items():
+            where = (*base, "text", lang, "columns", col_id)
+            if col_id not in rules.columns:
+                yield where, (f"unknown column '{col_id}'"
+                              f"{did_you_mean(col_id, rules.columns)} (declare it in columns)")
+            yield from _template(where, template, fields, kind)
+
+
+_FORMATTER = string.Formatter()
+
+
+def placeholders(template: str) -> list[str]:
+    """The field names a template uses, including those nested in format specs."""
+    names = []
+    for _, field, spec, _ in _FORMATTER.parse(template):
+        if field is not None:
+            names.append(field)
+            if spec:
+                names.extend(placeholders(spec))
+    return names
+
+
+def _template(path: Path_, template: str, fields: set[str], owner: str) -> list[Finding]:
+    """Problems with one template: braces, unknown or non-plain placeholders, format specs."""
+    try:
+        names = placeholders(template)
+    except ValueError as exc:
+        return [(path, f"{exc}; write {{{{ and }}}} for a literal brace")]
+    out: list[Finding] = []
+    for name in names:
+        if name == "" or name.isdigit():
+            out.append((path, "a placeholder needs a field name, e.g. {product_name}"))
+        elif name not in fields:
+            plain = re.split(r"[.\[]", name, maxsplit=1)[0]
+            if plain in fields:
+                out.append((path, f"placeholder '{{{name}}}': write just {{{plain}}}"))
+            else:
+                out.append((path, f"unknown placeholder '{{{name}}}'"
+                                  f"{did_you_mean(name, fields)} ({owner} provides: "
+                                  f"{', '.join(sorted(fields))})"))
+    if out:
+        return out
+    try:
+        template.format_map({name: "x" for name in fields})
+    except (ValueError, TypeError) as exc:
+        out.append((path, f"{exc}: fields are text already formatted for the language, so "
+                          "use no number formats"))
+    return out
