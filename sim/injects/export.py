@@ -25,9 +25,10 @@ OPTIONAL_TIME_COLUMNS = ("scenario_datetime", "exercise_elapsed", "exercise_time
 WIDE_COLUMNS = {"synopsis": 40, "message": 60, "expected_action": 45, "capability": 30,
                 "from": 24, "to": 22}
 """Text columns: their widest width in characters (text wraps inside)."""
-MARKDOWN_COLUMNS = ("number", "scenario_day", "time", "scenario_datetime", "exercise_time",
-                    "exercise_elapsed", "from", "to", "method", "synopsis", "message",
-                    "expected_action")
+MARKDOWN_COLUMNS = frozenset({"number", "scenario_day", "time", "scenario_datetime",
+                              "exercise_elapsed", "exercise_time", "synopsis", "from", "to",
+                              "method", "message", "expected_action"})
+"""The columns of the Markdown table (in MSEL order): what a handbook page has room for."""
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
 
@@ -73,11 +74,11 @@ def write_msel(msel: Msel, path: str | Path, fmt: str | None = None) -> Path:
     path = Path(path)
     fmt = format_of(path, fmt)
     writer: Callable[[Msel, Path], None] = {"xlsx": _xlsx, "csv": _csv, "md": _markdown}[fmt]
-    _atomic(path, lambda tmp: writer(msel, tmp))
+    atomic_write(path, lambda tmp: writer(msel, tmp))
     return path
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -125,7 +126,7 @@ def _csv(msel: Msel, path: Path) -> None:
 
 
 def _markdown(msel: Msel, path: Path) -> None:
-    columns = [c for c in MARKDOWN_COLUMNS if c in file_columns(msel)]
+    columns = [c for c in file_columns(msel) if c in MARKDOWN_COLUMNS]
     table = _text_table(msel, columns)
 
     def cell(value: Any) -> str:

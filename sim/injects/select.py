@@ -26,10 +26,6 @@ SELECTED_COLUMNS: tuple[str, ...] = ("rule", "rule_order", "day", "severity", "l
 """One row per inject: the rule, its day and severity, the most severe trigger (`lead`, a row
 of the triggers table) and every trigger merged into it (`members`)."""
 
-_KEY_COLUMN = {"node": "node", "region": "region", "role": "role", "product": "product",
-               "group": "group", "threshold": "threshold", "disruption": "disruption"}
-
-
 def select_injects(triggers: pd.DataFrame, rules: RulesFile, scenario: Scenario,
                    max_injects: int | None = None) -> pd.DataFrame:
     """The injects the rules make from the triggers, in chronological order."""
@@ -100,7 +96,7 @@ def matches(triggers: pd.DataFrame, when: When, tagged: dict[str, set[str]]) -> 
 
 def _merge(matched: pd.DataFrame, rule_id: str, order: int, rule: Rule) -> pd.DataFrame:
     """Merge a rule's triggers by day and key, then rate-limit, keep and cap."""
-    keys = [_KEY_COLUMN[k] for k in rule.group_by]
+    keys = list(rule.group_by)  # group_by keys are trigger columns
     score = rule.severity + matched["bonus"].to_numpy(dtype=float)
     who = "disruption" if rule.when.kind in DISRUPTION_KINDS else "node"
     frame = pd.DataFrame({

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.injects.build import Msel
-from sim.injects.export import _atomic, about_word
+from sim.injects.export import about_word, atomic_write
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LANE_GAP_DAYS = 3.0
@@ -87,7 +87,7 @@ def write_timeline(msel: Msel, path: str | Path, dpi: int = 150) -> Path:
                               anchor=(0.0, 0.0))
         bar.set_label(about_word(msel, "severity"), fontsize=8)
         bar.ax.tick_params(labelsize=7)
-    _atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=dpi))
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=dpi))
     return path
 
 
