@@ -136,7 +136,8 @@ def test_timeline_is_a_readable_png(fresh):
     assert image.ndim == 3 and image.shape[0] > 600 and image.shape[1] > 1200
     text = (fresh / "injects.en.md").read_text(encoding="utf-8")
     assert text.startswith("# Master scenario events list (MSEL): three-months-degraded")
-    assert "| No. | Scenario day | Time | From | To | Method | Event synopsis |" in text
+    assert ("| No. | Scenario day | Time | Event synopsis | From | To | Method | Message | "
+            "Expected player action |") in text
 
 
 def test_cli_csv_to_a_chosen_file_in_norwegian(fresh, tmp_path):
