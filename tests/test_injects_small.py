@@ -203,6 +203,10 @@ def test_bad_options_are_messages(crafted):
         sim.injects(crafted, compress=0)
     with pytest.raises(ValueError, match=r"replication 4 is not in this run \(replications: 0\)"):
         sim.injects(crafted, replication=4)
+    window = {"extends": "default", "window": {"from_day": 30, "to_day": 40}}
+    with pytest.raises(ValueError, match=r"days 30-40 are not within the run's days 0-39"):
+        sim.injects(crafted, rules=window)
+    assert len(sim.injects(crafted, lang="EN")) > 0  # language codes in any case
     with pytest.raises(ValueError, match=r"region 'uppsla' is not in scenario 'test'; "
                                          r"did you mean 'uppsala'\?"):
         sim.injects(crafted, regions=["uppsla"])

@@ -111,6 +111,9 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     from_day = scenario.warmup_days if from_day is None else from_day
     to_day = loaded.window.to_day
     to_day = scenario.horizon_days - 1 if to_day is None else to_day
+    if not from_day <= to_day < scenario.horizon_days:
+        raise ValueError(f"window: days {from_day}-{to_day} are not within the run's days "
+                         f"0-{scenario.horizon_days - 1} (rules window.from_day, to_day)")
     triggers = find_triggers(events, scenario, kpis, from_day, to_day)
     scope = _scope(scenario, regions)
     if scope is not None:

@@ -245,6 +245,8 @@ class RulesFile(Model):
         """`lang` if the file has it; else a ValueError with the choices and a suggestion."""
         if lang in self.languages:
             return lang
+        if lang.strip().lower() in self.languages:
+            return lang.strip().lower()
         alias = LANGUAGE_ALIASES.get(lang.strip().lower())
         hint = (f"; did you mean '{alias}'?" if alias in self.languages
                 else did_you_mean(lang, self.languages))
