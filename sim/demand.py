@@ -1,4 +1,19 @@
-"""Daily demand draws at every demand point at once."""
+"""Daily demand draws at every demand point at once.
+
+Common random numbers across variants. The base demand of every cell is drawn from the demand
+stream at the cell's own mean, whatever multiplies it today; a surge or a profile above 1 adds
+Poisson(mean x (multiplier - 1)) from a separate stream, and a multiplier below 1 thins the base
+binomially. Both are exact: a Poisson sum is Poisson, a binomially thinned Poisson is Poisson,
+so the day's demand is Poisson(mean x multiplier) as before. But the base draws no longer depend
+on surges, so two variants that differ only in a surge, a disruption, stock or policy see the
+same base demand at every demand point. Negative binomial demand is drawn as its gamma-Poisson
+mixture for the same reason: the gamma factor comes from the demand stream and does not depend
+on the mean.
+
+What still shifts the draws: numpy's samplers use a number of random values that depends on the
+mean, so a variant that changes a demand point's own mean (`mean_per_day`, adds or removes
+demand points) changes the base draws of the cells after it in the stream.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +23,16 @@ from sim.network import DIST_DETERMINISTIC, DIST_NEGBIN, DIST_POISSON, Network
 
 
 class Demand:
-    """Draws one day's demand, int[n, p], from the demand stream.
+    """Draws one day's demand, int[n, p]: base from `rng`, multiplier changes from `change_rng`.
 
     Poisson and negative binomial cells are drawn in a fixed order every day; deterministic
     cells accumulate their mean and emit whole units (1.5 a day gives 1, 2, 1, 2, ...).
     """
 
-    def __init__(self, net: Network, rng: np.random.Generator) -> None:
+    def __init__(self, net: Network, rng: np.random.Generator,
+                 change_rng: np.random.Generator) -> None:
         self.rng = rng
+        self.change_rng = change_rng
         self.shape = (net.n_nodes, net.n_products)
         cells = net.has_demand
         self.poisson = np.flatnonzero((cells & (net.demand_dist == DIST_POISSON)).ravel())
@@ -27,16 +44,36 @@ class Demand:
 
     def draw(self, multiplier: np.ndarray | None) -> np.ndarray:
         """Demand for one day; `multiplier` (float[n, p]) scales the means when given."""
-        mean = self.mean if multiplier is None else self.mean * multiplier.ravel()
         out = np.zeros(self.shape[0] * self.shape[1], dtype=np.int64)
+        factor = None if multiplier is None else multiplier.ravel()
         if len(self.poisson):
-            out[self.poisson] = self.rng.poisson(mean[self.poisson])
+            cells = self.poisson
+            base = self.mean[cells]
+            out[cells] = self._scaled(self.rng.poisson(base), base, cells, factor)
         if len(self.negbin):
-            m, k = mean[self.negbin], self.k[self.negbin]
-            out[self.negbin] = self.rng.negative_binomial(k, k / (k + m))
+            cells = self.negbin
+            k = self.k[cells]
+            # NB(k, mean m) is Poisson(m x G) with G ~ Gamma(k, 1/k).
+            base = self.mean[cells] * self.rng.gamma(k, 1.0 / k)
+            out[cells] = self._scaled(self.rng.poisson(base), base, cells, factor)
         if len(self.fixed):
-            total = self.carry + mean[self.fixed]
+            mean = self.mean[self.fixed] if factor is None else (
+                self.mean[self.fixed] * factor[self.fixed])
+            total = self.carry + mean
             whole = np.floor(total + 1e-9)
             self.carry = total - whole
             out[self.fixed] = whole.astype(np.int64)
         return out.reshape(self.shape)
+
+    def _scaled(self, drawn: np.ndarray, base: np.ndarray, cells: np.ndarray,
+                factor: np.ndarray | None) -> np.ndarray:
+        """Base draws scaled by today's multiplier: extra demand added, or the base thinned."""
+        if factor is None:
+            return drawn
+        f = factor[cells]
+        up, down = f > 1.0, f < 1.0
+        if up.any():
+            drawn[up] += self.change_rng.poisson(base[up] * (f[up] - 1.0))
+        if down.any():
+            drawn[down] = self.change_rng.binomial(drawn[down], np.maximum(f[down], 0.0))
+        return drawn

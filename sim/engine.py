@@ -56,7 +56,7 @@ class Engine:
         self.replication = replication
         rng = streams(seed, replication)
         self.state = State(net, net.lead_time.sample(rng.lead_time, self.days))
-        self.demand = Demand(net, rng.demand)
+        self.demand = Demand(net, rng.demand, rng.demand_change)
         self.recorder = Recorder(net, self.days, replication, list(sc.reporting.dos_thresholds))
         self.disruptions = dis.Disruptions(net, permanent=dis.demand_profile_effects(net))
         self.windows = dis.draw_windows(net, rng.disruption)

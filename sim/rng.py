@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PURPOSES: tuple[str, ...] = ("demand", "lead_time", "disruption")
+# New purposes go at the end: a purpose's seed is its position, so existing ones keep theirs.
+PURPOSES: tuple[str, ...] = ("demand", "lead_time", "disruption", "demand_change")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Streams:
     demand: np.random.Generator
     lead_time: np.random.Generator
     disruption: np.random.Generator
+    demand_change: np.random.Generator
+    """Surges and profiles: extra demand on top of the base, or thinning below it."""
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

@@ -43,6 +43,8 @@ SCENARIO = {
     "disruptions": [
         {"type": "transport", "name": "Slow roads", "start_day": 20, "duration_days": 10,
          "lanes": {"from_role": ["manufacturer"]}, "lead_time_factor": 3},
+        {"type": "demand_surge", "name": "Trauma at ward 0", "start_day": 25,
+         "duration_days": 10, "where": {"nodes": ["ward_0"]}, "factor": 2},
     ],
 }
 

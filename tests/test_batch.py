@@ -109,6 +109,19 @@ def test_common_random_numbers_and_agreement_with_run():
                                   alone, check_exact=True, check_categorical=False)
 
 
+def test_a_surge_sweep_leaves_the_other_demand_points_demand_unchanged():
+    # Surges add demand from their own stream, so the base draws stay common to all variants.
+    result = sim.batch(scenario(), sweep={"disruptions.1.factor": [1.5, 3]}, replications=4)
+    kpis = result.kpis
+    wards = kpis[kpis["role"] == "ward"]
+    demand = wards.pivot_table(index=["replication", "node", "product"], columns="variant",
+                               values="demand", observed=True)
+    others = demand.drop(index="ward_0", level="node")
+    assert (others["factor=1.5"] == others["factor=3"]).all()
+    surged = demand.xs("ward_0", level="node").groupby(level="replication").sum()
+    assert (surged["factor=3"] > surged["factor=1.5"]).all()
+
+
 def test_summary_is_the_statistics_of_replication_kpis():
     result = sim.batch(scenario(), sweep={"disruptions.0.duration_days": [5, 20]},
                        replications=6)
