@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -290,6 +291,14 @@ def batch(
         raise _fail(exc.render(), debug, exc) from None
     except ValueError as exc:
         raise _fail(str(exc), debug, exc) from None
+    if resume and out is None:
+        raise _fail("--resume needs --out: the folder of the batch to finish", debug)
+    if scheduler and workers:
+        raise _fail("--workers is for local processes; with --scheduler the cluster decides",
+                    debug)
+    if daily is not None and "daily" not in plan["tables"]:
+        raise _fail("--daily sets the level of the daily table; keep it with "
+                    "--tables kpis,daily", debug)
     executor, client = None, None
     n_workers = workers or os.cpu_count() or 1
     if scheduler:
@@ -299,14 +308,17 @@ def batch(
             raise _fail("--scheduler needs Dask: pip install '.[dist]'", debug, exc) from None
         try:
             client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise _fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}", debug,
                         exc) from None
         executor = client
     elif n_workers > 1 and len(specs) > 1:
+        from sim.batch.runner import exit_with_parent
+
         # spawn: workers start clean, never a fork of a process that runs threads.
         executor = ProcessPoolExecutor(min(n_workers, len(specs)),
-                                       mp_context=multiprocessing.get_context("spawn"))
+                                       mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=exit_with_parent, initargs=(os.getpid(),))
     total = reps * len(plan["variants"])
     started = time.perf_counter()
     from rich.progress import (
@@ -339,12 +351,13 @@ def batch(
                 pick(daily, "daily", None), pick(aggregate, "aggregate", False),
                 pick(chunk, "chunk", None), resume, overwrite, progress, label,
             )
-    except BatchFolderError as exc:
+    except (BatchFolderError, OSError) as exc:
         raise _fail(str(exc), debug, exc) from None
     except KeyboardInterrupt:
+        again = "the same command" if out is not None else f"the same command with --out {target}"
         err_console.print(
-            f"interrupted: finished tasks are saved in {target}; run the same command with "
-            "--resume to do only what is missing", highlight=False)
+            f"interrupted: finished tasks are saved in {target}; run {again} and --resume to "
+            "do only what is missing", highlight=False, markup=False)
         raise typer.Exit(130) from None
     finally:
         if isinstance(executor, ProcessPoolExecutor):
@@ -363,9 +376,9 @@ def batch(
         eff = timings["task_this_run"] / (timings["wall_this_run"] * workers_used)
         efficiency = f", {workers_used} worker(s) busy {eff:.0%} of the time"
     out_console.print(
-        f"\n{total} replications ({len(plan['variants'])} variant(s) x {reps}) of '{sc.name}' "
-        f"(seed {plan['seed']}) in {elapsed:.1f} s{efficiency}; "
-        f"results in [bold]{result.folder}[/]",
+        f"\n{total} replications ({len(plan['variants'])} variant(s) x {reps}) of "
+        f"'{escape(sc.name)}' (seed {plan['seed']}) in {elapsed:.1f} s{efficiency}; "
+        f"results in [bold]{escape(str(result.folder))}[/]",
         highlight=False,
     )
 
@@ -387,7 +400,7 @@ def _print_batch(result: Any) -> None:
     table = Table(title=f"Fill rate at demand points (mean ± 95 % CI over {reps} replications)")
     table.add_column("group")
     for variant in shown:
-        table.add_column(variant, justify="right")
+        table.add_column(escape(variant), justify="right")
     for group in dict.fromkeys(fill["group"]):
         rows = fill[fill["group"] == group].set_index("variant")
         cells = []
@@ -400,7 +413,7 @@ def _print_batch(result: Any) -> None:
             if not math.isnan(row["ci95_high"]):
                 text += f" ±{(row['ci95_high'] - row['mean']) * 100:.1f}"
             cells.append(text)
-        table.add_row(str(group), *cells)
+        table.add_row(escape(str(group)), *cells)
     out_console.print(table)
     if len(variants) > len(shown):
         out_console.print(f"(first {len(shown)} of {len(variants)} variants shown)",

@@ -248,3 +248,56 @@ def test_a_folder_in_use_by_a_running_batch_is_refused(tmp_path):
         running.release()
     done = sim.batch(sc, replications=2, out=out, resume=True)
     assert done.manifest["complete"] and not (out / ".lock").exists()
+
+
+def test_events_table_assembles_when_the_first_part_has_no_node_events(tmp_path):
+    # The first variant is calm (its events are only the disruptions: node and product None),
+    # the second runs short; the events table must still come together.
+    calm = {"nodes.1.policy.saline.level": 100000, "nodes.1.stock.saline.initial": 100000,
+            "nodes.1.policy.gloves.level": 100000, "nodes.1.stock.gloves.initial": 100000}
+    for i in range(3):
+        calm |= {f"nodes.{2 + i}.policy.saline.level": 1000,
+                 f"nodes.{2 + i}.stock.saline.initial": 1000,
+                 f"nodes.{2 + i}.policy.gloves.level": 1000,
+                 f"nodes.{2 + i}.stock.gloves.initial": 1000}
+    variants = [Variant("calm", calm), Variant("tight", {"nodes.1.policy.saline.level": 5})]
+    result = sim.batch(scenario(), variants=variants, replications=2, chunk=1,
+                       tables=("kpis", "events"), out=tmp_path / "b")
+    events = result.events
+    assert set(events[events["variant"] == "calm"]["kind"]) <= {
+        "disruption_start", "disruption_end"}
+    tight = events[events["variant"] == "tight"]
+    assert (tight["kind"] == "stockout_start").any()
+    assert set(tight["node"].dropna()) >= {"wholesaler"}
+
+
+def test_plans_from_numpy_and_tuples_resume(tmp_path):
+    sc = scenario()
+    out = tmp_path / "b"
+    sweep = {"disruptions.0.duration_days": np.array([5, 20])}
+    first = sim.batch(sc, sweep=sweep, replications=2, out=out)
+    again = sim.batch(sc, sweep={"disruptions.0.duration_days": (5, 20)}, replications=2,
+                      out=out, resume=True)
+    assert first.variant_names == again.variant_names == ["duration_days=5", "duration_days=20"]
+
+
+def test_a_variant_and_a_sweep_of_the_same_key_is_an_error():
+    with pytest.raises(ValueError, match="also swept"):
+        plan_batch(scenario(), sweep={"horizon_days": [40, 50]},
+                   variants=[Variant("a", {"horizon_days": 45})])
+
+
+def test_a_cross_field_problem_names_its_variant():
+    with pytest.raises(sim.ScenarioError, match="in variant 'horizon_days=5'"):
+        plan_batch(scenario(), sweep={"horizon_days": [5, 60]})
+
+
+def test_overwrite_never_deletes_a_folder_that_is_not_a_batch(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("precious")
+    with pytest.raises(BatchFolderError, match="not a batch folder"):
+        sim.batch(scenario(), replications=1, out=mine, overwrite=True)
+    with pytest.raises(BatchFolderError, match="not a batch folder"):
+        sim.batch(scenario(), replications=1, out=mine, resume=True)
+    assert sorted(p.name for p in mine.iterdir()) == ["thesis.tex"]

@@ -108,3 +108,64 @@ def test_existing_folder_needs_resume_or_overwrite(scenario_file, tmp_path):
     assert runner.invoke(app, [*base, "--resume"]).exit_code == 0
     assert runner.invoke(app, [*base, "--overwrite"]).exit_code == 0
     assert_same_tables(first, sim.BatchResult.open(out))
+
+
+def test_resume_from_another_directory_and_markup_in_names(scenario_file, tmp_path,
+                                                           monkeypatch):
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(yaml.safe_dump({
+        "scenario": scenario_file.name, "replications": 2,
+        "variants": [{"name": "wards [b]14[/b] days"},
+                     {"name": "x [/]", "set": {"nodes.1.policy.saline.level": 90}}],
+    }, sort_keys=False))
+    out = tmp_path / "odd"
+    monkeypatch.chdir(tmp_path)
+    first = runner.invoke(app, ["batch", "odd.yaml", "--workers", "1", "--out", str(out)],
+                          env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    assert "wards [b]14[/b] days" in first.output
+    monkeypatch.chdir(tmp_path.parent)
+    again = runner.invoke(app, ["batch", str(spec), "--workers", "1", "--out", str(out),
+                                "--resume", "-q"])
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--resume"], "--resume needs --out"),
+    (["--daily", "role"], "keep it with --tables kpis,daily"),
+    (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "with --scheduler the cluster"),
+    (["--scheduler", "no-port-here"], "cannot reach the Dask scheduler"),
+])
+def test_more_option_mistakes_exit_2(scenario_file, tmp_path, args, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["batch", str(scenario_file), "-r", "2", *args])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert not (tmp_path / "results").exists()
+
+
+def test_out_pointing_at_a_file_is_a_message(scenario_file, tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("x")
+    res = runner.invoke(app, ["batch", str(scenario_file), "-r", "1", "--workers", "1",
+                              "--out", str(target)])
+    assert res.exit_code == 2 and "is a file" in res.output
+    assert target.read_text() == "x"
+
+
+def test_default_local_processes(scenario_file, tmp_path):
+    # No --workers: all cores, through the CLI's own process pool.
+    out = tmp_path / "pool"
+    res = runner.invoke(app, ["batch", str(scenario_file), "-r", "4", "--chunk", "1",
+                              "--sweep", "disruptions.0.duration_days=5,20", "--out", str(out),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    pooled = sim.BatchResult.open(out)
+    assert pooled.manifest["executor"] == "ProcessPoolExecutor"
+    import os
+
+    pids = {int(p.rsplit(":", 1)[1]) for p in pooled.manifest["processes"]}
+    assert os.getpid() not in pids
+    here = sim.batch(sim.load_scenario(scenario_file),
+                     sweep={"disruptions.0.duration_days": [5, 20]}, replications=4, chunk=1)
+    assert_same_tables(here, pooled)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.batch.result import BatchResult
@@ -46,8 +47,6 @@ def _check_options(tables: Sequence[str], daily: str, aggregate: bool, replicati
     unknown = [t for t in tables if t not in TABLES]
     if unknown:
         raise ValueError(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(TABLES)}")
-    if "kpis" not in tables:
-        raise ValueError("the kpis table is always kept")
     if daily not in DAILY_LEVELS:
         raise ValueError(f"daily '{daily}': expected one of {', '.join(DAILY_LEVELS)}")
     if aggregate and {"events", "ledger"} & set(tables):
@@ -76,9 +75,14 @@ def plan_batch(
     Raises `ScenarioError` (every problem in every variant) or `ValueError` (bad options).
     """
     daily = daily or (scenario.reporting.daily if scenario.reporting.daily != "none" else "role")
-    chunk = chunk or default_chunk(replications)
+    chunk = default_chunk(replications) if chunk is None else chunk
+    tables = ("kpis", *tables)  # the kpis table is always kept
     _check_options(tables, daily, aggregate, replications, chunk)
     tables = tuple(t for t in TABLES if t in set(tables))
+    # Plain JSON values from here on (numpy numbers, tuples): the plan is compared with the one
+    # read back from disk when resuming, and the overrides go into validation as written.
+    sweep = _plain(dict(sweep or {}))
+    variants = [Variant(v.name, _plain(v.overrides)) for v in variants or []]
     seed = scenario.seed if seed is None else int(seed)
     chosen = grid(sweep, variants)
     scenarios = resolve(scenario, chosen, label)
@@ -111,6 +115,37 @@ def plan_batch(
         "tasks": len(specs),
     }
     return plan, specs
+
+
+def exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave when the client process is gone.
+
+    A client killed with SIGKILL cannot shut its pool down, and the workers would wait on
+    their task queue for ever; a watcher thread ends them instead.
+    """
+    import os
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
+def _plain(data: Any) -> Any:
+    """Data as it reads back from JSON: lists for tuples and arrays, Python numbers."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, (np.ndarray, np.generic)):
+            return value.tolist()
+        raise TypeError(f"cannot use {type(value).__name__} as a scenario value")
+
+    try:
+        return json.loads(json.dumps(data, default=default))
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _as_executor(executor: Any) -> cf.Executor | None:

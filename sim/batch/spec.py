@@ -27,10 +27,10 @@ from pydantic import Field, ValidationError
 from sim.batch.variants import Variant
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.errors import did_you_mean
-from sim.scenario.load import Source, _locate_error, _message, _read_yaml
+from sim.scenario.load import Source, _locate_error, _message, _read_yaml, apply_overrides
 from sim.scenario.schema import Model
 
-TOP_LEVEL = re.compile(r"^scenario\s*:", re.MULTILINE)
+TOP_LEVEL = re.compile(r"""^["']?scenario["']?\s*:""", re.MULTILINE)
 
 
 class VariantSpec(Model):
@@ -103,7 +103,10 @@ def load_batch_file(path: str | Path, sets: dict[str, Any] | None = None) -> Bat
     if not scenario_file.exists():
         problem = source.problem(("scenario",), f"scenario file not found: {scenario_file}")
         raise ScenarioError([problem], str(file))
-    overrides = {**options.set, **(sets or {})}
-    scenario = load_scenario(scenario_file, overrides or None)
+    scenario = load_scenario(scenario_file)
+    if options.set:
+        scenario = apply_overrides(scenario, options.set, f"{file}: set")
+    if sets:
+        scenario = apply_overrides(scenario, sets, "--set")
     variants = [Variant(v.name, dict(v.set)) for v in options.variants]
     return BatchSpec(file, scenario, options, variants)

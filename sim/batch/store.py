@@ -76,6 +76,8 @@ class BatchStore:
     def release(self) -> None:
         """Let go of the folder (when the batch ends, finished or not)."""
         if self._lock is not None:
+            if self.complete():
+                (self.folder / LOCK).unlink(missing_ok=True)
             self._lock.close()
             self._lock = None
 
@@ -97,26 +99,38 @@ class BatchStore:
 
     def _start(self, plan: dict[str, Any], resume: bool, overwrite: bool) -> None:
         plan_file = self.folder / PLAN
+        if self.folder.exists() and not self.folder.is_dir():
+            raise BatchFolderError(f"{self.folder} is a file; --out needs a folder")
         if self._entries():
+            if not (plan_file.exists() or (self.folder / MANIFEST).exists()):
+                # Never delete what is not ours, even with --overwrite.
+                raise BatchFolderError(
+                    f"{self.folder} exists and is not a batch folder; choose another --out "
+                    "(nothing in it was touched)")
             if not resume and not overwrite:
                 raise BatchFolderError(
                     f"{self.folder} already exists; add --resume to finish it, --overwrite to "
                     "start again")
+            if resume and not plan_file.exists():
+                raise BatchFolderError(f"{self.folder} holds no batch plan to resume; choose "
+                                       "another --out, or --overwrite")
             self._acquire()
-            if resume and plan_file.exists():
+            if resume:
                 old = json.loads(plan_file.read_text(encoding="utf-8"))
-                if old != plan:
-                    changed = sorted(k for k in {*old, *plan} if old.get(k) != plan.get(k))
+                # Where the scenario file was read from does not matter (a resume from another
+                # directory names it differently); its content is in the variants' hashes.
+                changed = sorted(k for k in {*old, *plan}
+                                 if k != "source" and old.get(k) != plan.get(k))
+                if changed:
                     raise BatchFolderError(
                         f"{self.folder} holds a different batch (it differs in: "
                         f"{', '.join(changed)}); --resume needs the same command, or choose "
                         "another --out"
                     )
                 self._clean_temporaries()
+                if self.complete():  # killed after the manifest, before the parts went
+                    shutil.rmtree(self.parts, ignore_errors=True)
                 return
-            if not overwrite:
-                raise BatchFolderError(f"{self.folder} already exists and holds no batch plan; "
-                                       "choose another --out, or --overwrite")
             for entry in self._entries():
                 if entry.is_dir():
                     shutil.rmtree(entry)
@@ -226,7 +240,7 @@ class BatchStore:
         keys = None
         for table in self._part_tables(task_ids, name):
             frame = table.to_pandas()
-            values = sorted({c.rsplit("__", 1)[0] for c in frame.columns if "__" in c})
+            values = list(dict.fromkeys(c.rsplit("__", 1)[0] for c in frame.columns if "__" in c))
             if keys is None:
                 keys = frame[[c for c in frame.columns if "__" not in c]]
             for v in values:
@@ -286,10 +300,17 @@ def _named_variants(table: pa.Table, names: Sequence[str]) -> pa.Table:
 
 
 def _uniform_schema(schema: pa.Schema) -> pa.Schema:
-    """Dictionary columns with int32 indices: parts of different variants then share a schema."""
-    fields = [
-        pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type), f.nullable)
-        if pa.types.is_dictionary(f.type) else f
-        for f in schema
-    ]
+    """One schema that every part of a table can be cast to.
+
+    Dictionary columns get int32 indices (parts of different variants have different
+    dictionaries). A column that is all None in the first part (events with no node: only
+    disruptions happened) has Arrow type null; later parts hold text there.
+    """
+    fields = []
+    for f in schema:
+        if pa.types.is_dictionary(f.type):
+            f = pa.field(f.name, pa.dictionary(pa.int32(), f.type.value_type), f.nullable)
+        elif pa.types.is_null(f.type):
+            f = pa.field(f.name, pa.large_string(), True)
+        fields.append(f)
     return pa.schema(fields)

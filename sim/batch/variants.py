@@ -7,6 +7,7 @@ value of the wrong type is reported at once, with the override that caused it.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,7 +79,9 @@ def _short_keys(paths: Sequence[str]) -> dict[str, str]:
 
 
 def _fmt(value: Any) -> str:
-    return str(value).replace(" ", "")
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
 
 
 def grid(
@@ -90,6 +93,11 @@ def grid(
     sweep = dict(sweep or {})
     if not sweep:
         return base
+    for variant in base:
+        clash = sorted(set(variant.overrides) & set(sweep))
+        if clash:
+            raise ValueError(f"variant '{variant.name}' sets {', '.join(clash)}, which is also "
+                             "swept; set it in the variant or sweep it, not both")
     short = _short_keys(list(sweep))
     out = []
     for variant in base:
@@ -122,7 +130,13 @@ def resolve(scenario: Scenario, variants: Sequence[Variant],
             try:
                 out.append(apply_overrides(scenario, variant.overrides, label(variant)))
             except ScenarioError as exc:
-                found = exc.problems
+                # A problem the overrides did not point at (a cross-field check such as
+                # warm-up below horizon) still needs to say which variant has it.
+                where = label(variant)
+                found = [p if (p.file or "").startswith(where) else
+                         Problem(p.path, f"{p.message} (in variant '{variant.name}')", p.file,
+                                 p.line)
+                         for p in exc.problems]
         for p in found:
             if (p.path, p.message) not in seen:
                 seen.add((p.path, p.message))
