@@ -6,6 +6,7 @@ tasks), give bit-identical tables, and survive interruption (resume) and worker 
 
 from __future__ import annotations
 
+import glob
 import multiprocessing
 import os
 import signal
@@ -150,3 +151,44 @@ def test_cli_scheduler_option_runs_on_the_cluster(cluster, tmp_path):
     res = CliRunner().invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "here")])
     assert res.exit_code == 0, res.output
     assert_same_tables(on_dask, sim.BatchResult.open(tmp_path / "here"))
+
+
+def children_of(parent: int) -> list[str]:
+    out = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            out.append(stat.split("/")[2])
+    return out
+
+
+def test_pool_workers_exit_when_the_client_is_killed(tmp_path):
+    path = write_scenario(tmp_path)
+    out = tmp_path / "b"
+    cmd = [sys.executable, "-m", "sim.cli", "batch", str(path), "-r", "400", "--chunk", "1",
+           "--workers", "2", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = BatchStore(out)
+    deadline = time.monotonic() + 60
+    while len(store.done()) < 5 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    children = children_of(proc.pid)
+    assert children, "the pool must be running"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid: str) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().split()[2] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 15
+    while any(alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [c for c in children if alive(c)]
