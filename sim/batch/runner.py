@@ -354,7 +354,7 @@ def _versions() -> dict[str, str]:
 
 
 def variant_table(plan: dict[str, Any]) -> pd.DataFrame:
-    """One row per variant: its name and the value of each override (as YAML text)."""
+    """One row per variant: its name and the value of each override (as JSON text)."""
     paths = list(dict.fromkeys(k for v in plan["variants"] for k in v["overrides"]))
     rows = []
     for v in plan["variants"]:
