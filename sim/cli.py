@@ -477,18 +477,20 @@ def injects(
     from sim.scenario import ScenarioError
 
     started = time.perf_counter()
+    folder = out if out is not None and out.is_dir() else None  # --out DIR: the default name
     try:
-        if out is not None:
+        if out is not None and folder is None:
             fmt = format_of(out, fmt)
         else:
-            fmt = format_of(Path(f"injects.{fmt or 'xlsx'}"), fmt)
+            fmt = format_of(Path(f"injects.{(fmt or 'xlsx').lower()}"), fmt)
         msel = build_msel(results, lang, rules, replication, typical, max_injects, start,
                           compress, regions)
     except ScenarioError as exc:
         raise _fail(exc.render(), debug, exc) from None
     except ValueError as exc:
         raise _fail(str(exc), debug, exc) from None
-    target = out or results / f"injects.{msel.lang}.{fmt}"
+    target = out if out is not None and folder is None else (
+        (folder or results) / f"injects.{msel.lang}.{fmt}")
     figure = target.with_suffix(".timeline.png")
     try:
         write_msel(msel, target, fmt)
@@ -497,7 +499,14 @@ def injects(
     except OSError as exc:
         raise _fail(f"cannot write {target}: {exc}", debug, exc) from None
     written = [str(target), *([str(figure)] if timeline else [])]
+    if msel.table.empty:
+        err_console.print(
+            f"note: no injects: none of the {msel.triggers:,} triggers in days "
+            f"{msel.from_day}-{msel.to_day} matched an enabled rule (the MSEL has headings "
+            "only); check --region and the rules' when filters", highlight=False)
     if quiet:
+        if typical:  # which replication was picked matters even when quiet
+            err_console.print(msel.choice, highlight=False, soft_wrap=True)
         out_console.print("\n".join(written), highlight=False, soft_wrap=True)
         return
     _print_injects(msel)

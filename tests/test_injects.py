@@ -102,7 +102,7 @@ def test_cli_writes_an_xlsx_with_dates_widths_and_a_timeline(fresh):
     headings = [c.value for c in sheet[1]]
     assert headings[:13] == ["Nr", "Scenariodag", "Klockslag", "Scenariotid",
                              "Övningstid från start", "Övningstid", "Händelse", "Från", "Till",
-                             "Sätt", "Meddelande", "Förväntad åtgärd", "Förmåga"]
+                             "Kanal", "Meddelande", "Förväntad åtgärd", "Förmåga"]
     assert sheet.max_row == 31 and sheet.freeze_panes == "B2"
     column = {h: i + 1 for i, h in enumerate(headings)}
     first = {h: sheet.cell(row=2, column=column[h]) for h in headings}
@@ -146,8 +146,11 @@ def test_cli_csv_to_a_chosen_file_in_norwegian(fresh, tmp_path):
                                  "--typical", "--no-timeline", "--region", "stockholm"])
     assert result.exit_code == 0, result.output
     assert "the typical one" in result.output
-    table = pd.read_csv(out, encoding="utf-8-sig")
+    # Norwegian and Swedish spreadsheets split on ';' and read a decimal comma.
+    assert out.read_text(encoding="utf-8-sig").startswith("Nr.;Scenariodag;Klokkeslett;")
+    table = pd.read_csv(out, encoding="utf-8-sig", sep=";", decimal=",")
     assert list(table.columns[:3]) == ["Nr.", "Scenariodag", "Klokkeslett"]
+    assert table["Alvorlighet"].dtype == float and table["Alvorlighet"].between(30, 130).all()
     assert "Scenariotid" not in table.columns  # no --start: no date column
     assert len(table) > 5 and table["Til"].str.contains("Regional beredskapsledelse").any()
     assert not (out.parent / "dreiebok.timeline.png").exists()
@@ -159,7 +162,9 @@ def test_cli_csv_to_a_chosen_file_in_norwegian(fresh, tmp_path):
     (["--format", "pdf"], "unknown format 'pdf' (formats: xlsx, csv, md)"),
     (["--out", "x.csv", "--format", "md"], "looks like csv, but the format asked for is md"),
     (["--replication", "3"], "replication 3 is not in this run (replications: 0)"),
-    (["--compress", "-2"], "scenario days per exercise hour must be above 0"),
+    (["--compress", "-2"], "scenario days per exercise hour must be a number above 0"),
+    (["--compress", "inf"], "scenario days per exercise hour must be a number above 0"),
+    (["--region", "stokholm"], "unknown region 'stokholm'; did you mean 'stockholm'?"),
 ])
 def test_cli_bad_options_exit_2_and_write_nothing(fresh, args, message):
     before = sorted(p.name for p in fresh.iterdir())

@@ -225,3 +225,58 @@ def test_docs_describe_every_field_and_shipped_rule(default):
             assert f"`{field}`" in docs, field
     for rule_id in default.rules:
         assert f"`{rule_id}`" in docs, rule_id
+
+
+def test_sheet_names_excel_refuses_are_caught_when_loading(tmp_path):
+    path = write(tmp_path, """\
+extends: default
+labels:
+  sv:
+    sheet: Inspel/MSEL
+  en:
+    about: {about: "About [draft]"}
+  nb:
+    sheet: Dreiebok for øvelsen i region Helse Sør-Øst
+""")
+    with pytest.raises(RulesError) as caught:
+        load_rules(path)
+    message = str(caught.value)
+    assert f"{path}:4: labels.sv.sheet: 'Inspel/MSEL' names a spreadsheet tab, which cannot " \
+           "contain /" in message
+    assert "labels.en.about.about: 'About [draft]' names a spreadsheet tab, which cannot " \
+           "contain [ ]" in message
+    assert "labels.nb.sheet:" in message and "at most 31" in message
+
+
+def test_conversions_and_unknown_date_directives_are_refused(tmp_path):
+    path = write(tmp_path, """\
+extends: default
+labels:
+  sv: {date_format: "%Q %d"}
+rules:
+  supplier_cut:
+    text:
+      en: {synopsis: "{node_name!r} cuts"}
+""")
+    with pytest.raises(RulesError) as caught:
+        load_rules(path)
+    message = str(caught.value)
+    assert "placeholder '{node_name!r}': write just {node_name}" in message
+    assert "labels.sv.date_format: '%Q' in '%Q %d' is not a date directive" in message
+
+
+def test_a_missing_extends_file_names_the_file_that_refers_to_it(tmp_path):
+    path = write(tmp_path, "# my rules\nextends: nothere.yaml\n")
+    with pytest.raises(RulesError) as caught:
+        load_rules(path)
+    message = str(caught.value)
+    assert f"{path}:2: extends: 'nothere.yaml': no such rules file" in message
+
+
+def test_keep_most_severe_and_it_outage_to_customers_are_allowed(default):
+    assert default.rules["supplier_cut"].keep == "most_severe"
+    assert default.rules["it_outage_start"].to == "customers"
+    with pytest.raises(RulesError, match=r"'customers': transport, export_ban disruptions hit "
+                                         r"transport links, not nodes"):
+        rules_from_dict({"extends": "default",
+                         "rules": {"disruption_end": {"to": "customers"}}})

@@ -51,7 +51,8 @@ DISRUPTIONS = [
 ]
 
 
-def small(horizon: int = 40, demand: str = "poisson") -> sim.Scenario:
+def small(horizon: int = 40, demand: str = "poisson",
+          disruptions: list[dict] | None = None) -> sim.Scenario:
     """Every role and every disruption type, one node each (two wards)."""
     def ward(id: str, region: str, tags: list[str]) -> dict:
         return node(id, "ward", region=region, name=f"{id.title()}, akutmottagning", tags=tags,
@@ -84,7 +85,8 @@ def small(horizon: int = 40, demand: str = "poisson") -> sim.Scenario:
         {"from": "store", "to": "akademiska", "lead_time_days": 1, "products": ["gloves"]},
         {"from": "store", "to": "lund", "lead_time_days": 1, "products": ["gloves"]},
     ]
-    return scenario(nodes, lanes, horizon=horizon, products=PRODUCTS, disruptions=DISRUPTIONS,
+    return scenario(nodes, lanes, horizon=horizon, products=PRODUCTS,
+                    disruptions=DISRUPTIONS if disruptions is None else disruptions,
                     policies=[{"policy": {"type": "days_of_supply", "reorder_days": 4,
                                           "target_days": 8}}],
                     stocks=[{"stock": {"initial_days": 8}}])
@@ -130,9 +132,33 @@ def crafted(run):
     return dataclasses.replace(run, events=crafted_events())
 
 
+@pytest.fixture(scope="module")
+def crafted_random(run):
+    """Random durations that outlast the run (no end logged), onsets before the window."""
+    disruptions = [{**d, "duration_days": {"distribution": "uniform", "low": 10, "high": 30}}
+                   for d in DISRUPTIONS]
+    events = crafted_events()
+    events = events[~((events["kind"] == "disruption_end") & (events["detail"] == "Elbrist"))]
+    return dataclasses.replace(run, scenario=small(disruptions=disruptions), events=events)
+
+
+WINDOW_FROM_3 = {"extends": "default", "window": {"from_day": 3}}
+
+
 @pytest.mark.parametrize("lang", ["sv", "nb", "en"])
-def test_every_default_rule_renders_with_nothing_left_unfilled(crafted, lang):
-    table = sim.injects(crafted, lang=lang)
+@pytest.mark.parametrize("variant", ["fixed", "random"])
+def test_every_default_rule_renders_with_nothing_left_unfilled(crafted, crafted_random, lang,
+                                                               variant):
+    if variant == "fixed":
+        table = sim.injects(crafted, lang=lang)
+    else:  # the onsets on day 2 are before the window: they come on its first day, day 3
+        table = sim.injects(crafted_random, lang=lang, rules=WINDOW_FROM_3)
+        starts = table[table["kind"] == "disruption_start"]
+        assert len(starts) == len(DISRUPTIONS) and (starts["scenario_day"] == 3).all()
+        # The texts say when they really started.
+        assert all(re.search(r"\b(dag|day) 2\b", m) for m in starts["message"])
+        power = starts[starts["rule"] == "power_outage_start"].iloc[0]["message"]
+        assert re.search(r"\b20 (dagar|dager|days)\b", power), power  # the mean of 10..30
     assert set(table["rule"]) == {rule_id for rule_id, _ in load_rules().enabled_rules()}
     texts = table[[*TEXT_FIELDS, "to", "method", "region"]]
     for column, values in texts.items():
@@ -143,9 +169,10 @@ def test_every_default_rule_renders_with_nothing_left_unfilled(crafted, lang):
 
 
 @pytest.mark.parametrize(("lang", "phrase"), [
-    ("sv", "Från dag 12 levererar Tamro bara 60 % av beställd mängd Ringer-acetat 1000 ml."),
-    ("nb", "Fra dag 12 leverer Tamro bare 60 % av bestilt mengde Ringer-acetat 1000 ml."),
-    ("en", "From day 12 Tamro delivers only 60 % of ordered Ringer-acetat 1000 ml."),
+    ("sv", "Från dag 12 är tilldelningen från Tamro 60 % av beställd mängd Ringer-acetat 1000 ml."),
+    ("nb", "Fra dag 12 er tildelingen fra Tamro 60 % av bestilt mengde Ringer-acetat 1000 ml."),
+    ("en", "From day 12 the allocation from Tamro is 60 % of the ordered quantity of "
+           "Ringer-acetat 1000 ml."),
 ])
 def test_allocation_cut_names_supplier_product_share_and_day(crafted, lang, phrase):
     table = sim.injects(crafted, lang=lang)
@@ -167,7 +194,7 @@ def test_api_returns_the_hseep_columns(crafted):
     merged = table[table["rule"] == "ward_first_stockout"].iloc[0]
     assert merged["events"] == 2 and "2 of 2 wards" in merged["message"]
     # The most severe stockout leads: 12 bags short of 20 a day against 7.
-    assert merged["message"].startswith("Akademiska, akutmottagning has run out of Ringer")
+    assert merged["message"].startswith("Akademiska, akutmottagning has been out of Ringer")
 
 
 def test_start_and_compress_give_dates_and_exercise_time(crafted):
@@ -199,7 +226,7 @@ def test_bad_options_are_messages(crafted):
         sim.injects(crafted, start="2027-13-01")
     with pytest.raises(ValueError, match="without a time zone"):
         sim.injects(crafted, start="2027-03-01T08:00+01:00")
-    with pytest.raises(ValueError, match="must be above 0"):
+    with pytest.raises(ValueError, match="must be a number above 0"):
         sim.injects(crafted, compress=0)
     with pytest.raises(ValueError, match=r"replication 4 is not in this run \(replications: 0\)"):
         sim.injects(crafted, replication=4)
@@ -207,8 +234,8 @@ def test_bad_options_are_messages(crafted):
     with pytest.raises(ValueError, match=r"days 30-40 are not within the run's days 0-39"):
         sim.injects(crafted, rules=window)
     assert len(sim.injects(crafted, lang="EN")) > 0  # language codes in any case
-    with pytest.raises(ValueError, match=r"region 'uppsla' is not in scenario 'test'; "
-                                         r"did you mean 'uppsala'\?"):
+    with pytest.raises(ValueError, match=r"unknown region 'uppsla'; did you mean 'uppsala'\? "
+                                         r"\(scenario 'test' has regions"):
         sim.injects(crafted, regions=["uppsla"])
 
 
@@ -310,8 +337,8 @@ def test_typical_is_the_replication_nearest_the_median_fill_rate(tmp_path):
     write_msel(build_msel(result, lang="sv", typical=True), tmp_path / "t.xlsx")
     about = dict(load_workbook(tmp_path / "t.xlsx")["Om inspelslistan"].iter_rows(
         min_row=2, values_only=True))
-    assert about["Replikering"] == f"{expected} (den typiska, närmast medianen av " \
-                                   "medelfyllnadsgraden vid förbrukningsställena)"
+    assert about["Replikat"] == f"{expected} (den typiska, närmast medianen av " \
+                                "medelservicegraden vid förbrukningsställena)"
     assert build_msel(result, lang="en").choice.startswith("replication 0 of 5; --typical")
     with pytest.raises(ValueError, match="not both"):
         build_msel(result, replication=1, typical=True)
@@ -356,3 +383,87 @@ def test_a_quiet_run_gives_an_empty_msel_that_still_writes(tmp_path):
         write_msel(msel, tmp_path / name)
     assert load_workbook(tmp_path / "x.xlsx")["Dreiebok"].max_row == 1
     assert write_timeline(msel, tmp_path / "x.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_date_alone_starts_the_exercise_at_the_day_start(crafted):
+    table = sim.injects(crafted, lang="sv", start="2027-03-01", compress=1)
+    first = table.iloc[0]
+    assert first["scenario_day"] == 2 and first["time"] == "08:00"
+    assert first["scenario_datetime"] == pd.Timestamp("2027-03-03 08:00")
+    # The exercise starts on 1 March at the day start, 08:00 (day 0, the window's first day);
+    # day 2 at 08:00 is two scenario days later: two exercise hours at one day per hour.
+    assert first["exercise_elapsed"] == pd.Timedelta(hours=2)
+    assert first["exercise_time"] == pd.Timestamp("2027-03-01 10:00")
+    same = sim.injects(crafted, lang="sv", start="2027-03-01T08:00", compress=1)
+    assert (same["exercise_time"] == table["exercise_time"]).all()
+
+
+def test_a_late_start_keeps_each_day_before_midnight(crafted):
+    table = sim.injects(crafted, lang="en", start="2027-03-01T23:00")
+    assert (table["time"] >= "23:00").all()
+    dates = table["scenario_datetime"]
+    assert (dates.dt.normalize() == pd.Timestamp("2027-03-01")
+            + pd.to_timedelta(table["scenario_day"], unit="D")).all()
+    with pytest.raises(ValueError, match="to the minute"):
+        sim.injects(crafted, start="2027-03-01T08:00:30")
+    with pytest.raises(ValueError, match="must be a number above 0"):
+        sim.injects(crafted, compress=float("inf"))
+
+
+def test_english_dates_read_like_1_march_2027(crafted):
+    table = sim.injects(crafted, lang="en", start="2027-03-01")
+    power = table[table["rule"] == "power_outage_start"].iloc[0]["message"]
+    assert power.startswith("From 3 March 2027 there is a power shortage")
+
+
+def test_keep_most_severe_keeps_the_deepest_cut_of_a_supplier(run):
+    share = "share of customer orders delivered"
+    events = pd.DataFrame([event(12, "allocation_cut", "tamro", "ringer", 0.74, share),
+                           event(13, "allocation_cut", "tamro", "ringer", 0.13, share),
+                           event(14, "allocation_cut", "tamro", "ringer", 0.03, share)])
+    table = sim.injects(dataclasses.replace(run, events=events), lang="en")
+    cut = table[table["rule"] == "supplier_cut"]
+    assert len(cut) == 1 and cut.iloc[0]["scenario_day"] == 14
+    assert "from Tamro is 3 % of the ordered quantity of Ringer" in cut.iloc[0]["message"]
+
+
+def test_a_cut_of_several_products_gives_the_range_of_shares(run):
+    share = "share of customer orders delivered"
+    events = pd.DataFrame([event(12, "allocation_cut", "tamro", "ringer", 0.35, share),
+                           event(12, "allocation_cut", "store", "gloves", 0.6, share)])
+    rules = {"extends": "default",
+             "rules": {"supplier_cut": {"group_by": [], "when": {"unless": None}}}}
+    table = sim.injects(dataclasses.replace(run, events=events), lang="sv", rules=rules)
+    cut = table[table["rule"] == "supplier_cut"].iloc[0]
+    assert cut["events"] == 2 and cut["from"] == "Tamro"  # the deepest cut leads
+    assert ("tilldelningen från Tamro 35–60 % av beställd mängd Ringer-acetat 1000 ml och "
+            "Undersökningshandske nitril.") in cut["message"]
+    assert cut["synopsis"] == "Kvotering: Tamro levererar 35 % av Ringer-acetat 1000 ml"
+
+
+def test_allocation_cuts_are_drops_not_rises(run):
+    from sim.injects.triggers import find_triggers
+
+    share = "share of customer orders delivered"
+    events = pd.DataFrame([
+        event(3, "allocation_cut", "tamro", "ringer", 0.5, share),
+        event(4, "allocation_cut", "tamro", "ringer", 0.7, share),  # a rise: not a cut
+        event(5, "allocation_cut", "tamro", "ringer", 0.3, share),
+        event(6, "allocation_restored", "tamro", "ringer", 1.0),
+        event(7, "allocation_cut", "tamro", "ringer", 0.8, share),  # a drop from 100 %
+        event(7, "allocation_cut", "store", "gloves", 0.9, share),
+    ])
+    triggers = find_triggers(events, run.scenario, run.kpis, 0, 39)
+    cuts = triggers[triggers["kind"] == "allocation_cut"]
+    assert list(zip(cuts["day"], cuts["node"], strict=True)) == [
+        (3, "tamro"), (5, "tamro"), (7, "tamro"), (7, "store")]
+
+
+def test_lists_of_names_with_commas_use_semicolons(crafted):
+    from sim.injects.words import Words
+
+    msel = build_msel(crafted, lang="sv")
+    w = Words("sv", msel.labels, msel.rules, msel.scenario, 0)
+    assert w.listing(["Akademiska, akutmottagning", "Lund, akutmottagning", "C"]) == \
+        "Akademiska, akutmottagning; Lund, akutmottagning och C"
+    assert w.listing(["A", "B", "C"]) == "A, B och C"

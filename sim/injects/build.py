@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,8 @@ def parse_start(start: dt.datetime | dt.date | str | None) -> tuple[dt.datetime 
         timed = "T" in text or " " in text
     if value.tzinfo is not None:
         raise ValueError(f"start '{start}': give the local time without a time zone")
+    if value.second or value.microsecond:
+        raise ValueError(f"start '{start}': give the time to the minute, like 2027-03-01T08:00")
     return value, timed
 
 
@@ -97,8 +100,9 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     loaded = as_rules(rules)
     lang = loaded.language(lang)
     start_at, timed = parse_start(start)
-    if compress is not None and not compress > 0:
-        raise ValueError(f"compress {compress}: scenario days per exercise hour must be above 0")
+    if compress is not None and not (math.isfinite(compress) and compress > 0):
+        raise ValueError(f"compress {compress}: scenario days per exercise hour must be a "
+                         "number above 0")
     if max_injects is not None and max_injects < 1:
         raise ValueError(f"max_injects {max_injects}: keep at least 1 inject")
     run = result if isinstance(result, RunResult) else read_results(result)
@@ -111,9 +115,13 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     from_day = scenario.warmup_days if from_day is None else from_day
     to_day = loaded.window.to_day
     to_day = scenario.horizon_days - 1 if to_day is None else to_day
-    if not from_day <= to_day < scenario.horizon_days:
+    where = f" of {loaded.file}" if loaded.file else ""
+    if from_day > to_day:
+        raise ValueError(f"window: from_day {from_day} is after to_day {to_day} (rules "
+                         f"window{where})")
+    if not to_day < scenario.horizon_days:
         raise ValueError(f"window: days {from_day}-{to_day} are not within the run's days "
-                         f"0-{scenario.horizon_days - 1} (rules window.from_day, to_day)")
+                         f"0-{scenario.horizon_days - 1} (rules window{where})")
     triggers = find_triggers(events, scenario, kpis, from_day, to_day)
     scope = _scope(scenario, regions)
     if scope is not None:
@@ -122,10 +130,15 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     selected = select_injects(triggers, loaded, scenario, max_injects)
     windows = disruption_windows(events, scenario)
     schedule = loaded.schedule
-    day_start = (start_at.hour * 60 + start_at.minute if timed and start_at is not None
+    if start_at is not None and not timed:
+        # A date alone: the exercise starts on that date at the schedule's day start.
+        start_at = dt.datetime.combine(start_at.date(), dt.time.fromisoformat(schedule.day_start))
+    day_start = (start_at.hour * 60 + start_at.minute if start_at is not None
                  else _minutes(schedule.day_start))
-    timing = Timing(from_day, day_start, _minutes(schedule.day_end), schedule.spacing_minutes,
-                    start_at, compress)
+    day_end = _minutes(schedule.day_end)
+    if day_end <= day_start:  # a late start: squeeze each day's injects in before midnight
+        day_end = 24 * 60
+    timing = Timing(from_day, day_start, day_end, schedule.spacing_minutes, start_at, compress)
     words = Words(lang, loaded.labels[lang], loaded, scenario, from_day, start_at)
     renderer = Renderer(loaded, words, triggers, windows, scope)
     table = render(selected, renderer, timing, choice.replication)
@@ -152,11 +165,12 @@ def _check_names(rules: RulesFile, scenario: Scenario, regions: Any) -> None:
         "groups": {p.group for p in scenario.products.values()},
         "products": set(scenario.products),
     }
+    unknown = [f"unknown region '{wanted}'{did_you_mean(wanted, known['regions'])} "
+               f"(scenario '{scenario.name}' has regions {', '.join(sorted(known['regions']))})"
+               for wanted in regions or () if wanted not in known["regions"]]
+    if unknown:
+        raise ValueError("; ".join(unknown))
     problems = []
-    for wanted in regions or ():
-        if wanted not in known["regions"]:
-            problems.append(f"region '{wanted}' is not in scenario '{scenario.name}'"
-                            f"{did_you_mean(wanted, known['regions'])}")
     recorded = [float(t) for t in scenario.reporting.dos_thresholds]
     for rule_id, rule in rules.enabled_rules():
         for part, where in ((rule.when, "when"), (rule.when.unless, "when.unless")):

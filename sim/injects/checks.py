@@ -36,6 +36,10 @@ from sim.scenario.schema import ROLES
 Path_ = tuple[str | int, ...]
 Finding = tuple[Path_, str]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+LANE_TYPES: tuple[str, ...] = ("transport", "export_ban")
+"""Disruption types that hit transport links rather than nodes."""
+SHEET_FORBIDDEN = "[]:*?/\\"
+"""Characters Excel does not allow in a sheet name (which is also at most 31 long)."""
 
 
 def run_checks(rules: RulesFile) -> list[Finding]:
@@ -106,6 +110,10 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
     out: list[Finding] = []
     for key, fields in (("day", {"day"}), ("list_more", {"count"}), ("links", {"count"})):
         out += _template((*base, key), getattr(labels, key), fields, f"labels.{key}")
+    out += _sheet_name((*base, "sheet"), labels.sheet)
+    if "about" in labels.about:
+        out += _sheet_name((*base, "about", "about"), labels.about["about"])
+    out += _date_format((*base, "date_format"), labels.date_format)
     missing = [c for c in (*MSEL_COLUMNS, *METADATA_COLUMNS) if c not in labels.headings]
     if missing:
         out.append(((*base, "headings"), f"no heading for column(s) {', '.join(missing)}"))
@@ -135,6 +143,33 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
     return out
 
 
+def _sheet_name(path: Path_, name: str) -> list[Finding]:
+    """Excel refuses sheet names with any of SHEET_FORBIDDEN or longer than 31 characters."""
+    out: list[Finding] = []
+    bad = sorted({c for c in name if c in SHEET_FORBIDDEN})
+    if bad:
+        out.append((path, f"'{name}' names a spreadsheet tab, which cannot contain "
+                          f"{' '.join(bad)} (Excel forbids {' '.join(SHEET_FORBIDDEN)})"))
+    if len(name) > 31:
+        out.append((path, f"'{name}' names a spreadsheet tab, which is at most 31 characters "
+                          f"long (this is {len(name)})"))
+    return out
+
+
+DATE_DIRECTIVES = set("aAbBdmyYHIpMSjUWGuVzZ%")
+"""strftime directives a date_format may use (portable ones); %-d and %-m drop the zero."""
+
+
+def _date_format(path: Path_, fmt: str) -> list[Finding]:
+    out: list[Finding] = []
+    for match in re.finditer(r"%(-?)(.?)", fmt):
+        flag, code = match.groups()
+        if (flag and code not in ("d", "m")) or (not flag and code not in DATE_DIRECTIVES):
+            out.append((path, f"'%{flag}{code}' in '{fmt}' is not a date directive (use "
+                              "%d %m %Y %y %b %B %a %A %H %M, %-d and %-m for no leading zero)"))
+    return out
+
+
 def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
     base: Path_ = ("rules", rule_id)
     when, kind = rule.when, rule.when.kind
@@ -161,9 +196,12 @@ def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
         if key == "threshold" and kind not in DOS_KINDS:
             yield (*base, "group_by", i), f"'threshold': {kind} has no threshold"
     if rule.to in (RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS):
-        if disruption:
-            yield ((*base, "to"), f"'{rule.to}': {kind} has no node; name an actor "
-                                  f"({', '.join(rules.actors)})")
+        lanes = [t for t in (when.disruption_types or DISRUPTION_TYPES) if t in LANE_TYPES]
+        if disruption and lanes:
+            node_types = ", ".join(t for t in DISRUPTION_TYPES if t not in LANE_TYPES)
+            yield ((*base, "to"), f"'{rule.to}': {', '.join(lanes)} disruptions hit transport "
+                                  f"links, not nodes; limit when.disruption_types to "
+                                  f"{node_types} or name an actor ({', '.join(rules.actors)})")
     elif rule.to not in rules.actors:
         choices = [*rules.actors, RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS]
         yield (*base, "to"), f"unknown actor '{rule.to}'{did_you_mean(rule.to, choices)}"
@@ -192,23 +230,32 @@ _FORMATTER = string.Formatter()
 
 def placeholders(template: str) -> list[str]:
     """The field names a template uses, including those nested in format specs."""
-    names = []
-    for _, field, spec, _ in _FORMATTER.parse(template):
+    return [name for name, _ in _parsed(template)]
+
+
+def _parsed(template: str) -> list[tuple[str, str | None]]:
+    """(field name, conversion) of every placeholder, including those nested in specs."""
+    out: list[tuple[str, str | None]] = []
+    for _, field, spec, conversion in _FORMATTER.parse(template):
         if field is not None:
-            names.append(field)
+            out.append((field, conversion))
             if spec:
-                names.extend(placeholders(spec))
-    return names
+                out.extend(_parsed(spec))
+    return out
 
 
 def _template(path: Path_, template: str, fields: set[str], owner: str) -> list[Finding]:
     """Problems with one template: braces, unknown or non-plain placeholders, format specs."""
     try:
-        names = placeholders(template)
+        parsed = _parsed(template)
     except ValueError as exc:
         return [(path, f"{exc}; write {{{{ and }}}} for a literal brace")]
     out: list[Finding] = []
-    for name in names:
+    for name, conversion in parsed:
+        if conversion is not None:
+            out.append((path, f"placeholder '{{{name}!{conversion}}}': write just {{{name}}} "
+                              "(fields are text already)"))
+            continue
         if name == "" or name.isdigit():
             out.append((path, "a placeholder needs a field name, e.g. {product_name}"))
         elif name not in fields:

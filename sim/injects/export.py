@@ -25,9 +25,11 @@ OPTIONAL_TIME_COLUMNS = ("scenario_datetime", "exercise_elapsed", "exercise_time
 WIDE_COLUMNS = {"synopsis": 40, "message": 60, "expected_action": 45, "capability": 30,
                 "from": 24, "to": 22}
 """Text columns: their widest width in characters (text wraps inside)."""
+PLANNER_WIDTH = 30
+"""The planners' own columns (controller, notes): this wide, text wrapping."""
 MARKDOWN_COLUMNS = frozenset({"number", "scenario_day", "time", "scenario_datetime",
                               "exercise_elapsed", "exercise_time", "synopsis", "from", "to",
-                              "method", "message", "expected_action"})
+                              "method", "message", "expected_action", "capability"})
 """The columns of the Markdown table (in MSEL order): what a handbook page has room for."""
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -57,6 +59,7 @@ def format_of(path: Path, fmt: str | None) -> str:
     suffix = path.suffix.lower().lstrip(".")
     if suffix == "markdown":
         suffix = "md"
+    fmt = None if fmt is None else fmt.strip().lower()
     if fmt is None:
         if suffix in FORMATS:
             return suffix
@@ -122,7 +125,10 @@ def _csv(msel: Msel, path: Path) -> None:
     table = _text_table(msel, columns)
     table.columns = _headings(msel, columns)
     # UTF-8 with a byte-order mark: spreadsheet programs then read å, ä, ö and ø correctly.
-    table.to_csv(path, index=False, encoding="utf-8-sig")
+    # Where the decimal sign is a comma (sv, nb), spreadsheets expect ';' between fields.
+    comma = msel.labels.decimal == ","
+    table.to_csv(path, index=False, encoding="utf-8-sig", sep=";" if comma else ",",
+                 decimal="," if comma else ".")
 
 
 def _markdown(msel: Msel, path: Path) -> None:
@@ -166,9 +172,11 @@ def _xlsx(msel: Msel, path: Path) -> None:
         head.font, head.fill, head.alignment = header_font, header_fill, wrap
         values = [_shown(v) for v in msel.table[column]] if column in msel.table else []
         longest = max([len(str(head.value)), *(len(v) for v in values)], default=8)
-        cap = WIDE_COLUMNS.get(column, 40)
-        sheet.column_dimensions[letter].width = min(cap, max(6, longest + 2))
-        style = wrap if longest > cap or column in WIDE_COLUMNS else top
+        planner = column in msel.rules.columns
+        cap = PLANNER_WIDTH if planner else WIDE_COLUMNS.get(column, 40)
+        width = min(cap, max(6, longest + 2))
+        sheet.column_dimensions[letter].width = cap if planner else width
+        style = wrap if longest > cap or column in WIDE_COLUMNS or planner else top
         number_format = formats.get(column)
         for cells in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
             for c in cells:

@@ -43,7 +43,8 @@ DISRUPTION_FIELDS: dict[str, str] = {
     "products_affected": "the products or groups it is limited to, or 'all products'",
     "start_when": "when it started, in words like `when`",
     "end_when": "when it ends (or ended), in words like `when`",
-    "duration_days": "how many days it lasts",
+    "duration_days": "how many days it lasts (as drawn when it ended within the run, else as "
+                     "written in the scenario: the mean of a random duration)",
     "effect": "what it does, in words from labels.effects ('ledtiderna blir 2 gånger så långa')",
     "capacity_pct": "remaining capacity in percent (power outage, transport, factory loss)",
     "lead_time_factor": "lead-time multiplier (transport)",
@@ -70,7 +71,10 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
     "recovery_complete": DISRUPTION_FIELDS,
     "allocation_cut": {
         **NODE_FIELDS,
-        "share_pct": "share of ordered units the supplier delivers, in percent (lowest covered)",
+        "share_pct": "share of ordered units the supplier delivers, in percent (the lead "
+                     "product's, the lowest covered)",
+        "share_range": "the shares of every product covered, lowest to highest ('35–60'), or "
+                       "one share when they agree",
         "shortfall_pct": "share not delivered, in percent",
     },
     "allocation_restored": NODE_FIELDS,

@@ -48,7 +48,13 @@ def _parent_file(parent: Any, folder: Path, name: str, lines: Lines) -> Path:
         line = lines.get(("extends",), (name, 0))[1]
         raise RulesError([Problem("extends", "expected 'default' or a file name", name, line)],
                          name)
-    return DEFAULT_RULES if parent == "default" else (folder / parent).resolve()
+    file = DEFAULT_RULES if parent == "default" else (folder / parent).resolve()
+    if not file.is_file():
+        line = lines.get(("extends",), (name, 0))[1]
+        raise RulesError([Problem("extends", f"'{parent}': no such rules file ({file}); write "
+                                             "'default' or a path relative to this file",
+                                  name, line)], name)
+    return file
 
 
 def _load(file: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Lines]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.disruptions import _lane_mask
+from sim.distributions import Sampler
 from sim.injects.fields import (
     DISRUPTION_KINDS,
     KIND_FIELDS,
@@ -161,6 +162,9 @@ class Renderer:
         if kind == "allocation_cut":
             share = float(lead["value"])
             out["share_pct"] = w.percent(share)
+            shares = members["value"].to_numpy(dtype=float)
+            low, high = w.percent(float(shares.min())), w.percent(float(shares.max()))
+            out["share_range"] = low if low == high else f"{low}–{high}"
             out["shortfall_pct"] = w.integer(100 - round(100 * share))
         elif kind in ("dos_below", "dos_recovered"):
             out["days_of_supply"] = w.decimal(float(lead["value"]))
@@ -178,11 +182,14 @@ class Renderer:
         w = self.words
         d = self.scenario.disruptions[index]
         window = self.windows[index]
-        duration: Any = d.duration_days
+        # As drawn in this replication when both ends were logged; else as written in the
+        # scenario, the distribution's mean when it is random (it ends after the run).
         if window.start_day is not None and window.end_day is not None:
-            duration = window.end_day - window.start_day
+            duration = float(window.end_day - window.start_day)
+        else:
+            duration = float(Sampler([d.duration_days]).mean()[0])
         end_day = window.end_day
-        if end_day is None and window.start_day is not None and isinstance(duration, float | int):
+        if end_day is None and window.start_day is not None:
             end_day = window.start_day + int(np.ceil(duration))
         capacity = getattr(d, "capacity_factor", 1.0)
         return {
@@ -194,7 +201,7 @@ class Renderer:
             "products_affected": self._products(getattr(d, "products", None)),
             "start_when": w.when(window.start_day),
             "end_when": w.when(end_day),
-            "duration_days": w.number(duration) if isinstance(duration, float | int) else "–",
+            "duration_days": w.number(round(duration)),
             "capacity_pct": w.percent(capacity),
             "lead_time_factor": w.number(getattr(d, "lead_time_factor", 1.0)),
             "demand_factor": w.number(getattr(d, "factor", 1.0)),
@@ -217,7 +224,8 @@ class Renderer:
         elif isinstance(d, schema.ExportBan):
             out.append(phrases["closed"])
         elif isinstance(d, schema.FactoryLoss):
-            out.append(phrases["production"].format(pct=w.percent(d.capacity_factor)))
+            out.append(phrases["stopped"] if d.capacity_factor == 0 else
+                       phrases["production"].format(pct=w.percent(d.capacity_factor)))
         elif isinstance(d, schema.ItOutage):
             out.append(phrases["ordering"])
         elif isinstance(d, schema.DemandSurge):
@@ -262,19 +270,28 @@ class Renderer:
         return w.listing(w.country(c) for c in dict.fromkeys(n.country for n in self._hit_nodes(d)))
 
     def recipient(self, rule: Rule, lead: pd.Series) -> str:
-        """The actor id a rule's inject goes to."""
-        if rule.to == RECIPIENT_OF_NODE:
-            node = self.nodes[lead["node"]]
-            return self.rules.recipient(node.role, node.tags)
+        """The actor id a rule's inject goes to.
+
+        For a disruption, `node` and `customers` mean the nodes it hits (the most common
+        actor among them, or among their customers).
+        """
+        if rule.to not in (RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS):
+            return rule.to
+        if isinstance(lead["node"], str):
+            nodes = [self.nodes[lead["node"]]]
+        else:
+            nodes = self._hit_nodes(self.scenario.disruptions[int(lead["disruption_index"])])
+        if not nodes:  # a disruption of lanes, or one that hits nothing
+            return next(iter(self.rules.actors))
+        actors: Counter[str] = Counter()
         if rule.to == RECIPIENT_OF_CUSTOMERS:
-            customers = [self.nodes[lane.to] for lane in self.scenario.lanes
-                         if lane.from_ == lead["node"]]
-            actors = Counter(self.rules.recipient(c.role, c.tags) for c in customers)
-            if actors:
-                return actors.most_common(1)[0][0]
-            node = self.nodes[lead["node"]]
-            return self.rules.recipient(node.role, node.tags)
-        return rule.to
+            ids = {n.id for n in nodes}
+            actors.update(self.rules.recipient(self.nodes[lane.to].role,
+                                               self.nodes[lane.to].tags)
+                          for lane in self.scenario.lanes if lane.from_ in ids)
+        if not actors:
+            actors.update(self.rules.recipient(n.role, n.tags) for n in nodes)
+        return actors.most_common(1)[0][0]
 
     def texts(self, rule_id: str, rule: Rule, fields: dict[str, str]) -> dict[str, str]:
         """The rule's templates filled (standard texts and the file's own columns)."""
@@ -284,6 +301,7 @@ class Renderer:
         try:
             for key in TEXT_FIELDS:
                 out[key] = getattr(text, "from_" if key == "from" else key).format_map(mapping)
+            out["synopsis"] = _unrepeated(out["synopsis"])
             for col_id, column in self.rules.columns.items():
                 template = text.columns.get(col_id, column.text.get(self.lang, ""))
                 out[col_id] = template.format_map(mapping)
@@ -329,6 +347,14 @@ def render(selected: pd.DataFrame, renderer: Renderer, timing: Timing,
         table[name] = values
     table["number"] = np.arange(1, len(table) + 1, dtype=np.int64)
     return table[[*MSEL_COLUMNS, *rules.columns, *METADATA_COLUMNS]]
+
+
+def _unrepeated(synopsis: str) -> str:
+    """'Exportstopp: Exportstopp skyddsutrustning' -> 'Exportstopp skyddsutrustning'."""
+    head, colon, rest = synopsis.partition(": ")
+    if colon and head and rest.casefold().startswith(head.casefold()):
+        return rest
+    return synopsis
 
 
 def _or(value: Any, default: float) -> float:

@@ -101,8 +101,9 @@ class Rule(Model):
     """Base importance 0-100; intensity adds up to 20 and breadth up to 10 (docs/injects.md)."""
     group_by: list[GroupKey] = []
     """Triggers of the same day with equal values of these keys make one inject."""
-    keep: Literal["all", "first", "last"] = "all"
-    """Per group_by key: every inject, or only the first or the last of the run."""
+    keep: Literal["all", "first", "last", "most_severe"] = "all"
+    """Per group_by key: every inject, or only the first, the last or the most severe of the
+    run (most_severe: for cuts, the deepest; ties go to the earlier day)."""
     min_gap_days: Annotated[int, Field(ge=0)] = 0
     """Per group_by key: at least this many days between two injects (rate limit)."""
     max: Annotated[int, Field(ge=1)] | None = None
@@ -121,7 +122,7 @@ class Forms(Model):
 
 EFFECTS: dict[str, set[str]] = {
     "lead_time": {"factor"}, "capacity": {"pct"}, "closed": set(), "production": {"pct"},
-    "ordering": set(), "demand": {"factor"},
+    "stopped": set(), "ordering": set(), "demand": {"factor"},
 }
 """What a disruption does, in words (labels.effects), and the placeholders each may use."""
 
@@ -131,8 +132,8 @@ class Labels(Model):
 
     title: str
     """Title of the MSEL (document heading, timeline title)."""
-    sheet: Annotated[str, Field(min_length=1, max_length=31)]
-    """Name of the spreadsheet tab."""
+    sheet: Annotated[str, Field(min_length=1)]
+    """Name of the spreadsheet tab (at most 31 characters, none of []:*?/\\; checks.py)."""
     day: str
     """A scenario day in words; placeholder `{day}` ("dag {day}")."""
     date_format: str = "%Y-%m-%d"
@@ -158,7 +159,8 @@ class Labels(Model):
     """Units in words: one form, or {one, many} (the unit as in the scenario when missing)."""
     effects: dict[str, str]
     """What disruptions do, as phrases joined into the field `effect`: lead_time ({factor}),
-    capacity ({pct}), closed, production ({pct}), ordering, demand ({factor})."""
+    capacity ({pct}), closed, production ({pct}), stopped (production at 0 %), ordering (the
+    node cannot place orders with its suppliers), demand ({factor})."""
     disruption_types: dict[DisruptionType, str]
     countries: dict[str, str] = {}
     """Country codes in words (the code when missing)."""

@@ -4,7 +4,7 @@ Per rule, in this order:
 1. match: the triggers its `when` selects (and `unless` does not);
 2. merge: triggers of the same day with equal `group_by` values make one inject;
 3. rate-limit: per `group_by` key, at least `min_gap_days` between injects, then `keep` only
-   the first or the last of the run;
+   the first, the last or the most severe of the run;
 4. cap: at most `max` injects, the most severe.
 Then over all rules, `max_injects` keeps the most severe and the chronology is restored.
 
@@ -148,7 +148,10 @@ def _rate_limit(merged: pd.DataFrame, rule: Rule) -> pd.DataFrame:
         last_day[key] = int(day)
         kept.append(i)
     merged = merged.iloc[kept]
-    if rule.keep != "all":
+    if rule.keep == "most_severe":
+        ranked = merged.sort_values(["severity", "day"], ascending=[False, True], kind="stable")
+        merged = ranked.drop_duplicates("key", keep="first").sort_values("day", kind="stable")
+    elif rule.keep != "all":
         merged = merged.drop_duplicates("key", keep=rule.keep)
     return merged.reset_index(drop=True)
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.injects.build import Msel
 from sim.injects.export import about_word, atomic_write
+from sim.injects.words import date_text
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LANE_GAP_DAYS = 3.0
@@ -83,8 +84,8 @@ def write_timeline(msel: Msel, path: str | Path, dpi: int = 150) -> Path:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                   frameon=False)
     if scatter is not None:
-        bar = figure.colorbar(scatter, ax=ax, fraction=0.02, pad=0.01, shrink=0.6,
-                              anchor=(0.0, 0.0))
+        bar = figure.colorbar(scatter, ax=ax, location="left", fraction=0.015, pad=0.01,
+                              shrink=0.6)
         bar.set_label(about_word(msel, "severity"), fontsize=8)
         bar.ax.tick_params(labelsize=7)
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=dpi))
@@ -154,6 +155,6 @@ def _date_axis(ax: Any, msel: Msel) -> None:
     top = ax.secondary_xaxis("top", functions=(same, same))
     ticks = [t for t in ax.get_xticks() if msel.from_day - 1 <= t <= msel.to_day + 1]
     top.set_xticks(ticks, labels=[
-        (start + dt.timedelta(days=float(t) - msel.from_day)).strftime("%Y-%m-%d")
+        date_text(start + dt.timedelta(days=float(t) - msel.from_day), msel.labels.date_format)
         for t in ticks], fontsize=7)
     top.set_xlabel(about_word(msel, "date"), fontsize=8)

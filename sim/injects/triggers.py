@@ -3,8 +3,10 @@
 The events table records every transition (a ward that flaps in and out of stockout under
 rationing logs one pair a day); triggers keep what an exercise can use:
 
-- disruption_start, disruption_end, recovery_complete: as recorded;
-- allocation_cut: each drop of a supplier's delivered share (value: the share);
+- disruption_start, disruption_end, recovery_complete: as recorded; a disruption that started
+  before the window and still acts starts on the window's first day;
+- allocation_cut: each drop of a supplier's delivered share to a lower tenth (value: the
+  share; the recorder also logs rises, which are left out);
 - allocation_restored: a supplier delivers in full again after its last cut of the run;
 - dos_below: each fall below a days-of-supply threshold (value: days of supply);
 - dos_recovered: stock back above a threshold for good (no later fall below it);
@@ -73,9 +75,10 @@ def find_triggers(events: pd.DataFrame, scenario: Scenario, kpis: pd.DataFrame,
     net = network_of(scenario)
     ev = events.reset_index(drop=True)
     kinds = ev["kind"].to_numpy()
-    parts = [_disruptions(ev[np.isin(kinds, ("disruption_start", "disruption_end",
-                                             "recovery_complete"))], scenario)]
-    parts.append(_cells(ev[kinds == "allocation_cut"], "allocation_cut"))
+    parts = [_ongoing(_disruptions(ev[np.isin(kinds, ("disruption_start", "disruption_end",
+                                                      "recovery_complete"))], scenario),
+                      from_day)]
+    parts.append(_cells(_drops(ev), "allocation_cut"))
     parts.append(_final(ev, "allocation_restored", "allocation_cut", ()))
     below = ev[kinds == "dos_below"]
     parts.append(_cells(below, "dos_below"))
@@ -121,6 +124,19 @@ def _cells(events: pd.DataFrame, kind: str, quantity: pd.Series | None = None) -
     })
 
 
+def _drops(events: pd.DataFrame) -> pd.DataFrame:
+    """The allocation cuts that lower a supplier's share of a product.
+
+    The recorder logs every change of tenth below 100 %, rises too; a cut is a drop from the
+    previous share of the same supplier and product (100 % at first and after a restore).
+    """
+    both = events[events["kind"].isin(("allocation_cut", "allocation_restored"))]
+    share = both["value"].where(both["kind"] == "allocation_cut", 1.0)
+    previous = share.groupby([both["node"], both["product"]], sort=False).shift(1).fillna(1.0)
+    drop = (both["kind"] == "allocation_cut") & (share < previous)
+    return both[drop.to_numpy()]
+
+
 def _final(events: pd.DataFrame, kind: str, undo: str, by: tuple[str, ...]) -> pd.DataFrame:
     """The last `kind` event per cell (and `by`) that no later `undo` event follows."""
     keys = ["node", "product", *by]
@@ -147,6 +163,22 @@ def _disruptions(events: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         "disruption_index": positions.to_numpy(),
         "disruption_type": [scenario.disruptions[i].type for i in positions],
     })
+
+
+def _ongoing(disruptions: pd.DataFrame, from_day: int) -> pd.DataFrame:
+    """Disruptions that started before the window and still act start on its first day.
+
+    So that the exercise hears of them; the texts say when they really started (start_when).
+    """
+    ended = disruptions[disruptions["kind"] == "disruption_end"]
+    ends = ended.groupby("disruption")["day"].min()
+    start = (disruptions["kind"] == "disruption_start").to_numpy()
+    early = start & (disruptions["day"] < from_day).to_numpy()
+    end = disruptions["disruption"].map(ends).to_numpy(dtype=float)
+    ongoing = early & ~(end <= from_day)  # no end logged (NaN), or a later one
+    out = disruptions.copy()
+    out.loc[ongoing, "day"] = from_day
+    return out
 
 
 def _describe(out: pd.DataFrame, scenario: Scenario, net: Network) -> pd.DataFrame:

@@ -74,14 +74,19 @@ class Words:
         return self.labels.countries.get(code, code)
 
     def listing(self, items: Iterable[str]) -> str:
-        """'A', 'A och B', 'A, B och C', 'A, B, C och 4 till' (duplicates dropped)."""
+        """'A', 'A och B', 'A, B och C', 'A, B, C och 4 till' (duplicates dropped).
+
+        When a name has a comma of its own ('Akademiska, akutmottagning'), items are separated
+        by '; ' instead, so the list stays unambiguous.
+        """
         unique = list(dict.fromkeys(i for i in items if i))
+        separator = "; " if any("," in i for i in unique) else ", "
         if len(unique) > MAX_LISTED + 1:
             more = self.labels.list_more.format(count=self.integer(len(unique) - MAX_LISTED))
             unique = [*unique[:MAX_LISTED], more]
         if len(unique) <= 1:
             return unique[0] if unique else ""
-        return f"{', '.join(unique[:-1])} {self.labels.list_and} {unique[-1]}"
+        return f"{separator.join(unique[:-1])} {self.labels.list_and} {unique[-1]}"
 
     def integer(self, value: float) -> str:
         """A whole number with the language's thousands separator ('12 400')."""
@@ -113,5 +118,11 @@ class Words:
             return "–"
         if self.start is None:
             return self.labels.day.format(day=day)
-        date = self.start + dt.timedelta(days=day - self.from_day)
-        return date.strftime(self.labels.date_format)
+        return date_text(self.start + dt.timedelta(days=day - self.from_day),
+                         self.labels.date_format)
+
+
+def date_text(date: dt.date, fmt: str) -> str:
+    """A date in a strftime format, where %-d and %-m (no leading zero) work everywhere."""
+    fmt = fmt.replace("%-d", str(date.day)).replace("%-m", str(date.month))
+    return date.strftime(fmt)

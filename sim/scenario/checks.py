@@ -216,8 +216,24 @@ def disruption_targets(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
                     )
 
 
+def duplicate_disruption_names(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
+    """Disruption names are unique: events and exercise injects find a disruption by its name."""
+    seen: dict[str, int] = {}
+    for i, d in enumerate(sc.disruptions):
+        if d.name is None:
+            continue
+        if d.name in seen:
+            yield src.problem(
+                ("disruptions", i, "name"),
+                f"duplicate disruption name '{d.name}' (also disruptions[{seen[d.name]}]); "
+                "events name disruptions, so give each its own name",
+            )
+        seen.setdefault(d.name, i)
+
+
 CHECKS: tuple[Check, ...] = (
     duplicate_node_ids,
+    duplicate_disruption_names,
     lane_ends,
     product_references,
     rule_matches,
