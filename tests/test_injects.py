@@ -174,6 +174,19 @@ def test_cli_bad_options_exit_2_and_write_nothing(fresh, args, message):
     assert sorted(p.name for p in fresh.iterdir()) == before
 
 
+def test_cli_format_in_any_case_out_to_a_folder_and_typical_when_quiet(fresh, tmp_path):
+    target = tmp_path / "handbook"
+    target.mkdir()
+    result = runner.invoke(app, ["injects", str(fresh), "--format", "MD", "--out", str(target),
+                                 "--lang", "EN", "--typical", "-q", "--no-timeline"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split() == [str(target / "injects.en.md")]
+    assert "replication 0, the typical one" in result.stderr  # said even when quiet
+    text = (target / "injects.en.md").read_text(encoding="utf-8")
+    assert "| Expected player action | Capability / objective |" in text
+    assert [p.name for p in target.iterdir()] == ["injects.en.md"]  # no temporary file left
+
+
 def test_cli_refuses_a_folder_that_is_not_a_results_folder(tmp_path):
     result = runner.invoke(app, ["injects", str(tmp_path)])
     assert result.exit_code == 2

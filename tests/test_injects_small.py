@@ -385,6 +385,31 @@ def test_a_quiet_run_gives_an_empty_msel_that_still_writes(tmp_path):
     assert write_timeline(msel, tmp_path / "x.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_the_command_says_why_an_msel_is_empty(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.export import write_results
+
+    folder = write_results(sim.run(small(), seed=1), tmp_path / "run")
+    rules = tmp_path / "none.yaml"
+    off = "".join(f"  {rule_id}: {{enabled: false}}\n" for rule_id in load_rules().rules)
+    rules.write_text(f"extends: default\nrules:\n{off}", encoding="utf-8")
+    result = CliRunner().invoke(app, ["injects", str(folder), "--rules", str(rules), "-q",
+                                      "--no-timeline"])
+    assert result.exit_code == 0, result.output
+    assert "note: no injects: none of the" in result.stderr
+    assert "triggers in days 0-39 matched an enabled rule" in result.stderr
+
+
+def test_a_window_backwards_names_the_rules_file(crafted, tmp_path):
+    rules = tmp_path / "back.yaml"
+    rules.write_text("extends: default\nwindow: {from_day: 30, to_day: 5}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"window: from_day 30 is after to_day 5 \(rules window "
+                                         r"of .*back\.yaml\)"):
+        sim.injects(crafted, rules=rules)
+
+
 def test_a_date_alone_starts_the_exercise_at_the_day_start(crafted):
     table = sim.injects(crafted, lang="sv", start="2027-03-01", compress=1)
     first = table.iloc[0]

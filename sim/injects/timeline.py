@@ -84,8 +84,8 @@ def write_timeline(msel: Msel, path: str | Path, dpi: int = 150) -> Path:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                   frameon=False)
     if scatter is not None:
-        bar = figure.colorbar(scatter, ax=ax, location="left", fraction=0.015, pad=0.01,
-                              shrink=0.6)
+        # Under the legend, in the margin the legend already takes.
+        bar = figure.colorbar(scatter, cax=ax.inset_axes((1.02, 0.04, 0.012, 0.5)))
         bar.set_label(about_word(msel, "severity"), fontsize=8)
         bar.ax.tick_params(labelsize=7)
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=dpi))
