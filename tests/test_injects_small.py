@@ -492,3 +492,19 @@ def test_lists_of_names_with_commas_use_semicolons(crafted):
     assert w.listing(["Akademiska, akutmottagning", "Lund, akutmottagning", "C"]) == \
         "Akademiska, akutmottagning; Lund, akutmottagning och C"
     assert w.listing(["A", "B", "C"]) == "A, B och C"
+
+
+def test_a_factory_stands_still_only_at_zero_and_synopses_do_not_repeat_the_type(crafted):
+    table = sim.injects(crafted, lang="sv")
+    by_rule = table.set_index("rule")
+    assert "produktionen står still" in by_rule.loc["factory_loss_start", "message"]
+    # "Exportstopp: Exportstopp" (type, then a name that starts with it) says it once.
+    assert by_rule.loc["export_ban_start", "synopsis"] == "Exportstopp"
+    assert by_rule.loc["transport_start", "synopsis"] == "Transportstörning: Stängd gräns"
+    half = [{**d, "capacity_factor": 0.3} if d["type"] == "factory_loss" else d
+            for d in DISRUPTIONS]
+    reduced = sim.injects(dataclasses.replace(crafted, scenario=small(disruptions=half)),
+                          lang="sv")
+    message = reduced.set_index("rule").loc["factory_loss_start", "message"]
+    assert "produktionen är nedsatt till 30 % av den normala" in message
+    assert "still" not in message
