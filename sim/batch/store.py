@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from sim.batch.stats import merge_moments
 from sim.batch.tasks import TaskOutput
+from sim.export.atomic import atomic_write
 
 PLAN = "plan.json"
 MANIFEST = "manifest.json"
@@ -37,9 +38,7 @@ class BatchFolderError(ValueError):
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 class BatchStore:
@@ -271,17 +270,12 @@ class BatchStore:
 
     def write_table(self, name: str, frame: pd.DataFrame, csv: bool = True) -> list[str]:
         """Write a small final table (and its CSV) atomically; return the file names."""
-        files = []
-        tmp = self.folder / f".{name}.parquet.{uuid.uuid4().hex}"
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, self.folder / f"{name}.parquet")
-        files.append(f"{name}.parquet")
-        if csv:
-            tmp = self.folder / f".{name}.csv.{uuid.uuid4().hex}"
-            frame.to_csv(tmp, index=False)
-            os.replace(tmp, self.folder / f"{name}.csv")
-            files.append(f"{name}.csv")
-        return files
+        atomic_write(self.folder / f"{name}.parquet",
+                     lambda tmp: frame.to_parquet(tmp, index=False))
+        if not csv:
+            return [f"{name}.parquet"]
+        atomic_write(self.folder / f"{name}.csv", lambda tmp: frame.to_csv(tmp, index=False))
+        return [f"{name}.parquet", f"{name}.csv"]
 
     def finish(self, manifest: dict[str, Any]) -> None:
         """Write the manifest (the batch is complete from here on) and drop the parts."""

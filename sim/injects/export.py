@@ -9,14 +9,13 @@ saying where the MSEL came from.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.export.atomic import atomic_write
 from sim.injects.build import Msel
 from sim.injects.fields import ABOUT_WORDS, METADATA_COLUMNS, MSEL_COLUMNS
 
@@ -79,21 +78,6 @@ def write_msel(msel: Msel, path: str | Path, fmt: str | None = None) -> Path:
     writer: Callable[[Msel, Path], None] = {"xlsx": _xlsx, "csv": _csv, "md": _markdown}[fmt]
     atomic_write(path, lambda tmp: writer(msel, tmp))
     return path
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _elapsed(value: Any) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.export.atomic import atomic_write
 from sim.injects.build import Msel
-from sim.injects.export import about_word, atomic_write
+from sim.injects.export import about_word
 from sim.injects.words import date_text
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
