@@ -160,6 +160,8 @@ class BaseStock(Model):
     """Order-up-to level in units."""
     review_days: Annotated[int, Field(ge=1)] = 1
     """Review period: the position is reviewed every `review_days` days (on day 0, r, 2r, ...)."""
+    review_offset_days: Annotated[int, Field(ge=0)] = 0
+    """Review on days t with (t - offset) % review_days == 0, so not every node reviews at once."""
 
 
 class SS(Model):
@@ -169,6 +171,7 @@ class SS(Model):
     s: Units
     S: Units
     review_days: Annotated[int, Field(ge=1)] = 1
+    review_offset_days: Annotated[int, Field(ge=0)] = 0
 
     @model_validator(mode="after")
     def _ordered(self) -> SS:
@@ -186,6 +189,13 @@ class DaysOfSupply(Model):
     target_days: Days
     """Order up to this many days of normal demand."""
     review_days: Annotated[int, Field(ge=1)] = 1
+    review_offset_days: Annotated[int, Field(ge=0)] = 0
+    basis: Literal["normal", "recent"] = "normal"
+    """Days of which demand: `normal` (the expected normal flow) or `recent` (the mean demand the
+    node saw over the last `window_days`: own demand plus customers' orders, a simple moving
+    average), never below the normal flow."""
+    window_days: Annotated[int, Field(ge=1)] = 7
+    """Window of the moving average for `basis: recent`."""
 
     @model_validator(mode="after")
     def _ordered(self) -> DaysOfSupply:
@@ -322,6 +332,16 @@ class Node(Model):
     """Units per day this node can ship, per product (unlimited when omitted)."""
     priority: Annotated[int, Field(ge=1)] = 1
     """Allocation tier when its supplier is short: tier 1 is served in full before tier 2."""
+    own_tier: Annotated[int, Field(ge=1)] = 1
+    """The tier of this node's own demand when it allocates its stock, on the same scale as its
+    customers' `priority` (1: own patients first, alongside tier-1 customers)."""
+    sourcing: Literal["fixed", "fallback"] | None = None
+    """How orders are split over inbound lanes: `fixed` by share always; `fallback` moves the
+    part for a closed lane, a supplier with an IT outage or an empty supplier to the other
+    lanes (default: `defaults.sourcing`)."""
+    fallback_after_days: Annotated[int, Field(ge=1)] | None = None
+    """A supplier counts as empty after this many days with nothing on hand of the product
+    (default: `defaults.fallback_after_days`)."""
 
     @model_validator(mode="after")
     def _role_fields(self) -> Node:
@@ -410,10 +430,13 @@ class Transport(Window):
     closed: bool = False
     products: list[str] | None = None
     """Closure only: products or groups stopped (all when omitted)."""
+    hold_in_transit: bool = True
+    """Closure only: goods already on a closed lane wait until it reopens (false: they arrive)."""
 
 
 class ExportBan(Window):
-    """A producing country stops exports: lanes leaving it for another country close."""
+    """A producing country stops exports: lanes leaving it for another country take no new
+    loads (goods already dispatched arrive)."""
 
     type: Literal["export_ban"]
     country: str
@@ -434,10 +457,13 @@ class FactoryLoss(Window):
 
 
 class ItOutage(Window):
-    """Ordering systems down: the hit nodes place no orders."""
+    """Ordering systems down: the hit nodes place no orders and take in no customer orders."""
 
     type: Literal["it_outage"]
     where: Where
+    effect: Literal["ordering", "order_intake", "both"] = "both"
+    """`ordering`: the nodes place no orders; `order_intake`: they ship nothing on their
+    customers' orders (which wait, or go to other suppliers under `fallback` sourcing); `both`."""
 
 
 class DemandSurge(Window):
@@ -467,6 +493,10 @@ class Defaults(Model):
     capacity_headroom: Annotated[float, Field(ge=1)] = 1.5
     """A node or lane with no stated capacity is assumed to manage this multiple of its normal
     daily flow; a capacity-factor disruption scales that (an assumption, see docs/engine.md)."""
+    sourcing: Literal["fixed", "fallback"] = "fallback"
+    """Nodes' default sourcing (see `Node.sourcing`)."""
+    fallback_after_days: Annotated[int, Field(ge=1)] = 1
+    """Nodes' default days before an empty supplier's share goes to other lanes."""
 
 
 class Reporting(Model):
