@@ -153,19 +153,22 @@ def _print_kpis(result: Any) -> None:
     kpis = result.kpis
     table = Table(title=f"KPIs: {result.scenario.name} (after {result.scenario.warmup_days}-day "
                         "warm-up, all replications)")
-    for column, justify in (("role", "left"), ("group", "left"), ("fill rate", "right"),
+    for column, justify in (("role", "left"), ("group", "left"), ("fill", "right"),
                             ("unmet/rep", "right"), ("short", "right"), ("min DoS", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in summary.itertuples(index=False):
+        marker = "" if row.fill_of == "demand" else " o"
         table.add_row(
-            str(row.role), str(row.group), _fmt(row.fill_rate, "{:.1%}"),
+            str(row.role), str(row.group), _fmt(row.fill, "{:.1%}") + marker,
             _fmt(row.unmet_per_rep, "{:,.0f}"), _fmt(row.share_short, "{:.0%}"),
             _fmt(row.min_dos, "{:.1f}"),
         )
     out_console.print(table)
     out_console.print(
-        "unmet/rep: units not served on the day asked, per replication; short: share of "
-        "node-products with a stockout day; min DoS: lowest days of supply on hand",
+        "fill: own demand served on the day asked, or (marked o) customers' orders shipped on "
+        "the day ordered; unmet/rep: those units not served or shipped that day, per "
+        "replication; short: share of node-products with a stockout day (nothing left on hand "
+        "when asked); min DoS: lowest days of supply on hand",
         style="dim", highlight=False,
     )
     first = kpis["first_stockout_day"].min()

@@ -27,7 +27,9 @@ from sim.scenario import schema
 class Effect:
     """One switched-on change; `factor(t)` gives its strength on day t."""
 
-    kind: str  # capacity | production | lead_time | lane_capacity | closure | ordering | demand
+    # capacity | production | lead_time | lane_capacity | closure | hold | ordering | intake |
+    # demand
+    kind: str
     mask: np.ndarray
     factor: Callable[[float], float]
     varies: bool = False
@@ -41,10 +43,14 @@ class Effects:
     production: np.ndarray  # float[n, p]
     lane_lead: np.ndarray  # float[l]
     lane_capacity: np.ndarray  # float[l]
-    lane_open: np.ndarray  # bool[l, p]
-    ordering_down: np.ndarray  # bool[n]
+    lane_open: np.ndarray  # bool[l, p]: new loads can be dispatched
+    lane_hold: np.ndarray  # bool[l, p]: goods in transit wait for the lane to reopen
+    ordering_down: np.ndarray  # bool[n]: places no orders
+    intake_down: np.ndarray  # bool[n]: ships nothing on customers' orders
     demand: np.ndarray | None  # float[n, p], None when 1 everywhere
     any_closure: bool = False
+    any_hold: bool = False
+    any_intake_down: bool = False
     any_node_capacity: bool = False
     any_lane_capacity: bool = False
 
@@ -81,7 +87,9 @@ class Disruptions:
             lane_lead=np.ones(lanes),
             lane_capacity=np.ones(lanes),
             lane_open=np.ones((lanes, p), dtype=bool),
+            lane_hold=np.zeros((lanes, p), dtype=bool),
             ordering_down=np.zeros(n, dtype=bool),
+            intake_down=np.zeros(n, dtype=bool),
             demand=None,
         )
         for e in effects:
@@ -96,13 +104,19 @@ class Disruptions:
                 fx.lane_capacity[e.mask] *= f
             elif e.kind == "closure":
                 fx.lane_open &= ~e.mask
+            elif e.kind == "hold":
+                fx.lane_hold |= e.mask
             elif e.kind == "ordering":
                 fx.ordering_down |= e.mask
+            elif e.kind == "intake":
+                fx.intake_down |= e.mask
             elif e.kind == "demand":
                 if fx.demand is None:
                     fx.demand = np.ones((n, p))
                 fx.demand[e.mask] *= f
         fx.any_closure = not fx.lane_open.all()
+        fx.any_hold = bool(fx.lane_hold.any())
+        fx.any_intake_down = bool(fx.intake_down.any())
         fx.any_node_capacity = bool((fx.node_capacity < 1).any())
         fx.any_lane_capacity = bool((fx.lane_capacity < 1).any())
         self.current, self.dirty = fx, False
@@ -114,7 +128,7 @@ def _constant(value: float) -> Callable[[float], float]:
 
 
 def _node_mask(net: Network, where: schema.Where) -> np.ndarray:
-    return node_mask(net.scenario.nodes, where)
+    return node_mask(net.nodes, where)
 
 
 def _product_mask(net: Network, names: list[str] | None) -> np.ndarray:
@@ -159,7 +173,10 @@ def effects_of(net: Network, d: Any, start: float, end: float) -> list[Effect]:
     if isinstance(d, schema.PowerOutage):
         return [Effect("capacity", _node_mask(net, d.where), _constant(d.capacity_factor))]
     if isinstance(d, schema.ItOutage):
-        return [Effect("ordering", _node_mask(net, d.where), _constant(1.0))]
+        nodes = _node_mask(net, d.where)
+        kinds = {"ordering": ["ordering"], "order_intake": ["intake"],
+                 "both": ["ordering", "intake"]}[d.effect]
+        return [Effect(kind, nodes, _constant(1.0)) for kind in kinds]
     if isinstance(d, schema.Transport):
         lanes = _lane_mask(net, d.lanes)
         out = []
@@ -170,12 +187,15 @@ def effects_of(net: Network, d: Any, start: float, end: float) -> list[Effect]:
         if d.closed:
             cells = lanes[:, None] & _product_mask(net, d.products)[None, :]
             out.append(Effect("closure", cells, _constant(1.0)))
+            if d.hold_in_transit:
+                out.append(Effect("hold", cells, _constant(1.0)))
         return out
     if isinstance(d, schema.ExportBan):
         countries = np.array(net.countries, dtype=object)
         src, dst = countries[net.lane_src], countries[net.lane_dst]
         lanes = (src == d.country) & (dst != d.country)
         cells = lanes[:, None] & _product_mask(net, d.products)[None, :]
+        # A ban stops loading at the border; what is already on its way arrives.
         return [Effect("closure", cells, _constant(1.0))]
     if isinstance(d, schema.FactoryLoss):
         nodes = np.isin(net.node_ids, d.nodes)

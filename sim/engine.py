@@ -1,19 +1,21 @@
-"""Build the SimPy environment for one replication and run it.
+"""The day clock: build the SimPy environment for one replication, start the actors, run it.
 
-The order of events within day t (documented in docs/engine.md, tested in tests/test_engine.py):
+The order of events within day t (docs/engine.md, tested in tests/test_engine_trace.py):
 
-0. disruptions due at time t switch on or off (SimPy processes; they run before the day);
-1. receive shipments due today (closed lanes hold theirs);
-2. release finished QC batches (manufacturers);
-3. fill backlogged customer orders and own backorders (allocation rule when short), then serve
-   today's own demand;
-4. level by level, downstream first: suppliers fill the orders their customers placed today,
-   then the level's nodes review and order (an order reaches its supplier the same day);
-   manufacturers then produce what is due within capacity;
-5. record.
+0. disruptions due at time t switch on or off (SimPy processes at normal priority, so every
+   switch due at t happens before any of the day's phases, which run at lower priorities);
+1. the clock starts the day: today's effects, capacities and own demand at every demand point;
+2. level by level, downstream first (level 0: nodes without customers), each actor acts for its
+   nodes at that level: receive what is due, serve own demand together with its customers'
+   backlog and orders of today (one allocation by tier), review and order, so an order placed
+   at level h reaches its supplier at level h + 1 or above the same day; manufacturers also
+   release QC batches before serving and produce after ordering;
+3. the clock ends the day: record.
 
-State is numpy arrays over (node, product): the SimPy events scale with days and disruptions,
-not with products or nodes.
+The phases are SimPy events at time t with priorities 2 (start), 3 + h (level h) and 3 + H (end):
+the scheduler enforces the order, and the events per day are one per actor kind and level it
+has nodes at, plus two. State is numpy arrays over (node, product); events never scale with
+products or nodes.
 """
 
 from __future__ import annotations
@@ -25,15 +27,17 @@ import numpy as np
 import simpy
 
 from sim import disruptions as dis
+from sim.actors import ACTORS, Actor
+from sim.actors.stockholding import RecentDemand, make_block
 from sim.demand import Demand
-from sim.network import POLICY_ORDER, Network
-from sim.policies import order_quantity, split_orders
+from sim.network import Network
 from sim.recorder import Recorder
 from sim.records import Daily, EventChunk, Ledger
 from sim.rng import streams
-from sim.roles import distributor, manufacturer, ward
 from sim.state import State
-from sim.sums import flat_index, group_sum
+
+# SimPy priorities of the day's phases (disruptions use simpy.events.NORMAL = 1, before them).
+START, FIRST_LEVEL = 2, 3
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,27 @@ class Replication:
     ledger: Ledger
 
 
+class Clock:
+    """Hands out the day's phase events and holds today's effects for the actors."""
+
+    def __init__(self, env: simpy.Environment, levels: int) -> None:
+        self.env = env
+        self.end_rank = FIRST_LEVEL + levels
+        self.fx: dis.Effects | None = None  # type: ignore[assignment]
+
+    def phase(self, day: int, level: int) -> simpy.Event:
+        """An event that fires at level `level`'s phase of day `day`."""
+        return self._at(day, FIRST_LEVEL + level)
+
+    def _at(self, day: int, rank: int) -> simpy.Event:
+        env = self.env
+        event = simpy.Event(env)
+        event._ok = True
+        event._value = None
+        env.schedule(event, rank, day - env.now)
+        return event
+
+
 class Engine:
     """One replication of a compiled network."""
 
@@ -55,21 +80,18 @@ class Engine:
         self.days = sc.horizon_days
         self.replication = replication
         rng = streams(seed, replication)
-        self.state = State(net, net.lead_time.sample(rng.lead_time, self.days))
+        # Lead times are drawn per scenario lane (common random numbers whatever the engine's
+        # lane order), then put in that order.
+        lead = net.lead_time.sample(rng.lead_time, self.days)[:, net.lane_index]
+        self.state = State(net, np.ascontiguousarray(lead))
         self.demand = Demand(net, rng.demand, rng.demand_change)
         self.recorder = Recorder(net, self.days, replication, list(sc.reporting.dos_thresholds))
         self.disruptions = dis.Disruptions(net, permanent=dis.demand_profile_effects(net))
         self.windows = dis.draw_windows(net, rng.disruption)
-        self.level_lanes = [
-            np.flatnonzero(np.isin(net.lane_src, level)) for level in net.levels
-        ]
-        self.level_index = [
-            flat_index(net.lane_src[lanes], net.n_products) for lanes in self.level_lanes
-        ]
-        self.level_mask = [np.isin(np.arange(net.n_nodes), level) for level in net.levels]
-        ordering = (net.policy_kind == POLICY_ORDER) & ~net.unlimited[:, None]
-        self.level_orders = [bool(ordering[mask].any()) for mask in self.level_mask]
-        self.daily_review = bool((net.review_days == 1).all())
+        self.recent = RecentDemand(net) if net.recent.any() else None
+        if self.recent is not None:
+            self.recent.state = self.state
+        self.actors = self._actors()
         headroom = sc.defaults.capacity_headroom
         outflow = np.zeros((net.n_nodes, net.n_products))
         np.add.at(outflow, net.lane_src, net.lane_flow)
@@ -80,17 +102,41 @@ class Engine:
         self.nominal_lane = np.where(
             np.isfinite(net.lane_capacity), net.lane_capacity, headroom * net.lane_flow.sum(axis=1)
         )
+        self.limited = False
+        self.any_capacity = bool(np.isfinite(net.dispatch_capacity).any()
+                                 or np.isfinite(net.lane_capacity).any())
+
+    def _actors(self) -> list[Actor]:
+        """One actor per kind present, owning its nodes level by level (contiguous blocks)."""
+        net = self.net
+        blocks: dict[str, list] = {}
+        n = net.n_nodes
+        start = 0
+        for i in range(1, n + 1):
+            if i == n or (net.height[i], net.roles[i]) != (net.height[start], net.roles[start]):
+                level, role = int(net.height[start]), net.roles[start]
+                blocks.setdefault(role, []).append(make_block(net, level, start, i))
+                start = i
+        actors = []
+        for role, kind in ACTORS.items():
+            if role in blocks:
+                # Lowest level first: an actor's day goes downstream to upstream.
+                own = sorted(blocks[role], key=lambda b: b.level)
+                actors.append(kind(net, self.state, own, self.recent))
+        return actors
 
     def run(self) -> Replication:
         """Run the horizon and return what was recorded."""
         env = simpy.Environment()
+        clock = Clock(env, len(self.net.levels))
         processes = []
         for window in self.windows:
             d = self.net.scenario.disruptions[window.index]
             effects = dis.effects_of(self.net, d, window.start, window.end)
             processes.append(
                 dis.disrupt(env, self.disruptions, effects, window, self._log_disruption))
-        processes.append(self._days(env))
+        processes.append(self._days(clock))
+        processes.extend(actor.process(clock) for actor in self.actors)
         for generator in processes:
             env.process(generator)
         env.run(until=self.days)
@@ -106,77 +152,38 @@ class Engine:
     def _log_disruption(self, day: int, kind: str, name: str) -> None:
         self.recorder.log(day, kind, name)
 
-    def _days(self, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
+    def _days(self, clock: Clock) -> Generator[simpy.Event, None, None]:
+        """The clock's own process: start each day before the actors, end it after them."""
+        st = self.state
         for t in range(self.days):
-            # Yield once at time t so that every switch due at t has happened first.
-            yield env.timeout(0)
-            self.day(t)
-            yield env.timeout(1)
+            yield clock._at(t, START)
+            fx = clock.fx = self.disruptions.refresh(t)
+            st.start_day()
+            self._budgets(fx)
+            st.demand[...] = self.demand.draw(fx.demand)
+            yield clock._at(t, clock.end_rank)
+            self.recorder.record(t, st)
+            st.arrivals.pop(t, None)
+            st.quarantine.pop(t, None)
 
     def _budgets(self, fx: dis.Effects) -> None:
         """Today's whole-unit capacities; fractions carry over to the next day."""
         st, net = self.state, self.net
+        if not (self.any_capacity or fx.any_node_capacity or fx.any_lane_capacity):
+            if self.limited:  # a capacity cut just ended: back to unlimited
+                st.lane_budget.fill(np.inf)
+                st.dispatch_budget.fill(np.inf)
+                st.lane_carry.fill(0)
+                st.dispatch_carry.fill(0)
+                self.limited = False
+            return
+        self.limited = True
         lane = np.where(fx.lane_capacity < 1, self.nominal_lane * fx.lane_capacity,
                         net.lane_capacity)
         node = np.where((fx.node_capacity < 1)[:, None],
                         self.nominal_dispatch * fx.node_capacity[:, None], net.dispatch_capacity)
         st.lane_budget, st.lane_carry = _whole(lane, st.lane_carry)
         st.dispatch_budget, st.dispatch_carry = _whole(node, st.dispatch_carry)
-
-    def day(self, t: int) -> None:
-        """Steps 1-5 of day t."""
-        st, net = self.state, self.net
-        fx = self.disruptions.refresh(t)
-        st.start_day()
-        self._budgets(fx)
-        # 1. receive
-        distributor.receive(st, t, fx)
-        # 2. QC release
-        manufacturer.release(st, t)
-        # 3. backlog (customer orders and own backorders), then today's own demand
-        all_lanes = np.arange(net.n_lanes)
-        if st.owed.any() or st.backorder.any():
-            sent, own = distributor.fill(st, all_lanes, st.owed.copy(), t, fx, own=st.backorder)
-            st.owed -= sent
-            if own is not None and own.any():
-                ward.serve_backorders(st, own)
-        ward.serve_demand(st, self.demand.draw(fx.demand))
-        # 4. orders, downstream first
-        for h in range(len(net.levels)):
-            lanes = self.level_lanes[h]
-            if len(lanes):
-                orders = st.new_orders[lanes]
-                if orders.any():
-                    sent, _ = distributor.fill(st, lanes, orders, t, fx)
-                    st.owed[lanes] += orders - sent
-                    src, index = net.lane_src[lanes], self.level_index[h]
-                    st.demand_today += group_sum(orders, src, net.n_nodes, index)
-                    st.served_today += group_sum(sent, src, net.n_nodes, index)
-            if self.level_orders[h]:
-                self._review(self.level_mask[h], t, fx)
-        manufacturer.produce(st, t, fx)
-        # 5. record
-        self.recorder.record(t, st)
-
-    def _review(self, level: np.ndarray, t: int, fx: dis.Effects) -> None:
-        """Step 4 for one level: review the inventory position and order (or plan production)."""
-        st, net = self.state, self.net
-        active = level & ~net.unlimited & ~fx.ordering_down
-        reviewing = active[:, None] & (net.policy_kind == POLICY_ORDER)
-        if not self.daily_review:
-            reviewing &= t % net.review_days == 0
-        if not reviewing.any():
-            return
-        position = st.on_hand + st.on_order - st.backorder - st.owed_out()
-        qty = order_quantity(position, net.reorder_point, net.order_up_to, reviewing)
-        if not qty.any():
-            return
-        made = qty * net.produces
-        bought = qty - made
-        st.production_due += made
-        st.on_order += qty
-        if bought.any():
-            st.new_orders += split_orders(bought, net.lane_dst, net.lane_share, net.primary_lane)
 
     def _ledger(self) -> Ledger:
         st = self.state

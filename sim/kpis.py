@@ -1,11 +1,15 @@
 """KPIs per node x product from a replication's daily arrays (warm-up days excluded).
 
-- demand: own demand plus customer orders received, in units;
-- served: what was served or shipped on the day it was asked for;
-- unmet = demand - served (backordered or lost); fill_rate = served / demand;
-- stockout_days: days ending with unserved demand (a backlog owed, or demand lost);
-- first_stockout_day: the first such day after warm-up (absolute day number), else NaN;
-- min_days_of_supply: lowest end-of-day on-hand stock over expected normal daily demand;
+Which KPI to read depends on the role (docs/engine.md, "KPIs"):
+- demand, served, unmet, fill_rate: the node's *own* demand (patients at wards, customers at
+  community pharmacies, municipal care): units asked, units served on the day asked, the rest
+  (backordered or lost), and served / demand; empty (NaN) where the node has no own demand;
+- orders, orders_shipped, order_fill_rate: its customers' orders, the units of them shipped on
+  the day ordered, and their ratio: what to read for suppliers (manufacturers, importers,
+  wholesalers, hospital pharmacies); empty where the node has no customers' orders;
+- stockout_days: days that ended with nothing on hand of a product the node had demand or
+  claims for that day; first_stockout_day: the first such day after warm-up (absolute day);
+- min_days_of_supply: lowest end-of-day on-hand stock over expected normal daily flow;
 - mean_on_hand: mean end-of-day on-hand stock.
 """
 
@@ -17,8 +21,12 @@ from sim.network import MIN_FLOW, Network
 from sim.records import Daily
 
 KPI_COLUMNS: tuple[str, ...] = (
-    "demand", "served", "unmet", "fill_rate", "stockout_days", "first_stockout_day",
-    "min_days_of_supply", "mean_on_hand",
+    "demand", "served", "unmet", "fill_rate", "orders", "orders_shipped", "order_fill_rate",
+    "stockout_days", "first_stockout_day", "min_days_of_supply", "mean_on_hand",
+)
+# Integer KPI columns (counts of units or days).
+COUNT_COLUMNS: tuple[str, ...] = (
+    "demand", "served", "unmet", "orders", "orders_shipped", "stockout_days",
 )
 
 
@@ -27,11 +35,14 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
     sl = slice(warmup, None)
     demand = daily.demand[sl].sum(axis=0)
     served = daily.served[sl].sum(axis=0)
+    orders = daily.orders[sl].sum(axis=0)
+    shipped = daily.orders_shipped[sl].sum(axis=0)
     short = daily.short[sl]
     any_short = short.any(axis=0)
     first = np.where(any_short, short.argmax(axis=0) + warmup, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(demand > 0, served / np.maximum(demand, 1), np.nan)
+        order_fill = np.where(orders > 0, shipped / np.maximum(orders, 1), np.nan)
         flow = np.where(net.normal_flow > MIN_FLOW, net.normal_flow, np.nan)
         dos = daily.on_hand[sl].min(axis=0) / flow
     return {
@@ -39,6 +50,9 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
         "served": served.astype(float),
         "unmet": (demand - served).astype(float),
         "fill_rate": fill,
+        "orders": orders.astype(float),
+        "orders_shipped": shipped.astype(float),
+        "order_fill_rate": order_fill,
         "stockout_days": short.sum(axis=0).astype(float),
         "first_stockout_day": first,
         "min_days_of_supply": dos,

@@ -54,6 +54,8 @@ class Network:
     """A scenario as arrays. Lanes are sorted by supplier (`lane_src`)."""
 
     scenario: schema.Scenario
+    nodes: list[schema.Node]  # in the engine's order (see compile_network)
+    scenario_index: np.ndarray  # int[n]: each node's position in scenario.nodes
     node_ids: list[str]
     product_ids: list[str]
     roles: list[str]
@@ -63,15 +65,19 @@ class Network:
     height: np.ndarray  # int[n]: 0 for nodes with no customers, else 1 + max over customers
     levels: list[np.ndarray]  # node indices by height, downstream first
     priority: np.ndarray  # int[n]
+    own_tier: np.ndarray  # int[n]: tier of the node's own demand when it allocates
+    fallback: np.ndarray  # bool[n]: sourcing falls back to other lanes
+    fallback_after: np.ndarray  # int[n]: days a supplier must have been empty
     # lanes
     lane_src: np.ndarray  # int[l], sorted
     lane_dst: np.ndarray  # int[l]
-    lane_index: list[int]  # position of each sorted lane in scenario.lanes
+    lane_index: np.ndarray  # int[l]: position of each sorted lane in scenario.lanes
+    lane_carries: np.ndarray  # bool[l, p]: the lane brings p from a supplier that can have it
     lane_share: np.ndarray  # float[l, p], normalised over the customer's lanes for p
     primary_lane: np.ndarray  # int[n, p], -1 if none
     lane_capacity: np.ndarray  # float[l], inf when not stated
     lane_flow: np.ndarray  # float[l, p]: expected normal daily flow
-    lead_time: Sampler
+    lead_time: Sampler  # one column per lane in scenario order (use lane_index)
     # per node x product
     handles: np.ndarray  # bool[n, p]: demand here or downstream
     produces: np.ndarray  # bool[n, p]
@@ -83,6 +89,11 @@ class Network:
     reorder_point: np.ndarray  # float[n, p]: order when position <= this
     order_up_to: np.ndarray  # float[n, p]
     review_days: np.ndarray  # int[n, p]
+    review_offset: np.ndarray  # int[n, p]
+    recent: np.ndarray  # bool[n, p]: days of supply on recent demand
+    window_days: np.ndarray  # int[n, p]: moving-average window for recent demand
+    reorder_days: np.ndarray  # float[n, p]: days-of-supply policies, else 0
+    target_days: np.ndarray  # float[n, p]
     has_demand: np.ndarray  # bool[n, p]
     demand_mean: np.ndarray  # float[n, p]
     demand_dist: np.ndarray  # int8[n, p]
@@ -105,6 +116,10 @@ class Network:
     def n_lanes(self) -> int:
         """Number of lanes."""
         return len(self.lane_src)
+
+    def lane_lead_mean(self) -> np.ndarray:
+        """Mean lead time of each lane, in the engine's lane order."""
+        return self.lead_time.mean()[self.lane_index]
 
 
 def _listify(value: Any) -> list[str] | None:
@@ -139,9 +154,9 @@ def node_mask(nodes: list[schema.Node], match: schema.Match | schema.Where) -> n
 
 
 class _Index:
-    def __init__(self, sc: schema.Scenario) -> None:
-        self.nodes = sc.nodes
-        self.node_of = {n.id: i for i, n in enumerate(sc.nodes)}
+    def __init__(self, sc: schema.Scenario, nodes: list[schema.Node]) -> None:
+        self.nodes = nodes
+        self.node_of = {n.id: i for i, n in enumerate(nodes)}
         self.pids = list(sc.products)
         self.pid_of = {p: j for j, p in enumerate(self.pids)}
         self.groups = [sc.products[p].group for p in self.pids]
@@ -176,7 +191,7 @@ def _resolve(
     n, p = len(idx.nodes), len(idx.pids)
     choice = np.full((n, p), -1, dtype=np.int64)
     specs: list[Any] = []
-    origin: list[tuple[str, int, int]] = []  # (section, rule or node index, -) for messages
+    origin: list[tuple[str, int, int]] = []  # (section, rule or node index, product)
     for i, rule in enumerate(rules):
         specs.append(getattr(rule, attr))
         origin.append(("rule", i, -1))
@@ -208,50 +223,89 @@ def _heights(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return height
 
 
+def _days_units(days: np.ndarray | float, flow: np.ndarray) -> np.ndarray:
+    """Whole units for a number of days of `flow`; a positive target over a positive flow is at
+    least one unit, so a slow mover (0.1 a day, 4 days) still holds one."""
+    units = np.rint(days * flow)
+    return np.where((units < 1) & (np.asarray(days) * flow > 0), 1.0, units)
+
+
 def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
-    """Resolve rules and build the arrays the engine runs on; raise NetworkError on problems."""
-    idx = _Index(sc)
-    n, p = len(sc.nodes), len(idx.pids)
+    """Resolve rules and build the arrays the engine runs on; raise NetworkError on problems.
+
+    Nodes are put in the engine's order: upstream first (by height, highest first), then by
+    role, then as in the scenario. Every (height, role) block is then contiguous, and so are
+    the lanes out of it (lanes are sorted by supplier): an actor works on views, not copies.
+    """
+    n_all = len(sc.nodes)
+    scenario_of = {nd.id: i for i, nd in enumerate(sc.nodes)}
+    raw_src = np.array([scenario_of[ln.from_] for ln in sc.lanes], dtype=np.int64)
+    raw_dst = np.array([scenario_of[ln.to] for ln in sc.lanes], dtype=np.int64)
+    raw_height = _heights(n_all, raw_src, raw_dst)
+    role_rank = {r: k for k, r in enumerate(schema.ROLES)}
+    node_order = np.array(sorted(
+        range(n_all), key=lambda i: (-raw_height[i], role_rank[sc.nodes[i].role], i)),
+        dtype=np.int64)
+    nodes = [sc.nodes[i] for i in node_order.tolist()]
+    idx = _Index(sc, nodes)
+    n, p = len(nodes), len(idx.pids)
     problems: list[Problem] = []
 
     def problem(path: tuple, message: str) -> Problem:
+        if path[:1] == ("nodes",):  # messages name the node's place in the file
+            path = ("nodes", int(node_order[path[1]]), *path[2:])
         return src.problem(path, message) if src is not None else Problem(
             ".".join(map(str, path)), message
         )
 
-    unlimited = np.array([nd.unlimited for nd in sc.nodes], dtype=bool)
+    unlimited = np.array([nd.unlimited for nd in nodes], dtype=bool)
 
     # Lanes, sorted by supplier so per-supplier sums are contiguous.
     order = sorted(range(len(sc.lanes)), key=lambda i: (idx.node_of[sc.lanes[i].from_], i))
     lanes = [sc.lanes[i] for i in order]
     lane_src = np.array([idx.node_of[ln.from_] for ln in lanes], dtype=np.int64)
     lane_dst = np.array([idx.node_of[ln.to] for ln in lanes], dtype=np.int64)
-    height = _heights(n, lane_src, lane_dst)
+    height = raw_height[node_order]
 
     produces = np.zeros((n, p), dtype=bool)
     capacity = np.zeros((n, p))
-    for i, nd in enumerate(sc.nodes):
+    for i, nd in enumerate(nodes):
         for pid, cap in nd.capacity.items():
             produces[i, idx.pid_of[pid]] = True
             capacity[i, idx.pid_of[pid]] = cap
-    offers = np.ones((n, p), dtype=bool)
-    for i, nd in enumerate(sc.nodes):
+
+    # Initial stock specs (values need the flows below; presence decides what a node can have).
+    s_choice, s_specs, _ = _resolve(idx, sc.stocks, "stock", "stock")
+    stocked = np.zeros((n, p), dtype=bool)
+    for s, spec in enumerate(s_specs):
+        positive = (spec.initial or 0) > 0 or (spec.initial_days or 0) > 0
+        stocked |= (s_choice == s) & positive
+
+    # What each node can ever have, upstream first: what it makes, what an outside source
+    # offers, stock it starts with, and what a lane brings from a node that can have it. A lane
+    # carries a product only from such a supplier, so orders never go where nothing can come.
+    names = np.array([idx.names_mask(ln.products) for ln in lanes], dtype=bool).reshape(-1, p)
+    can_have = produces | stocked
+    for i, nd in enumerate(nodes):
         if nd.unlimited:
-            offers[i] = idx.names_mask(nd.products)
-        elif nd.role == "manufacturer":
-            offers[i] = produces[i] | np.isin(idx.pids, list(nd.stock))
+            can_have[i] = idx.names_mask(nd.products)
     carries = np.zeros((len(lanes), p), dtype=bool)
-    for k, ln in enumerate(lanes):
-        carries[k] = idx.names_mask(ln.products) & offers[lane_src[k]]
+    in_lanes: dict[int, list[int]] = defaultdict(list)
+    for k, d in enumerate(lane_dst.tolist()):
+        in_lanes[d].append(k)
+    for i in range(n):  # upstream first: a supplier's height is above its customer's
+        for k in in_lanes.get(i, []):
+            carries[k] = names[k] & can_have[lane_src[k]]
+            can_have[i] |= carries[k]
     weights = carries * np.array([ln.share for ln in lanes])[:, None]
     inbound = np.zeros((n, p))
     np.add.at(inbound, lane_dst, weights)
     share = np.divide(weights, inbound[lane_dst], out=np.zeros_like(weights),
                       where=inbound[lane_dst] > 0)
     primary = np.full((n, p), -1, dtype=np.int64)
-    best = np.full((n, p), -1.0)
+    best = np.zeros((n, p))
     for k in range(len(lanes)):
-        better = share[k] > best[lane_dst[k]]
+        better = share[k] > best[lane_dst[k]]  # a lane of share 0 never becomes primary
         primary[lane_dst[k], better] = k
         best[lane_dst[k], better] = share[k, better]
 
@@ -271,10 +325,10 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         scale = np.ones(len(rows))
         if spec.per is not None:
             for j, r in enumerate(rows.tolist()):
-                if spec.per in sc.nodes[r].scale:
-                    scale[j] = sc.nodes[r].scale[spec.per]
+                if spec.per in nodes[r].scale:
+                    scale[j] = nodes[r].scale[spec.per]
                 elif d_origin[s][0] == "rule":
-                    missing_scale[(d_origin[s][1], spec.per)].append(sc.nodes[r].id)
+                    missing_scale[(d_origin[s][1], spec.per)].append(nodes[r].id)
         demand_mean[rows, cols] = spec.mean_per_day * scale
         demand_dist[rows, cols] = _DIST_CODE[spec.distribution]
         demand_k[rows, cols] = spec.dispersion or 1.0
@@ -306,12 +360,18 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
                 normal_flow[i] += lane_flow[k]
                 handles[i] |= handles[d] & carries[k]
 
-    # Policies.
-    p_choice, p_specs, _ = _resolve(idx, sc.policies, "policy", "policy")
+    # Policies. A node orders a product only where a lane brings it or it makes it.
+    sources = produces | (inbound > 0)
+    p_choice, p_specs, p_origin = _resolve(idx, sc.policies, "policy", "policy")
     policy_kind = np.zeros((n, p), dtype=np.int8)
     reorder = np.full((n, p), -np.inf)
     up_to = np.zeros((n, p))
     review = np.ones((n, p), dtype=np.int64)
+    offset = np.zeros((n, p), dtype=np.int64)
+    recent = np.zeros((n, p), dtype=bool)
+    window = np.ones((n, p), dtype=np.int64)
+    reorder_days = np.zeros((n, p))
+    target_days = np.zeros((n, p))
     stockpile = np.zeros((n, p), dtype=bool)
     for s, spec in enumerate(p_specs):
         cells = p_choice == s
@@ -319,8 +379,20 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             stockpile |= cells
         if not cells.any() or isinstance(spec, schema.NoOrdering):
             continue
+        section, where, product = p_origin[s]
+        if section == "node" and not sources[where, product]:
+            problems.append(problem(
+                ("nodes", where, "policy", idx.pids[product]),
+                f"node '{nodes[where].id}' has an ordering policy for {idx.pids[product]} but "
+                "no lane brings it and it does not make it; add a lane from a supplier that "
+                "has it, or use type: none for a stock that is never replenished",
+            ))
+            continue
+        # A rule broader than a node's sources is skipped where nothing could come.
+        cells = cells & sources
         policy_kind[cells] = POLICY_ORDER
         review[cells] = spec.review_days
+        offset[cells] = spec.review_offset_days
         if isinstance(spec, schema.BaseStock):
             up_to[cells] = np.rint(spec.level)
             reorder[cells] = np.rint(spec.level) - 1
@@ -328,33 +400,36 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             up_to[cells] = np.rint(spec.S)
             reorder[cells] = spec.s
         else:
-            up_to[cells] = np.rint(spec.target_days * normal_flow[cells])
+            up_to[cells] = _days_units(spec.target_days, normal_flow[cells])
             reorder[cells] = spec.reorder_days * normal_flow[cells]
+            reorder_days[cells] = spec.reorder_days
+            target_days[cells] = spec.target_days
+            recent[cells] = spec.basis == "recent"
+            window[cells] = spec.window_days
     no_policy = handles & (p_choice < 0) & ~unlimited[:, None]
     for i in np.flatnonzero(no_policy.any(axis=1))[:MAX_PROBLEMS_PER_CHECK].tolist():
-        names = [idx.pids[j] for j in np.flatnonzero(no_policy[i])]
+        names_ = [idx.pids[j] for j in np.flatnonzero(no_policy[i])]
         problems.append(problem(
             ("nodes", i),
-            f"node '{sc.nodes[i].id}' handles {', '.join(names)} but has no ordering policy; "
+            f"node '{nodes[i].id}' handles {', '.join(names_)} but has no ordering policy; "
             "add one under policy: or a policies: rule (type: none for a stock that is never "
             "replenished)",
         ))
 
     # Every handled product needs a source.
-    supplied = unlimited[:, None] & offers | produces | (inbound > 0)
+    supplied = unlimited[:, None] & can_have | sources
     # ...unless it is a stockpile that is never replenished (policy type none).
     orphan = handles & ~supplied & ~stockpile
     for i in np.flatnonzero(orphan.any(axis=1))[:MAX_PROBLEMS_PER_CHECK].tolist():
-        names = [idx.pids[j] for j in np.flatnonzero(orphan[i])]
+        names_ = [idx.pids[j] for j in np.flatnonzero(orphan[i])]
         what = "has demand for" if has_demand[i, orphan[i]].any() else "must supply"
         problems.append(problem(
             ("nodes", i),
-            f"node '{sc.nodes[i].id}' {what} {', '.join(names)} but no lane brings "
-            f"{'it' if len(names) == 1 else 'them'}; add a lane to it from a supplier",
+            f"node '{nodes[i].id}' {what} {', '.join(names_)} but no lane brings "
+            f"{'it' if len(names_) == 1 else 'them'}; add a lane to it from a supplier",
         ))
 
     # Initial stock.
-    s_choice, s_specs, _ = _resolve(idx, sc.stocks, "stock", "stock")
     initial = np.zeros((n, p), dtype=np.int64)
     for s, spec in enumerate(s_specs):
         cells = s_choice == s
@@ -363,43 +438,52 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         if spec.initial is not None:
             initial[cells] = round(spec.initial)
         else:
-            initial[cells] = np.rint(spec.initial_days * normal_flow[cells]).astype(np.int64)
+            initial[cells] = _days_units(spec.initial_days, normal_flow[cells]).astype(np.int64)
     initial[unlimited] = 0
 
     dispatch = np.full((n, p), np.inf)
-    for i, nd in enumerate(sc.nodes):
+    for i, nd in enumerate(nodes):
         for pid, cap in nd.dispatch_capacity.items():
             dispatch[i, idx.pid_of[pid]] = cap
 
     if problems:
         raise NetworkError(problems)
 
+    d = sc.defaults
     return Network(
         scenario=sc,
-        node_ids=[nd.id for nd in sc.nodes],
+        nodes=nodes,
+        scenario_index=node_order,
+        node_ids=[nd.id for nd in nodes],
         product_ids=idx.pids,
-        roles=[nd.role for nd in sc.nodes],
-        regions=[nd.region for nd in sc.nodes],
-        countries=[nd.country for nd in sc.nodes],
+        roles=[nd.role for nd in nodes],
+        regions=[nd.region for nd in nodes],
+        countries=[nd.country for nd in nodes],
         unlimited=unlimited,
         height=height,
         levels=levels,
-        priority=np.array([nd.priority for nd in sc.nodes], dtype=np.int64),
+        priority=np.array([nd.priority for nd in nodes], dtype=np.int64),
+        own_tier=np.array([nd.own_tier for nd in nodes], dtype=np.int64),
+        fallback=np.array([(nd.sourcing or d.sourcing) == "fallback" for nd in nodes],
+                          dtype=bool),
+        fallback_after=np.array([nd.fallback_after_days or d.fallback_after_days
+                                 for nd in nodes], dtype=np.int64),
         lane_src=lane_src,
         lane_dst=lane_dst,
-        lane_index=order,
+        lane_index=np.array(order, dtype=np.int64),
+        lane_carries=carries,
         lane_share=share,
         primary_lane=primary,
         lane_capacity=np.array(
             [np.inf if ln.capacity_per_day is None else ln.capacity_per_day for ln in lanes]
         ),
         lane_flow=lane_flow,
-        lead_time=Sampler([ln.lead_time_days for ln in lanes]),
+        lead_time=Sampler([ln.lead_time_days for ln in sc.lanes]),
         handles=handles,
         produces=produces & ~unlimited[:, None],
         production_capacity=capacity,
         qc_release_days=np.array(
-            [int(np.ceil(nd.qc_release_days)) for nd in sc.nodes], dtype=np.int64
+            [int(np.ceil(nd.qc_release_days)) for nd in nodes], dtype=np.int64
         ),
         dispatch_capacity=dispatch,
         initial=initial,
@@ -407,13 +491,18 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         reorder_point=reorder,
         order_up_to=up_to,
         review_days=review,
+        review_offset=offset,
+        recent=recent,
+        window_days=window,
+        reorder_days=reorder_days,
+        target_days=target_days,
         has_demand=has_demand,
         demand_mean=demand_mean,
         demand_dist=demand_dist,
         demand_dispersion=demand_k,
         demand_modifiers=modifiers,
         normal_flow=normal_flow,
-        unmet_lost=np.array([nd.unmet_demand == "lost" for nd in sc.nodes], dtype=bool),
+        unmet_lost=np.array([nd.unmet_demand == "lost" for nd in nodes], dtype=bool),
     )
 
 

@@ -23,19 +23,48 @@ def order_quantity(
     return np.maximum(qty, 0).astype(np.int64)
 
 
-def split_orders(qty: np.ndarray, dst: np.ndarray, share: np.ndarray,
-                 primary: np.ndarray) -> np.ndarray:
-    """Split each node's order over its inbound lanes by share, in whole units.
+def split_orders(qty: np.ndarray, dst: np.ndarray, weight: np.ndarray,
+                 carry: np.ndarray) -> np.ndarray:
+    """Split each node's order over its inbound lanes by `weight`, in whole units.
 
-    `qty` is int[n, p]; returns int[l, p]. Rounding remainders go to the primary lane.
+    `qty` is int[n, p] over the customers; `dst` gives each lane's customer row, `weight`
+    (float[l, p]) sums to 1 over a customer's lanes for every product it orders. Each lane gets
+    the floor of its exact share; the units left over go one each to the lanes with the largest
+    fractional part plus `carry`, the share each lane was owed and not given on earlier days
+    (updated in place). A 1:1 split of 1 unit a day thus alternates between the two lanes
+    instead of always sending the unit to the same one. Lanes of weight 0 get nothing and keep
+    their carry. Exact: every node-product's lane quantities add up to its order.
     """
-    lane_qty = np.floor(qty[dst] * share).astype(np.int64)
+    exact = qty[dst] * weight
+    lane_qty = np.floor(exact + 1e-9).astype(np.int64)
     rest = qty - group_sum(lane_qty, dst, qty.shape[0])
-    rows, cols = np.nonzero(rest)
-    if len(rows):
-        # Each (node, product) has one primary lane, so these targets are distinct.
-        lane_qty[primary[rows, cols], cols] += rest[rows, cols]
+    if rest.any():
+        score = np.where(weight > 0, exact - lane_qty + carry, -np.inf)
+        lane_qty += largest_remainder(score, dst, rest)
+    live = weight > 0
+    carry += np.where(live, exact - lane_qty, 0.0)
     return lane_qty
+
+
+def largest_remainder(score: np.ndarray, group: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """One unit each to the `units[g, j]` rows of group g with the largest `score[:, j]`.
+
+    Ties go to the earlier row; rows scored -inf get nothing. Returns int[k, p] of 0 and 1.
+    """
+    counts = np.bincount(group, minlength=units.shape[0])
+    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    # Per product column: by score, highest first, then (stable) by group.
+    by_score = np.argsort(-score, axis=0, kind="stable")
+    by_group = np.argsort(group[by_score], axis=0, kind="stable")
+    order = np.take_along_axis(by_score, by_group, axis=0)
+    sorted_group = group[order]
+    rank = np.arange(len(group))[:, None] - start[sorted_group]
+    cols = np.broadcast_to(np.arange(score.shape[1]), order.shape)
+    bonus_sorted = (rank < units[sorted_group, cols]) & np.isfinite(
+        np.take_along_axis(score, order, axis=0))
+    bonus = np.zeros(score.shape, dtype=np.int64)
+    np.put_along_axis(bonus, order, bonus_sorted.astype(np.int64), axis=0)
+    return bonus
 
 
 def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -76,9 +105,16 @@ def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> 
 
 
 def allocate(
-    requests: np.ndarray, available: np.ndarray, group: np.ndarray, tier: np.ndarray | None = None
+    requests: np.ndarray, available: np.ndarray, group: np.ndarray,
+    tier: np.ndarray | None = None, index: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Allocate by priority tier (tier 1 in full first), pro rata within a tier."""
+    """Allocate by rank (`tier`: lowest first, each in full before the next), pro rata within
+    a rank. `index` may pass a precomputed `flat_index(group, p)`."""
+    if requests.size == 0:
+        return requests.copy()
+    total = group_sum(requests, group, available.shape[0], index)
+    if (total <= available).all():
+        return requests.copy()
     if tier is None:
         return pro_rata(requests, available, group)
     tiers = np.unique(tier)

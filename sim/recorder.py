@@ -65,15 +65,17 @@ class Recorder:
         d.on_hand[t] = state.on_hand
         d.backorders[t] = backorders
         d.inbound_in_transit[t] = state.inbound_in_transit()
-        d.demand[t] = state.demand_today
-        d.served[t] = state.served_today
-        d.unmet[t] = state.demand_today - state.served_today
-        short = ((backorders > 0) | (state.lost_today > 0)) & self.watch
+        d.demand[t] = state.demand
+        d.served[t] = state.served
+        d.unmet[t] = state.demand - state.served
+        d.orders[t] = state.orders_in
+        d.orders_shipped[t] = state.orders_shipped
+        short = state.short & self.watch
         d.short[t] = short
 
         started, ended = short & ~self.short, ~short & self.short
         if started.any():
-            self._cells(t, "stockout_start", started, backorders + state.lost_today)
+            self._cells(t, "stockout_start", started, backorders + state.lost)
         if ended.any():
             self._cells(t, "stockout_end", ended, state.on_hand)
         self.short = short
@@ -106,7 +108,7 @@ class Recorder:
 
 def _resupply_days(net: Network) -> np.ndarray:
     """Mean days from an order to its receipt, per (node, product): primary lane or QC."""
-    lead = np.maximum(1, np.ceil(net.lead_time.mean()))
+    lead = np.maximum(1, np.ceil(net.lane_lead_mean()))
     days = np.zeros((net.n_nodes, net.n_products))
     has_lane = net.primary_lane >= 0
     days[has_lane] = lead[net.primary_lane[has_lane]]

@@ -35,7 +35,8 @@ class Daily:
     """End-of-day state per (day, node, product), preallocated for the horizon."""
 
     FIELDS: tuple[str, ...] = (
-        "on_hand", "backorders", "inbound_in_transit", "demand", "served", "unmet",
+        "on_hand", "backorders", "inbound_in_transit", "demand", "served", "unmet", "orders",
+        "orders_shipped",
     )
 
     def __init__(self, days: int, nodes: int, products: int) -> None:
@@ -46,6 +47,8 @@ class Daily:
         self.demand = np.zeros(shape, dtype=np.int64)
         self.served = np.zeros(shape, dtype=np.int64)
         self.unmet = np.zeros(shape, dtype=np.int64)
+        self.orders = np.zeros(shape, dtype=np.int64)
+        self.orders_shipped = np.zeros(shape, dtype=np.int64)
         self.short = np.zeros(shape, dtype=bool)
 
 

@@ -10,14 +10,15 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import Replication
-from sim.kpis import KPI_COLUMNS, kpi_arrays
+from sim.kpis import COUNT_COLUMNS, KPI_COLUMNS, kpi_arrays
 from sim.network import Network
 from sim.records import Ledger
 from sim.scenario.schema import Scenario
 
 Aggregation = Literal["node", "region", "role", "none"]
 DAILY_VALUES: tuple[str, ...] = (
-    "on_hand", "backorders", "inbound_in_transit", "demand", "served",
+    "on_hand", "backorders", "inbound_in_transit", "demand", "served", "orders",
+    "orders_shipped",
 )
 
 
@@ -113,7 +114,7 @@ def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFram
     for col in KPI_COLUMNS:
         frame[col] = np.concatenate(parts[col])
     out = pd.DataFrame(frame)
-    for col in ("demand", "served", "unmet", "stockout_days"):
+    for col in COUNT_COLUMNS:
         out[col] = out[col].astype(np.int64)
     return out
 
@@ -215,7 +216,12 @@ def ledger_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
 
 
 def summarise(kpis: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Fill rate, unmet units and stockouts by role and product group, over all replications."""
+    """Fill, unmet units and stockouts by role and product group, over all replications.
+
+    `fill` is the KPI to read for the role: the fill rate of own demand where the role has own
+    demand (demand points), else the order fill rate (customers' orders shipped on the day
+    ordered: suppliers); `fill_of` says which. `unmet_per_rep` counts the same units.
+    """
     groups = {pid: p.group for pid, p in scenario.products.items()}
     df = kpis.assign(group=kpis["product"].astype(str).map(groups))
     reps = max(int(df["replication"].nunique()), 1)
@@ -225,6 +231,8 @@ def summarise(kpis: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             demand=("demand", "sum"),
             served=("served", "sum"),
             unmet=("unmet", "sum"),
+            orders=("orders", "sum"),
+            orders_shipped=("orders_shipped", "sum"),
             stockout_days=("stockout_days", "sum"),
             cells=("node", "size"),
             cells_short=("stockout_days", lambda s: int((s > 0).sum())),
@@ -233,6 +241,12 @@ def summarise(kpis: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         .reset_index()
     )
     out["fill_rate"] = out["served"] / out["demand"].where(out["demand"] > 0)
-    out["unmet_per_rep"] = out["unmet"] / reps
+    out["order_fill_rate"] = out["orders_shipped"] / out["orders"].where(out["orders"] > 0)
+    own = out["demand"] > 0
+    out["fill"] = out["fill_rate"].where(own, out["order_fill_rate"])
+    out["fill_of"] = np.where(own, "demand", "orders")
+    unmet = out["unmet"].where(own, out["orders"] - out["orders_shipped"])
+    out["unmet_per_rep"] = unmet / reps
     out["share_short"] = out["cells_short"] / out["cells"]
-    return out[["role", "group", "fill_rate", "unmet_per_rep", "share_short", "min_dos"]]
+    return out[["role", "group", "fill", "fill_of", "fill_rate", "order_fill_rate",
+                "unmet_per_rep", "share_short", "min_dos"]]

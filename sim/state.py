@@ -1,7 +1,8 @@
 """The mutable stock state of one replication.
 
-Numpy arrays over (node, product) and (lane, product), plus the flows the ledger adds up. Roles
-change it; nothing else does.
+Numpy arrays over (node, product) and (lane, product), plus the flows the ledger adds up. Each
+actor changes only the rows of its own nodes, and the lanes out of them, through the shared
+stock-holding code (`sim.actors.stockholding`); the engine's clock resets the day's flows.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.network import Network
-from sim.sums import flat_index, group_sum
 
 # Stands in for an unlimited source's stock when allocating: larger than any order, small
 # enough that float ratios over it stay exact.
@@ -26,12 +26,15 @@ class State:
         self.on_hand = net.initial.copy()
         self.backorder = np.zeros((n, p), dtype=np.int64)  # own demand not yet served
         self.owed = np.zeros((k, p), dtype=np.int64)  # customer orders not yet shipped
+        self.new_orders = np.zeros((k, p), dtype=np.int64)  # placed today, not yet served
         self.on_order = np.zeros((n, p), dtype=np.int64)  # ordered, not yet received
         self.in_transit = np.zeros((k, p), dtype=np.int64)
         self.arrivals: dict[int, np.ndarray] = {}  # day -> int[l, p]
         self.quarantine: dict[int, np.ndarray] = {}  # release day -> int[n, p]
         self.production_due = np.zeros((n, p), dtype=np.int64)
         self.production_carry = np.zeros((n, p))
+        self.split_carry = np.zeros((k, p))  # share owed to each lane by the order split
+        self.empty_days = np.zeros((n, p), dtype=np.int64)  # days ended with nothing on hand
         # Ledger flows (cumulative).
         self.received = np.zeros((n, p), dtype=np.int64)
         self.produced = np.zeros((n, p), dtype=np.int64)
@@ -39,39 +42,39 @@ class State:
         self.consumed = np.zeros((n, p), dtype=np.int64)
         self.expired = np.zeros((n, p), dtype=np.int64)
         self.destroyed = np.zeros((n, p), dtype=np.int64)
-        # Today's flows, reset every day.
-        self.new_orders = np.zeros((k, p), dtype=np.int64)
-        self.demand_today = np.zeros((n, p), dtype=np.int64)
-        self.served_today = np.zeros((n, p), dtype=np.int64)
-        self.lost_today = np.zeros((n, p), dtype=np.int64)
-        self.claimed = np.zeros((n, p), dtype=np.int64)
-        self.granted = np.zeros((n, p), dtype=np.int64)
-        # Today's remaining capacities (inf when unconstrained).
+        # Today's flows, reset by the clock at the start of each day.
+        self.demand = np.zeros((n, p), dtype=np.int64)  # own demand drawn today
+        self.served = np.zeros((n, p), dtype=np.int64)  # of it, served today
+        self.lost = np.zeros((n, p), dtype=np.int64)
+        self.orders_in = np.zeros((n, p), dtype=np.int64)  # customers' orders received today
+        self.orders_shipped = np.zeros((n, p), dtype=np.int64)  # of them, shipped today
+        self.claimed = np.zeros((n, p), dtype=np.int64)  # lane claims the supplier could act on
+        self.granted = np.zeros((n, p), dtype=np.int64)  # shipped on them
+        self.short = np.zeros((n, p), dtype=bool)  # ended the day with nothing, and was asked
+        # Today's whole-unit capacities (inf: unlimited) and the fractions carried over.
         self.lane_budget = np.full(k, np.inf)
-        self.dispatch_budget = np.full((n, p), np.inf)
         self.lane_carry = np.zeros(k)
-        # Flat indices of (lane supplier, product) and (lane customer, product) for group sums.
-        self.src_index = flat_index(net.lane_src, p)
-        self.dst_index = flat_index(net.lane_dst, p)
+        self.dispatch_budget = np.full((n, p), np.inf)
         self.dispatch_carry = np.zeros((n, p))
 
     def start_day(self) -> None:
         """Reset today's flows."""
-        self.new_orders.fill(0)
-        self.demand_today.fill(0)
-        self.served_today.fill(0)
-        self.lost_today.fill(0)
-        self.claimed.fill(0)
-        self.granted.fill(0)
-
-    def available(self) -> np.ndarray:
-        """Stock that can be handed out now; unlimited sources have as much as anyone asks."""
-        return np.where(self.net.unlimited[:, None], UNLIMITED_STOCK, self.on_hand)
+        for a in (self.demand, self.served, self.lost, self.orders_in, self.orders_shipped,
+                  self.claimed, self.granted):
+            a.fill(0)
 
     def owed_out(self) -> np.ndarray:
         """Units each node owes its customers, int[n, p]."""
-        return group_sum(self.owed, self.net.lane_src, self.net.n_nodes, self.src_index)
+        net = self.net
+        return _by_row(self.owed, net.lane_src, net.n_nodes)
 
     def inbound_in_transit(self) -> np.ndarray:
         """Units on their way to each node, int[n, p]."""
-        return group_sum(self.in_transit, self.net.lane_dst, self.net.n_nodes, self.dst_index)
+        net = self.net
+        return _by_row(self.in_transit, net.lane_dst, net.n_nodes)
+
+
+def _by_row(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros((n, values.shape[1]), dtype=np.int64)
+    np.add.at(out, rows, values)
+    return out

@@ -98,7 +98,10 @@ def test_common_random_numbers_and_agreement_with_run():
     assert (demand.nunique(axis=1) == 1).all()
     assert demand.groupby(level=0).sum().iloc[:, 0].nunique() == 5  # but differs by replication
     # The variants differ where they should: a longer disruption leaves more unmet demand.
-    unmet = kpis[~wards].groupby("variant", observed=True)["unmet"].sum()
+    # (Upstream, that is customers' orders not shipped on the day ordered.)
+    upstream = kpis[~wards]
+    unmet = (upstream["orders"] - upstream["orders_shipped"]).groupby(
+        upstream["variant"], observed=True).sum()
     assert unmet["duration_days=20 level=40"] > unmet["duration_days=5 level=40"]
     # Each variant's replications are exactly what sim.run gives for that variant.
     variant = sc.with_overrides({"disruptions.0.duration_days": 20,

@@ -30,7 +30,8 @@ def test_single_ward_backorders_and_same_day_orders():
     # No days-of-supply alarm: this ward's normal floor (reorder point 3 units = 1.5 days, less
     # 3 days of lead time) is below any threshold, so running low is its routine.
     events = [(e.day, e.kind, e.node) for e in res.events.itertuples()]
-    assert events == [(2, "stockout_start", "w")]
+    # Day 1 ends with nothing on hand after serving demand: a stockout day (docs/engine.md).
+    assert events == [(1, "stockout_start", "w")]
     led = res.ledger.set_index("node").loc["w"]
     assert (led.initial, led.received, led.consumed, led.final, led.in_transit_at_end) == (
         4, 6, 10, 0, 6)

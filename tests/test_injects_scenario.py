@@ -1,4 +1,5 @@
-"""Injects against the scenario and the engine: disruption names, what an IT outage does."""
+"""Injects against the scenario and the engine: disruption names, what an IT outage does
+(by its `effect`)."""
 
 from __future__ import annotations
 
@@ -43,24 +44,37 @@ def test_disruption_names_are_unique_with_file_and_line(tmp_path):
     assert len(sim.from_dict(scenario_data(unnamed)).disruptions) == 2  # type#index names
 
 
-def test_an_it_outage_inject_says_what_the_engine_does():
-    """The engine: the hit node places no orders; its customers are still supplied from its
-    stock. The inject must say that, to the node's customers."""
+@pytest.mark.parametrize("effect", ["ordering", "order_intake", "both"])
+def test_an_it_outage_inject_says_what_the_engine_does(effect):
+    """The engine: an outage with `ordering` places no orders (its customers are still
+    supplied from its stock); with `order_intake` it ships nothing on its customers' orders
+    while it lasts (they wait: here the customers have no other supplier) and ships them when
+    it is back; `both` does both. The inject to the node's customers must say which."""
     it = next(d for d in DISRUPTIONS if d["type"] == "it_outage")
-    res = sim.run(small(), seed=1)
+    disruptions = [{**d, "effect": effect} if d is it else d for d in DISRUPTIONS]
+    res = sim.run(small(disruptions=disruptions), seed=1)
     days = range(it["start_day"], it["start_day"] + it["duration_days"])
-    daily = res.daily
-    plant = daily[(daily["node"] == "plant") & daily["day"].isin(days)]
-    tamro = daily[(daily["node"] == "tamro") & daily["day"].isin(days)]
-    assert (plant["demand"] == 0).all()  # Tamro orders nothing from its supplier
-    assert tamro["served"].sum() > 0  # but delivers to its customers from stock
+    daily = res.daily.groupby(["node", "day"])[["orders", "orders_shipped", "backorders"]].sum()
+    plant, tamro = daily.loc["plant"], daily.loc["tamro"]
+    during, last = list(days), days[-1]
+    if effect in ("ordering", "both"):
+        assert (plant.loc[during, "orders"] == 0).all()  # Tamro orders nothing from its supplier
+    if effect == "ordering":
+        assert tamro.loc[during, "orders_shipped"].sum() > 0  # but supplies its customers
+    else:
+        assert (tamro.loc[during, "orders_shipped"] == 0).all()  # ships nothing on their orders
+        assert tamro.loc[last, "backorders"] > 0  # which wait (no other supplier here)
+        assert tamro.loc[last + 1, "backorders"] < tamro.loc[last, "backorders"]  # until back
     table = sim.injects(res, lang="en")
     inject = table[table["rule"] == "it_outage_start"].iloc[0]
     assert inject["from"] == "Tamro" and inject["to"] == "Hospital pharmacy"
-    assert "We cannot place orders with our suppliers" in inject["message"]
-    assert "Deliveries to you come from our current stock" in inject["message"]
-    assert "receive" not in inject["message"]
+    message = inject["message"]
+    if effect == "ordering":
+        assert "no orders can be placed with suppliers" in message
+        assert "customers are still supplied from stock as long as it lasts" in message
+    else:
+        assert "nothing is shipped to customers until the system is back" in message
+        assert "still supplied" not in message
     sv = sim.injects(res, lang="sv")
     message = sv[sv["rule"] == "it_outage_start"].iloc[0]["message"]
-    assert "Vi kan inte lägga beställningar hos våra leverantörer" in message
-    assert "ta emot" not in message
+    assert ("kunderna får fortfarande leveranser från lagret" in message) == (effect == "ordering")

@@ -508,3 +508,93 @@ def test_a_factory_stands_still_only_at_zero_and_synopses_do_not_repeat_the_type
     message = reduced.set_index("rule").loc["factory_loss_start", "message"]
     assert "produktionen är nedsatt till 30 % av den normala" in message
     assert "still" not in message
+
+
+def with_disruption(crafted, kind: str, **fields) -> sim.RunResult:
+    """The crafted run with the scenario's disruption of this type changed."""
+    changed = [{**d, **fields} if d["type"] == kind else d for d in DISRUPTIONS]
+    return dataclasses.replace(crafted, scenario=small(disruptions=changed))
+
+
+STILL_SUPPLIED = {"sv": "kunderna får fortfarande leveranser från lagret",
+                  "nb": "kundene får fortsatt leveranser fra lageret",
+                  "en": "customers are still supplied from stock"}
+NOTHING_SHIPPED = {"sv": "inget levereras till kunderna förrän systemet är i gång igen",
+                   "nb": "ingenting leveres til kundene før systemet er oppe igjen",
+                   "en": "nothing is shipped to customers until the system is back"}
+
+
+@pytest.mark.parametrize("lang", ["sv", "nb", "en"])
+@pytest.mark.parametrize(("effect", "phrase"), [
+    ("ordering", {
+        "sv": "efter ett IT-angrepp: inga beställningar kan läggas hos leverantörerna, men "
+              "kunderna får fortfarande leveranser från lagret så länge det räcker.",
+        "nb": "etter et dataangrep: ingen bestillinger kan legges inn hos leverandørene, men "
+              "kundene får fortsatt leveranser fra lageret så lenge det rekker.",
+        "en": "after a cyber attack: no orders can be placed with suppliers, but customers are "
+              "still supplied from stock as long as it lasts."}),
+    ("order_intake", {
+        "sv": "efter ett IT-angrepp: kundernas beställningar kan inte hanteras, så inget "
+              "levereras till kunderna förrän systemet är i gång igen; lagda beställningar "
+              "levereras då, och nya bör gå till andra leverantörer.",
+        "nb": "etter et dataangrep: kundenes bestillinger kan ikke behandles, så ingenting "
+              "leveres til kundene før systemet er oppe igjen; bestillinger som allerede er "
+              "lagt inn, leveres da, og nye bør gå til andre leverandører.",
+        "en": "after a cyber attack: customer orders cannot be handled, so nothing is shipped "
+              "to customers until the system is back; orders already placed are shipped then, "
+              "and new ones should go to other suppliers."}),
+    ("both", {
+        "sv": "efter ett IT-angrepp: varken beställningar till leverantörerna eller kundernas "
+              "beställningar kan hanteras, så inget levereras till kunderna förrän systemet är "
+              "i gång igen; lagda beställningar levereras då, och nya bör gå till andra "
+              "leverantörer.",
+        "nb": "etter et dataangrep: verken bestillinger til leverandørene eller kundenes "
+              "bestillinger kan behandles, så ingenting leveres til kundene før systemet er "
+              "oppe igjen; bestillinger som allerede er lagt inn, leveres da, og nye bør gå til "
+              "andre leverandører.",
+        "en": "after a cyber attack: neither orders to suppliers nor customer orders can be "
+              "handled, so nothing is shipped to customers until the system is back; orders "
+              "already placed are shipped then, and new ones should go to other suppliers."}),
+])
+def test_an_it_outage_says_what_its_effect_does(crafted, lang, effect, phrase):
+    # ordering: the node places no orders, its customers are still supplied from its stock;
+    # order_intake: it ships nothing on its customers' orders while it lasts; both (default).
+    run = with_disruption(crafted, "it_outage", effect=effect)
+    inject = sim.injects(run, lang=lang).set_index("rule").loc["it_outage_start"]
+    assert inject["from"] == "Tamro"
+    assert inject["to"] == {"sv": "Sjukhusapoteket", "nb": "Sykehusapoteket",
+                            "en": "Hospital pharmacy"}[lang]  # Tamro's customers
+    assert phrase[lang] in inject["message"]
+    assert (STILL_SUPPLIED[lang] in inject["message"]) == (effect == "ordering")
+    assert (NOTHING_SHIPPED[lang] in inject["message"]) == (effect != "ordering")
+
+
+def test_an_it_outage_hits_both_ways_by_default(crafted):
+    default = sim.injects(crafted, lang="en").set_index("rule").loc["it_outage_start"]
+    both = sim.injects(with_disruption(crafted, "it_outage", effect="both"), lang="en")
+    assert default["message"] == both.set_index("rule").loc["it_outage_start", "message"]
+    assert "neither orders to suppliers nor customer orders" in default["message"]
+
+
+EFFECT_ONLY = {"extends": "default", "rules": {
+    rule: {"text": {lang: {"message": "{effect}"} for lang in ("sv", "nb", "en")}}
+    for rule in ("transport_start", "export_ban_start")}}
+
+
+def test_export_bans_and_closures_say_what_happens_to_goods_on_the_way(crafted):
+    # An export ban stops new loading: goods already dispatched arrive.
+    table = sim.injects(crafted, lang="en").set_index("rule")
+    ban = table.loc["export_ban_start", "message"]
+    assert "Goods already dispatched will arrive, but nothing more is loaded for export" in ban
+    assert "fail" not in ban
+    sv = sim.injects(crafted, lang="sv").set_index("rule").loc["export_ban_start", "message"]
+    assert "Varor som redan har skickats kommer fram, men inget nytt lastas för export" in sv
+    effects = sim.injects(crafted, lang="en", rules=EFFECT_ONLY).set_index("rule")["message"]
+    assert effects["export_ban_start"] == ("nothing new is loaded, but goods already on the "
+                                           "way arrive")
+    # A closed lane holds goods on the way by default; hold_in_transit: false lets them arrive.
+    assert effects["transport_start"] == "no deliveries get through"
+    through = with_disruption(crafted, "transport", hold_in_transit=False)
+    nb = sim.injects(through, lang="nb", rules=EFFECT_ONLY).set_index("rule")["message"]
+    assert nb["transport_start"] == ("ingenting nytt lastes, men varer som allerede er "
+                                     "underveis, kommer fram")

@@ -26,8 +26,8 @@ from sim.scenario import Scenario, from_dict
 
 TABLES: tuple[str, ...] = ("kpis", "daily", "events", "ledger")
 SUMMARY_KPIS: tuple[str, ...] = (
-    "fill_rate", "unmet", "share_short", "stockout_days", "first_stockout_day",
-    "min_days_of_supply",
+    "fill_rate", "order_fill_rate", "unmet", "share_short", "stockout_days",
+    "first_stockout_day", "min_days_of_supply",
 )
 DEMAND_POINTS = "demand_points"
 """Pseudo-role in the replication summary: every node-product with demand of its own."""
@@ -134,6 +134,8 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
         "demand": kpis["demand"].to_numpy(),
         "served": kpis["served"].to_numpy(),
         "unmet": kpis["unmet"].to_numpy(),
+        "orders": kpis["orders"].to_numpy(),
+        "orders_shipped": kpis["orders_shipped"].to_numpy(),
         "stockout_days": kpis["stockout_days"].to_numpy(),
         "short": (kpis["stockout_days"] > 0).to_numpy(),
         "first_stockout_day": kpis["first_stockout_day"].to_numpy(),
@@ -142,12 +144,15 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
     both = pd.concat([df, df[own].assign(role=DEMAND_POINTS)], ignore_index=True)
     out = both.groupby(["replication", "role", "group"], sort=False).agg(
         demand=("demand", "sum"), served=("served", "sum"), unmet=("unmet", "sum"),
+        orders=("orders", "sum"), orders_shipped=("orders_shipped", "sum"),
         stockout_days=("stockout_days", "sum"), share_short=("short", "mean"),
         first_stockout_day=("first_stockout_day", "min"),
         min_days_of_supply=("min_days_of_supply", "min"),
     ).reset_index()
     demand = out["demand"].astype(float)
     out["fill_rate"] = out["served"] / demand.where(demand > 0)
+    orders = out["orders"].astype(float)
+    out["order_fill_rate"] = out["orders_shipped"] / orders.where(orders > 0)
     out["unmet"] = out["unmet"].astype(float)
     out["stockout_days"] = out["stockout_days"].astype(float)
     return out[["replication", "role", "group", *SUMMARY_KPIS]]

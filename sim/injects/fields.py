@@ -45,7 +45,8 @@ DISRUPTION_FIELDS: dict[str, str] = {
     "end_when": "when it ends (or ended), in words like `when`",
     "duration_days": "how many days it lasts (as drawn when it ended within the run, else as "
                      "written in the scenario: the mean of a random duration)",
-    "effect": "what it does, in words from labels.effects ('ledtiderna blir 2 gånger så långa')",
+    "effect": "what it does, in words from labels.effects ('ledtiderna blir 2 gånger så långa'); "
+              "an IT outage by its `effect` (ordering, order_intake, both)",
     "capacity_pct": "remaining capacity in percent (power outage, transport, factory loss)",
     "lead_time_factor": "lead-time multiplier (transport)",
     "demand_factor": "demand multiplier (demand surge)",

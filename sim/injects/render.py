@@ -29,7 +29,13 @@ from sim.injects.fields import (
     MSEL_COLUMNS,
     TEXT_FIELDS,
 )
-from sim.injects.rules import RECIPIENT_OF_CUSTOMERS, RECIPIENT_OF_NODE, Rule, RulesFile
+from sim.injects.rules import (
+    IT_OUTAGE_EFFECTS,
+    RECIPIENT_OF_CUSTOMERS,
+    RECIPIENT_OF_NODE,
+    Rule,
+    RulesFile,
+)
 from sim.injects.triggers import DisruptionWindow
 from sim.injects.words import Words
 from sim.network import network_of, node_mask
@@ -219,15 +225,15 @@ class Renderer:
                 out.append(phrases["lead_time"].format(factor=w.number(d.lead_time_factor)))
             if d.capacity_factor != 1:
                 out.append(phrases["capacity"].format(pct=w.percent(d.capacity_factor)))
-            if d.closed:
-                out.append(phrases["closed"])
-        elif isinstance(d, schema.ExportBan):
-            out.append(phrases["closed"])
+            if d.closed:  # goods on the way wait for the lane to reopen, unless told not to
+                out.append(phrases["closed" if d.hold_in_transit else "loading"])
+        elif isinstance(d, schema.ExportBan):  # stops new loading; goods on the way arrive
+            out.append(phrases["loading"])
         elif isinstance(d, schema.FactoryLoss):
             out.append(phrases["stopped"] if d.capacity_factor == 0 else
                        phrases["production"].format(pct=w.percent(d.capacity_factor)))
         elif isinstance(d, schema.ItOutage):
-            out.append(phrases["ordering"])
+            out.append(phrases[IT_OUTAGE_EFFECTS[d.effect]])
         elif isinstance(d, schema.DemandSurge):
             out.append(phrases["demand"].format(factor=w.number(d.factor)))
         return w.listing(out)

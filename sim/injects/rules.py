@@ -121,10 +121,15 @@ class Forms(Model):
 
 
 EFFECTS: dict[str, set[str]] = {
-    "lead_time": {"factor"}, "capacity": {"pct"}, "closed": set(), "production": {"pct"},
-    "stopped": set(), "ordering": set(), "demand": {"factor"},
+    "lead_time": {"factor"}, "capacity": {"pct"}, "closed": set(), "loading": set(),
+    "production": {"pct"}, "stopped": set(), "ordering": set(), "order_intake": set(),
+    "ordering_and_intake": set(), "demand": {"factor"},
 }
 """What a disruption does, in words (labels.effects), and the placeholders each may use."""
+IT_OUTAGE_EFFECTS: dict[str, str] = {
+    "ordering": "ordering", "order_intake": "order_intake", "both": "ordering_and_intake",
+}
+"""An IT outage's `effect` in the scenario -> its phrase in labels.effects."""
 
 
 class Labels(Model):
@@ -159,8 +164,12 @@ class Labels(Model):
     """Units in words: one form, or {one, many} (the unit as in the scenario when missing)."""
     effects: dict[str, str]
     """What disruptions do, as phrases joined into the field `effect`: lead_time ({factor}),
-    capacity ({pct}), closed, production ({pct}), stopped (production at 0 %), ordering (the
-    node cannot place orders with its suppliers), demand ({factor})."""
+    capacity ({pct}), closed (a closed lane: nothing gets through, goods on the way wait),
+    loading (an export ban, or a closure with `hold_in_transit: false`: nothing new is loaded,
+    goods on the way arrive), production ({pct}), stopped (production at 0 %), demand
+    ({factor}); an IT outage by its `effect`: ordering (the node places no orders, its customers
+    are still supplied from its stock), order_intake (it ships nothing on its customers' orders
+    while it lasts) and ordering_and_intake (`both`)."""
     disruption_types: dict[DisruptionType, str]
     countries: dict[str, str] = {}
     """Country codes in words (the code when missing)."""

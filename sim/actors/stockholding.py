@@ -1,0 +1,465 @@
+"""What every stock-holding node does, written once: receive, serve, ship, review and order.
+
+An actor kind (wholesaler, ward, ...) owns one or more *blocks*: its nodes at one level of the
+network. The engine orders nodes so that a block is a contiguous range of nodes, and the lanes
+out of it a contiguous range of lanes, so all the work here is on numpy views of the block's
+rows, over all its products at once.
+
+At its level, after its customers (lower levels) have ordered, a block
+1. receives the shipments due to it today (lanes closed with goods held keep theirs);
+2. serves, in one allocation, its own demand (backorders and today's), its customers' backlog
+   and their orders of today: tier 1 in full before tier 2, backlog before new claims within a
+   tier, pro rata in whole units within each; capacity goes only to what actually ships;
+3. reviews its inventory position and orders, splitting orders over its inbound lanes (with
+   fallback away from closed lanes, suppliers with an IT outage and empty suppliers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.disruptions import Effects
+from sim.network import POLICY_ORDER, Network
+from sim.policies import allocate, order_quantity, pro_rata, split_orders
+from sim.state import UNLIMITED_STOCK, State
+from sim.sums import flat_index, group_sum
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.engine import Clock
+
+# Lead times times a factor are rounded up with this tolerance: 50 x 1.1 is 55, not 56.
+LEAD_TOLERANCE = 1e-9
+
+
+@dataclass
+class Block:
+    """One actor's nodes at one level: nodes [a, b), the lanes out of them [la, lb)."""
+
+    level: int
+    a: int
+    b: int
+    la: int
+    lb: int
+    lanes_in: np.ndarray  # int[k]: lanes into the block's nodes
+    dst_in: np.ndarray  # int[k]: block-local customer row of each inbound lane
+    src_out: np.ndarray  # int[lb - la]: block-local supplier row of each outbound lane
+    unlimited: bool  # every node of the block is an outside source
+    orders: bool  # some node of the block orders something
+    produces: bool
+    split: bool  # some node-product has more than one inbound lane to split over
+    recent: bool  # some node-product orders on recent demand
+    rows: np.ndarray  # int[n]: the block's node indices
+    rank: np.ndarray  # int[2 (nb + kl)]: allocation rank of each claim row
+    group: np.ndarray  # int[2 (nb + kl)]: block-local supplier row of each claim row
+    group_index: np.ndarray  # flat_index(group, p)
+    out_index: np.ndarray  # flat_index(src_out, p)
+    in_index: np.ndarray  # flat_index(dst_in, p)
+
+    @property
+    def nodes(self) -> slice:
+        """The block's node rows."""
+        return slice(self.a, self.b)
+
+    @property
+    def lanes(self) -> slice:
+        """The lanes out of the block."""
+        return slice(self.la, self.lb)
+
+
+def make_block(net: Network, level: int, a: int, b: int) -> Block:
+    """Precompute a block's index arrays (the engine's node order makes them contiguous)."""
+    p = net.n_products
+    out = np.flatnonzero((net.lane_src >= a) & (net.lane_src < b))
+    la, lb = (int(out[0]), int(out[-1]) + 1) if len(out) else (0, 0)
+    assert len(out) == lb - la, "lanes out of a block must be contiguous"
+    lanes_in = np.flatnonzero((net.lane_dst >= a) & (net.lane_dst < b))
+    dst_in = net.lane_dst[lanes_in] - a
+    src_out = net.lane_src[la:lb] - a
+    nb = b - a
+    # Claim rows: own backorders, customers' backlog, own demand today, customers' orders today.
+    # Rank 2 x tier, +1 for new claims: tier 1 first, backlog before new within a tier.
+    own = net.own_tier[a:b]
+    cust = net.priority[net.lane_dst[la:lb]]
+    rank = np.concatenate([2 * own, 2 * cust, 2 * own + 1, 2 * cust + 1])
+    group = np.concatenate([np.arange(nb), src_out, np.arange(nb), src_out])
+    inbound = np.zeros((nb, p), dtype=np.int64)
+    np.add.at(inbound, dst_in, net.lane_share[lanes_in] > 0)
+    ordering = net.policy_kind[a:b] == POLICY_ORDER
+    return Block(
+        level=level, a=a, b=b, la=la, lb=lb,
+        lanes_in=lanes_in, dst_in=dst_in, src_out=src_out,
+        unlimited=bool(net.unlimited[a:b].all()),
+        orders=bool((ordering & ~net.unlimited[a:b, None]).any()),
+        produces=bool(net.produces[a:b].any()),
+        split=bool((inbound > 1).any()),
+        recent=bool((net.recent[a:b] & ordering).any()),
+        rows=np.arange(a, b),
+        rank=rank, group=group,
+        group_index=flat_index(group, p),
+        out_index=flat_index(src_out, p),
+        in_index=flat_index(dst_in, p),
+    )
+
+
+class StockHolder:
+    """The shared stock-holding behaviour; actor kinds subclass it and add their own."""
+
+    def __init__(self, net: Network, state: State, blocks: list[Block],
+                 recent: RecentDemand | None) -> None:
+        self.net = net
+        self.state = state
+        self.blocks = blocks
+        self.recent = recent
+
+    # -- 1. receive ------------------------------------------------------------------------
+    def receive(self, blk: Block, t: int, fx: Effects) -> None:
+        """Shipments due today arrive; those on a lane closed with goods held wait a day."""
+        st = self.state
+        bucket = st.arrivals.get(t)
+        if bucket is None or not len(blk.lanes_in):
+            return
+        due = bucket[blk.lanes_in]
+        if not due.any():
+            return
+        if fx.any_hold:
+            held = np.where(fx.lane_hold[blk.lanes_in], due, 0)
+            if held.any():
+                later = st.arrivals.get(t + 1)
+                if later is None:
+                    later = st.arrivals[t + 1] = np.zeros_like(st.in_transit)
+                later[blk.lanes_in] += held
+                due = due - held
+        st.in_transit[blk.lanes_in] -= due
+        arrived = group_sum(due, blk.dst_in, blk.b - blk.a, blk.in_index)
+        st.on_hand[blk.nodes] += arrived
+        st.received[blk.nodes] += arrived
+        st.on_order[blk.nodes] -= arrived
+
+    # -- 2. serve --------------------------------------------------------------------------
+    def serve(self, blk: Block, t: int, fx: Effects) -> None:
+        """Own demand, customers' backlog and today's orders, in one allocation."""
+        st, net = self.state, self.net
+        nodes, lanes = blk.nodes, blk.lanes
+        nb = blk.b - blk.a
+        demand, backorder = st.demand[nodes], st.backorder[nodes]
+        has_lanes = blk.lb > blk.la
+        if has_lanes:
+            owed, new = st.owed[lanes], st.new_orders[lanes]
+            asked = new.any()
+            if asked:
+                st.orders_in[nodes] += group_sum(new, blk.src_out, nb, blk.out_index)
+            # Claims the supplier cannot act on today wait: a lane closed to new loads, or
+            # the supplier's order intake down.
+            actionable = None
+            if fx.any_closure:
+                actionable = fx.lane_open[lanes]
+            if fx.any_intake_down and fx.intake_down[nodes].any():
+                intake = ~fx.intake_down[nodes][blk.src_out][:, None]
+                actionable = intake if actionable is None else actionable & intake
+            if actionable is not None:
+                owed_c, new_c = owed * actionable, new * actionable
+            else:
+                owed_c, new_c = owed, new
+        if blk.unlimited:
+            if not has_lanes or not (owed_c.any() or new_c.any()):
+                if has_lanes:
+                    self._hold_orders(blk)
+                return
+            sent_old, sent_new = self._fit_capacity(blk, owed_c, new_c, t)
+            self._ship_lanes(blk, owed, new, owed_c, new_c, sent_old, sent_new, t, fx)
+            return
+        on_hand = st.on_hand[nodes]
+        # (These are views of the state: anything needed after it changes is taken first.)
+        if not has_lanes:
+            # Demand points: one claimant per node, backorders first.
+            asked_here = demand + backorder
+            old = np.minimum(backorder, on_hand)
+            fresh = np.minimum(demand, on_hand - old)
+            self._serve_own(blk, old, fresh)
+            self._end_serve(blk, asked_here)
+            return
+        asked_here = demand + backorder + group_sum(owed + new, blk.src_out, nb, blk.out_index)
+        rows = np.concatenate([backorder, owed_c, demand, new_c])
+        claims_any = rows.any()
+        if claims_any:
+            given = allocate(rows, on_hand, blk.group, blk.rank, blk.group_index)
+            k = blk.lb - blk.la
+            g_old, g_new = given[nb:nb + k], given[2 * nb + k:]
+            if np.isfinite(st.lane_budget[lanes]).any() or np.isfinite(
+                    st.dispatch_budget[nodes]).any():
+                g_old, g_new = self._refit(blk, rows, given, on_hand, t)
+            self._serve_own(blk, given[:nb], given[nb + k:2 * nb + k])
+            self._ship_lanes(blk, owed, new, owed_c, new_c, g_old, g_new, t, fx)
+        else:
+            self._hold_orders(blk)
+        self._end_serve(blk, asked_here)
+
+    def _hold_orders(self, blk: Block) -> None:
+        """Nothing ships today: today's orders join the backlog."""
+        st = self.state
+        st.owed[blk.lanes] += st.new_orders[blk.lanes]
+        st.new_orders[blk.lanes] = 0
+
+    def _serve_own(self, blk: Block, old: np.ndarray, fresh: np.ndarray) -> None:
+        """Own demand served: backorders `old`, today's `fresh`; the rest waits or is lost."""
+        st, net = self.state, self.net
+        nodes = blk.nodes
+        unmet = st.demand[nodes] - fresh
+        lost = net.unmet_lost[nodes][:, None]
+        st.on_hand[nodes] -= old + fresh
+        st.consumed[nodes] += old + fresh
+        st.served[nodes] += fresh
+        st.backorder[nodes] += np.where(lost, 0, unmet) - old
+        st.lost[nodes] += np.where(lost, unmet, 0)
+
+    def _end_serve(self, blk: Block, asked: np.ndarray) -> None:
+        """A stockout day: nothing left on hand of a product the node was asked for today."""
+        st = self.state
+        nodes = blk.nodes
+        empty = st.on_hand[nodes] == 0
+        st.short[nodes] = empty & (asked > 0)
+        st.empty_days[nodes] = np.where(empty, st.empty_days[nodes] + 1, 0)
+
+    def _refit(self, blk: Block, rows: np.ndarray, given: np.ndarray, on_hand: np.ndarray,
+               t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Fit lane shipments to today's lane and dispatch capacity, and hand the stock that
+        capacity held back to claims that can still ship, until nothing more can move.
+
+        Each round that cuts exhausts at least one capacity, so this ends. Capacity is spent
+        only on units that ship. Own demand does not use dispatch capacity.
+        """
+        st = self.state
+        nb, k = blk.b - blk.a, blk.lb - blk.la
+        lane_rows = np.r_[nb:nb + k, 2 * nb + k:2 * nb + 2 * k]
+        own_rows = np.r_[0:nb, nb + k:2 * nb + k]
+        lane_left = _units(st.lane_budget[blk.lanes]).copy()
+        disp_left = _units(st.dispatch_budget[blk.nodes]).copy()
+        left = on_hand - group_sum(given[own_rows], blk.group[own_rows], nb)
+        wanted = rows[lane_rows].copy()
+        offer = given[lane_rows]
+        sent = np.zeros_like(wanted)
+        rank = blk.rank[lane_rows]
+        src2 = np.concatenate([blk.src_out, blk.src_out])
+        lane2 = np.concatenate([np.arange(k), np.arange(k)])
+        p = rows.shape[1]
+        while True:
+            # Dispatch capacity per (supplier, product), then lane capacity over products.
+            fit = allocate(offer, disp_left, src2, rank)
+            flat = allocate(fit.reshape(-1, 1), lane_left[:, None],
+                            np.repeat(lane2, p), np.repeat(rank, p))
+            fit = flat.reshape(fit.shape)
+            sent += fit
+            wanted -= fit
+            left -= group_sum(fit, src2, nb)
+            disp_left -= group_sum(fit, src2, nb)
+            lane_left -= group_sum(fit.sum(axis=1, keepdims=True), lane2, k)[:, 0]
+            if (fit == offer).all():
+                break
+            # Claims that can still ship: their lane and supplier-product have capacity left.
+            room = (lane_left[lane2] > 0)[:, None] & (disp_left[src2] > 0)
+            offer = allocate(wanted * room, left, src2, rank)
+            if not offer.any():
+                break
+        return sent[:k], sent[k:]
+
+    def _fit_capacity(self, blk: Block, old: np.ndarray, new: np.ndarray,
+                      t: int) -> tuple[np.ndarray, np.ndarray]:
+        """An outside source has all it is asked for; only capacity can hold claims back."""
+        st = self.state
+        if not (np.isfinite(st.lane_budget[blk.lanes]).any()
+                or np.isfinite(st.dispatch_budget[blk.nodes]).any()):
+            return old, new
+        nb, k = blk.b - blk.a, blk.lb - blk.la
+        rows = np.concatenate([np.zeros((nb, old.shape[1]), np.int64), old,
+                               np.zeros((nb, old.shape[1]), np.int64), new])
+        unlimited = np.full((nb, old.shape[1]), UNLIMITED_STOCK)
+        return self._refit(blk, rows, rows, unlimited, t)
+
+    def _ship_lanes(self, blk: Block, owed: np.ndarray, new: np.ndarray, owed_c: np.ndarray,
+                    new_c: np.ndarray, sent_old: np.ndarray, sent_new: np.ndarray, t: int,
+                    fx: Effects) -> None:
+        """Ship what was allocated; what was not stays owed to the customer."""
+        st = self.state
+        nodes, lanes = blk.nodes, blk.lanes
+        nb = blk.b - blk.a
+        sent = sent_old + sent_new
+        # owed and new are views of the state: read them before they change.
+        st.claimed[nodes] += group_sum(owed_c + new_c, blk.src_out, nb, blk.out_index)
+        st.owed[lanes] = owed + new - sent
+        st.new_orders[lanes] = 0
+        if sent_new.any():
+            st.orders_shipped[nodes] += group_sum(sent_new, blk.src_out, nb, blk.out_index)
+        if sent.any():
+            st.granted[nodes] += self.ship(blk, sent, t, fx)
+
+    def ship(self, blk: Block, qty: np.ndarray, t: int, fx: Effects) -> np.ndarray:
+        """Dispatch `qty` on the block's lanes; it arrives at the start of day
+        t + max(1, ceil(L)). Returns the units shipped per block node."""
+        st = self.state
+        nodes, lanes = blk.nodes, blk.lanes
+        lead = st.lead_times[t, lanes] * fx.lane_lead[lanes]
+        arrive = t + np.maximum(1, np.ceil(lead - LEAD_TOLERANCE)).astype(np.int64)
+        moving = qty.any(axis=1)
+        for day in np.unique(arrive[moving]).tolist():
+            sel = (arrive == day) & moving
+            bucket = st.arrivals.get(day)
+            if bucket is None:
+                bucket = st.arrivals[day] = np.zeros_like(st.in_transit)
+            bucket[lanes][sel] += qty[sel]
+        st.in_transit[lanes] += qty
+        sent = group_sum(qty, blk.src_out, blk.b - blk.a, blk.out_index)
+        st.shipped[nodes] += sent
+        if blk.unlimited:
+            st.produced[nodes] += sent  # outside sources make what they ship
+        else:
+            st.on_hand[nodes] -= sent
+        st.lane_budget[lanes] -= qty.sum(axis=1)
+        st.dispatch_budget[nodes] -= sent
+        return sent
+
+    # -- 3. review and order ---------------------------------------------------------------
+    def review(self, blk: Block, t: int, fx: Effects) -> np.ndarray | None:
+        """The units each block node wants to order today (int[nb, p]), or None."""
+        st, net = self.state, self.net
+        nodes = blk.nodes
+        if self.recent is not None and blk.recent:
+            self.recent.observe(blk, t)
+        if not blk.orders:
+            return None
+        active = ~fx.ordering_down[nodes] & ~net.unlimited[nodes]
+        reviewing = active[:, None] & (net.policy_kind[nodes] == POLICY_ORDER)
+        periodic = net.review_days[nodes] > 1
+        if periodic.any():
+            reviewing &= (t - net.review_offset[nodes]) % net.review_days[nodes] == 0
+        if not reviewing.any():
+            return None
+        position = st.on_hand[nodes] + st.on_order[nodes] - st.backorder[nodes]
+        if blk.lb > blk.la:
+            position = position - group_sum(st.owed[blk.lanes], blk.src_out, blk.b - blk.a,
+                                            blk.out_index)
+        reorder, up_to = net.reorder_point[nodes], net.order_up_to[nodes]
+        if self.recent is not None and blk.recent:
+            reorder, up_to = self.recent.levels(blk, reorder, up_to)
+        qty = order_quantity(position, reorder, up_to, reviewing)
+        return qty if qty.any() else None
+
+    def place(self, blk: Block, qty: np.ndarray, fx: Effects) -> None:
+        """Send orders to suppliers over the block's inbound lanes (fallback where it applies)."""
+        st, net = self.state, self.net
+        st.on_order[blk.nodes] += qty
+        lanes = blk.lanes_in
+        if not len(lanes):
+            return
+        share = net.lane_share[lanes]
+        if not blk.split:
+            # One inbound lane per node-product: nowhere to fall back to.
+            st.new_orders[lanes] += qty[blk.dst_in] * (share > 0)
+            return
+        weight = self._fallback(blk, share, fx)
+        carry = st.split_carry[lanes]
+        st.new_orders[lanes] += split_orders(qty, blk.dst_in, weight, carry)
+        st.split_carry[lanes] = carry
+
+    def _fallback(self, blk: Block, share: np.ndarray, fx: Effects) -> np.ndarray:
+        """Lane weights today: a lane closed to new loads, a supplier whose order intake is
+        down, or one that has had nothing on hand for `fallback_after_days` loses its share to
+        the node's other lanes for the product, where it uses fallback sourcing and another lane
+        can take it."""
+        st, net = self.state, self.net
+        lanes = blk.lanes_in
+        dst = net.lane_dst[lanes]
+        if not net.fallback[dst].any():
+            return share
+        src = net.lane_src[lanes]
+        usable = st.empty_days[src] < net.fallback_after[dst][:, None]
+        if fx.any_closure:
+            usable &= fx.lane_open[lanes]
+        if fx.any_intake_down:
+            usable &= ~fx.intake_down[src][:, None]
+        if usable.all():
+            return share
+        nb = blk.b - blk.a
+        kept = share * usable
+        total = np.zeros((nb, share.shape[1]))
+        np.add.at(total, blk.dst_in, kept)
+        use = (total[blk.dst_in] > 0) & net.fallback[dst][:, None]
+        return np.where(use, kept / np.where(use, total[blk.dst_in], 1.0), share)
+
+
+def _units(budget: np.ndarray) -> np.ndarray:
+    """Whole-unit budgets, with unlimited (inf) as a number larger than any claim."""
+    return np.where(np.isfinite(budget), budget, UNLIMITED_STOCK).astype(np.int64)
+
+
+class RecentDemand:
+    """Mean daily demand each node saw over its window (own demand plus customers' orders).
+
+    A simple moving average over `window_days`, the buffer starting at the normal flow so the
+    mean starts there. Days-of-supply levels on `basis: recent` use it, never below normal.
+    """
+
+    def __init__(self, net: Network) -> None:
+        cells = net.recent & (net.policy_kind == POLICY_ORDER)
+        self.size = int(net.window_days[cells].max()) if cells.any() else 1
+        n, p = net.n_nodes, net.n_products
+        self.window = np.where(cells, net.window_days, 1)
+        self.history = np.broadcast_to(net.normal_flow, (self.size, n, p)).copy()
+        self.total = net.normal_flow * self.window
+        self.flat = self.history.reshape(self.size, -1)
+        self.net = net
+        self.state: State | None = None
+
+    def observe(self, blk: Block, t: int) -> None:
+        """Add today's demand seen by the block's nodes; drop the day that leaves the window."""
+        st = self.state
+        assert st is not None
+        nodes = blk.nodes
+        seen = st.demand[nodes] + st.orders_in[nodes]
+        p = self.net.n_products
+        cells = np.arange(blk.a * p, blk.b * p)
+        leaving = self.flat[(t - self.window[nodes].ravel()) % self.size, cells]
+        self.total[nodes] += seen - leaving.reshape(seen.shape)
+        self.history[t % self.size, nodes] = seen
+
+    def levels(self, blk: Block, reorder: np.ndarray, up_to: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Reorder point and order-up-to level on max(normal, recent) demand where recent."""
+        net = self.net
+        nodes = blk.nodes
+        flow = np.maximum(net.normal_flow[nodes], self.total[nodes] / self.window[nodes])
+        recent = net.recent[nodes]
+        days_up = net.target_days[nodes]
+        units = np.rint(days_up * flow)
+        units = np.where((units < 1) & (days_up * flow > 0), 1.0, units)
+        return (np.where(recent, net.reorder_days[nodes] * flow, reorder),
+                np.where(recent, units, up_to))
+
+
+class Actor(StockHolder):
+    """An actor kind: a SimPy process that acts each day for all its nodes, block by block at
+    the blocks' levels (the clock orders the phases; see `sim.engine`)."""
+
+    kind = "stock holder"
+
+    def process(self, clock: Clock) -> Generator[simpy.Event, None, None]:
+        """Each day, at each of its blocks' levels: act for the block's nodes."""
+        t = 0
+        while True:
+            for blk in self.blocks:
+                yield clock.phase(t, blk.level)
+                self.act(blk, t, clock.fx)
+            t += 1
+
+    def act(self, blk: Block, t: int, fx: Effects) -> None:
+        """What every stock holder does at its level: receive, serve, review and order."""
+        self.receive(blk, t, fx)
+        self.serve(blk, t, fx)
+        qty = self.review(blk, t, fx)
+        if qty is not None:
+            self.place(blk, qty, fx)
