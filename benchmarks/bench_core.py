@@ -17,7 +17,8 @@ Two parts (issue "Engine 2", section 4, speed):
    Poisson(10) demand, base stock, for N in {1, 10, 50, 200, 1000} and P in {1, 10}. Only the
    simulation is timed: `sim.engine.run_replication(net, seed, 0)` on
    `net = sim.network.network_of(scenario)` compiled beforehand (no scenario validation, network
-   compilation or result tables). The time per day is fitted as
+   compilation or result tables; the engine's own set-up per replication, such as drawing the
+   lead times, is in, spread over the days). The time per day is fitted as
 
        time_per_day = fixed + per_node_product * (N + 2) * P
 

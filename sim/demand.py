@@ -35,9 +35,17 @@ class Demand:
         self.change_rng = change_rng
         self.shape = (net.n_nodes, net.n_products)
         cells = net.has_demand
-        self.poisson = np.flatnonzero((cells & (net.demand_dist == DIST_POISSON)).ravel())
-        self.negbin = np.flatnonzero((cells & (net.demand_dist == DIST_NEGBIN)).ravel())
-        self.fixed = np.flatnonzero((cells & (net.demand_dist == DIST_DETERMINISTIC)).ravel())
+        # Cells are drawn in the scenario's node order, whatever order the engine keeps nodes in.
+        p = net.n_products
+        rank = (net.scenario_index[:, None] * p + np.arange(p)).ravel()
+
+        def cells_of(kind: int) -> np.ndarray:
+            flat = np.flatnonzero((cells & (net.demand_dist == kind)).ravel())
+            return flat[np.argsort(rank[flat], kind="stable")]
+
+        self.poisson = cells_of(DIST_POISSON)
+        self.negbin = cells_of(DIST_NEGBIN)
+        self.fixed = cells_of(DIST_DETERMINISTIC)
         self.mean = net.demand_mean.ravel()
         self.k = net.demand_dispersion.ravel()
         self.carry = np.zeros(len(self.fixed))

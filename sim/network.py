@@ -224,8 +224,11 @@ def _heights(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 def _days_units(days: np.ndarray | float, flow: np.ndarray) -> np.ndarray:
-    """Whole units for a number of days of `flow`; a positive target over a positive flow is at
-    least one unit, so a slow mover (0.1 a day, 4 days) still holds one."""
+    """Whole units for a number of days of `flow`.
+
+    A positive target over a positive flow is at least one unit, so a slow mover (0.1 a day,
+    4 days) still holds one.
+    """
     units = np.rint(days * flow)
     return np.where((units < 1) & (np.asarray(days) * flow > 0), 1.0, units)
 
@@ -274,12 +277,14 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             produces[i, idx.pid_of[pid]] = True
             capacity[i, idx.pid_of[pid]] = cap
 
-    # Initial stock specs (values need the flows below; presence decides what a node can have).
+    # Initial stock specs (values need the flows below). Stock given in units means the node
+    # has the product, from a rule or its own entry; stock in days is days of a flow, which
+    # only a product the node makes or gets by lane has, so it adds nothing here.
     s_choice, s_specs, _ = _resolve(idx, sc.stocks, "stock", "stock")
     stocked = np.zeros((n, p), dtype=bool)
     for s, spec in enumerate(s_specs):
-        positive = (spec.initial or 0) > 0 or (spec.initial_days or 0) > 0
-        stocked |= (s_choice == s) & positive
+        if (spec.initial or 0) > 0:
+            stocked |= s_choice == s
 
     # What each node can ever have, upstream first: what it makes, what an outside source
     # offers, stock it starts with, and what a lane brings from a node that can have it. A lane

@@ -108,13 +108,29 @@ def allocate(
     requests: np.ndarray, available: np.ndarray, group: np.ndarray,
     tier: np.ndarray | None = None, index: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Allocate by rank (`tier`: lowest first, each in full before the next), pro rata within
-    a rank. `index` may pass a precomputed `flat_index(group, p)`."""
+    """Allocate by rank (`tier`: lowest first, each in full before the next), pro rata within.
+
+    `index` may pass a precomputed `flat_index(group, p)`.
+
+    Only the claims on a supplier that is short of some product go through the tiers and the
+    pro-rata rounding (usually a few rows of many); every other claim is met in full.
+    """
     if requests.size == 0:
         return requests.copy()
     total = group_sum(requests, group, available.shape[0], index)
-    if (total <= available).all():
+    short = total > available
+    if not short.any():
         return requests.copy()
+    rows = short.any(axis=1)[group]
+    given = requests.copy()
+    sub, sub_group = requests[rows], group[rows]
+    sub_tier = None if tier is None else tier[rows]
+    given[rows] = _by_tier(sub, available, sub_group, sub_tier)
+    return given
+
+
+def _by_tier(requests: np.ndarray, available: np.ndarray, group: np.ndarray,
+             tier: np.ndarray | None) -> np.ndarray:
     if tier is None:
         return pro_rata(requests, available, group)
     tiers = np.unique(tier)

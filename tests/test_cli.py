@@ -35,7 +35,7 @@ def test_run_writes_a_results_folder(example, tmp_path):
     result = runner.invoke(app, ["run", str(example), "--out", str(out), "--seed", "3",
                                  "--replications", "2", "--csv"])
     assert result.exit_code == 0, result.output
-    assert "fill rate" in result.output and str(out) in result.output.replace("\n", "")
+    assert "fill" in result.output and str(out) in result.output.replace("\n", "")
     names = {p.name for p in out.iterdir()}
     assert names == {"manifest.json", "scenario.resolved.yaml", "kpis.parquet", "daily.parquet",
                      "events.parquet", "ledger.parquet", "kpis.csv", "daily.csv", "events.csv",

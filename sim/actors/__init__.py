@@ -2,7 +2,7 @@
 
 | kind | module | a day at its level |
 |---|---|---|
-| manufacturer | `manufacturer.py` | receive, release QC batches, serve, plan production and order, produce |
+| manufacturer | `manufacturer.py` | receive, release QC, serve, plan production, order, produce |
 | importer | `importer.py` | receive, serve, order |
 | wholesaler | `wholesaler.py` | receive, serve, order |
 | hospital pharmacy | `hospital_pharmacy.py` | receive, serve its wards, order |

@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.disruptions import Effects
 from sim.network import POLICY_ORDER, Network
-from sim.policies import allocate, order_quantity, pro_rata, split_orders
+from sim.policies import allocate, order_quantity, split_orders
 from sim.state import UNLIMITED_STOCK, State
 from sim.sums import flat_index, group_sum
 
@@ -50,6 +50,7 @@ class Block:
     dst_in: np.ndarray  # int[k]: block-local customer row of each inbound lane
     src_out: np.ndarray  # int[lb - la]: block-local supplier row of each outbound lane
     unlimited: bool  # every node of the block is an outside source
+    outside: np.ndarray | None  # bool[nb, 1]: which nodes are outside sources, if only some
     orders: bool  # some node of the block orders something
     produces: bool
     split: bool  # some node-product has more than one inbound lane to split over
@@ -95,6 +96,7 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         level=level, a=a, b=b, la=la, lb=lb,
         lanes_in=lanes_in, dst_in=dst_in, src_out=src_out,
         unlimited=bool(net.unlimited[a:b].all()),
+        outside=net.unlimited[a:b, None].copy() if net.unlimited[a:b].any() else None,
         orders=bool((ordering & ~net.unlimited[a:b, None]).any()),
         produces=bool(net.produces[a:b].any()),
         split=bool((inbound > 1).any()),
@@ -144,7 +146,7 @@ class StockHolder:
     # -- 2. serve --------------------------------------------------------------------------
     def serve(self, blk: Block, t: int, fx: Effects) -> None:
         """Own demand, customers' backlog and today's orders, in one allocation."""
-        st, net = self.state, self.net
+        st, _net = self.state, self.net
         nodes, lanes = blk.nodes, blk.lanes
         nb = blk.b - blk.a
         demand, backorder = st.demand[nodes], st.backorder[nodes]
@@ -175,6 +177,8 @@ class StockHolder:
             self._ship_lanes(blk, owed, new, owed_c, new_c, sent_old, sent_new, t, fx)
             return
         on_hand = st.on_hand[nodes]
+        if blk.outside is not None:  # outside sources among stock holders have all asked
+            on_hand = np.where(blk.outside, UNLIMITED_STOCK, on_hand)
         # (These are views of the state: anything needed after it changes is taken first.)
         if not has_lanes:
             # Demand points: one claimant per node, backorders first.
@@ -223,13 +227,16 @@ class StockHolder:
         st = self.state
         nodes = blk.nodes
         empty = st.on_hand[nodes] == 0
+        if blk.outside is not None:
+            empty &= ~blk.outside
         st.short[nodes] = empty & (asked > 0)
         st.empty_days[nodes] = np.where(empty, st.empty_days[nodes] + 1, 0)
 
     def _refit(self, blk: Block, rows: np.ndarray, given: np.ndarray, on_hand: np.ndarray,
                t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Fit lane shipments to today's lane and dispatch capacity, and hand the stock that
-        capacity held back to claims that can still ship, until nothing more can move.
+        """Fit lane shipments to today's capacity; held-back stock goes to claims that can ship.
+
+        Repeated until nothing more can move.
 
         Each round that cuts exhausts at least one capacity, so this ends. Capacity is spent
         only on units that ship. Own demand does not use dispatch capacity.
@@ -275,7 +282,7 @@ class StockHolder:
         if not (np.isfinite(st.lane_budget[blk.lanes]).any()
                 or np.isfinite(st.dispatch_budget[blk.nodes]).any()):
             return old, new
-        nb, k = blk.b - blk.a, blk.lb - blk.la
+        nb, _k = blk.b - blk.a, blk.lb - blk.la
         rows = np.concatenate([np.zeros((nb, old.shape[1]), np.int64), old,
                                np.zeros((nb, old.shape[1]), np.int64), new])
         unlimited = np.full((nb, old.shape[1]), UNLIMITED_STOCK)
@@ -299,8 +306,10 @@ class StockHolder:
             st.granted[nodes] += self.ship(blk, sent, t, fx)
 
     def ship(self, blk: Block, qty: np.ndarray, t: int, fx: Effects) -> np.ndarray:
-        """Dispatch `qty` on the block's lanes; it arrives at the start of day
-        t + max(1, ceil(L)). Returns the units shipped per block node."""
+        """Dispatch `qty` on the block's lanes; returns the units shipped per block node.
+
+        A shipment arrives at the start of day t + max(1, ceil(L)).
+        """
         st = self.state
         nodes, lanes = blk.nodes, blk.lanes
         lead = st.lead_times[t, lanes] * fx.lane_lead[lanes]
@@ -317,6 +326,9 @@ class StockHolder:
         st.shipped[nodes] += sent
         if blk.unlimited:
             st.produced[nodes] += sent  # outside sources make what they ship
+        elif blk.outside is not None:
+            st.produced[nodes] += np.where(blk.outside, sent, 0)
+            st.on_hand[nodes] -= np.where(blk.outside, 0, sent)
         else:
             st.on_hand[nodes] -= sent
         st.lane_budget[lanes] -= qty.sum(axis=1)
@@ -367,10 +379,12 @@ class StockHolder:
         st.split_carry[lanes] = carry
 
     def _fallback(self, blk: Block, share: np.ndarray, fx: Effects) -> np.ndarray:
-        """Lane weights today: a lane closed to new loads, a supplier whose order intake is
-        down, or one that has had nothing on hand for `fallback_after_days` loses its share to
-        the node's other lanes for the product, where it uses fallback sourcing and another lane
-        can take it."""
+        """Lane weights today, with fallback where the customer uses it.
+
+        A lane closed to new loads, a supplier whose order intake is down, or one that has had
+        nothing on hand for `fallback_after_days` loses its share to the node's other lanes for
+        the product, where another lane can take it.
+        """
         st, net = self.state, self.net
         lanes = blk.lanes_in
         dst = net.lane_dst[lanes]
@@ -442,8 +456,10 @@ class RecentDemand:
 
 
 class Actor(StockHolder):
-    """An actor kind: a SimPy process that acts each day for all its nodes, block by block at
-    the blocks' levels (the clock orders the phases; see `sim.engine`)."""
+    """An actor kind: a SimPy process acting each day for all its nodes.
+
+    It acts block by block, at the blocks' levels (the clock orders the phases; `sim.engine`).
+    """
 
     kind = "stock holder"
 

@@ -1,5 +1,4 @@
-"""Wholesalers (national distributors and regional stores): hold stock and supply pharmacies,
-hospital pharmacies and care.
+"""Wholesalers (national distributors and regional stores): stock for pharmacies and care.
 
 A day, at its level: receive, serve its customers' backlog and today's orders in one
 allocation (tier 1 in full before tier 2, backlog before new orders within a tier, pro rata in

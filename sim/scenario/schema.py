@@ -435,8 +435,10 @@ class Transport(Window):
 
 
 class ExportBan(Window):
-    """A producing country stops exports: lanes leaving it for another country take no new
-    loads (goods already dispatched arrive)."""
+    """A producing country stops exports: lanes leaving it for another country close.
+
+    They take no new loads; goods already dispatched arrive.
+    """
 
     type: Literal["export_ban"]
     country: str
