@@ -115,6 +115,32 @@ def test_capacity_goes_only_to_what_ships():
     assert series(res, "wh", "orders_shipped", "b") == [0] * 6
 
 
+def test_stock_that_capacity_holds_back_serves_own_demand():
+    # hp has 12; its tier-1 ward asks 10 over a lane of 3 a day, its own demand (tier 2) 10.
+    # The first allocation gives the ward 10 and own demand 2; the lane takes 3, and the 7
+    # held back go to own demand: 9 served on day 0, nothing left after.
+    hp = node("hp", role="hospital_pharmacy", own_tier=2, stock={"p": {"initial": 12}},
+              policy={"p": {"type": "none"}}, demand={"p": fixed(10)})
+    ward = node("w", demand={"p": fixed(0)}, policy={"p": {"type": "base_stock", "level": 10}})
+    lanes = [{"from": "hp", "to": "w", "lead_time_days": 1, "capacity_per_day": 3}]
+    res = sim.run(scenario([hp, ward], lanes, horizon=3), seed=1)
+    assert series(res, "hp", "served") == [9, 0, 0]
+    assert series(res, "hp", "orders_shipped") == [3, 0, 0]
+    assert series(res, "hp", "on_hand") == [0, 0, 0]
+
+
+def test_an_outside_source_counts_what_it_ships_on_the_day():
+    from sim.engine import run_replication
+
+    ward = node("w", demand={"p": fixed(2)}, policy={"p": {"type": "base_stock", "level": 4}},
+                stock={"p": {"initial": 4}})
+    net = network_of(scenario([source(), ward], [{"from": "src", "to": "w",
+                                                  "lead_time_days": 1}], horizon=4))
+    daily = run_replication(net, 1, 0).daily
+    src = net.node_ids.index("src")
+    assert daily.orders_shipped[:, src, 0].tolist() == [2, 2, 2, 2]
+
+
 def test_priority_tiers_hold_across_days():
     # Day 0: ph has 8; w1 (tier 1) orders 4, w2 (tier 2) orders 6: 4 and 4, 2 owed to w2.
     # ph orders 4 (position -2, level 2), received day 1. Day 1: w1 orders 4 again; the 4 go

@@ -173,7 +173,7 @@ class StockHolder:
                 if has_lanes:
                     self._hold_orders(blk)
                 return
-            sent_old, sent_new = self._fit_capacity(blk, owed_c, new_c, t)
+            sent_old, sent_new = self._fit_capacity(blk, owed_c, new_c)
             self._ship_lanes(blk, owed, new, owed_c, new_c, sent_old, sent_new, t, fx)
             return
         on_hand = st.on_hand[nodes]
@@ -194,10 +194,10 @@ class StockHolder:
         if claims_any:
             given = allocate(rows, on_hand, blk.group, blk.rank, blk.group_index)
             k = blk.lb - blk.la
-            g_old, g_new = given[nb:nb + k], given[2 * nb + k:]
             if np.isfinite(st.lane_budget[lanes]).any() or np.isfinite(
                     st.dispatch_budget[nodes]).any():
-                g_old, g_new = self._refit(blk, rows, given, on_hand, t)
+                given = self._refit(blk, rows, given, on_hand)
+            g_old, g_new = given[nb:nb + k], given[2 * nb + k:]
             self._serve_own(blk, given[:nb], given[nb + k:2 * nb + k])
             self._ship_lanes(blk, owed, new, owed_c, new_c, g_old, g_new, t, fx)
         else:
@@ -232,61 +232,71 @@ class StockHolder:
         st.short[nodes] = empty & (asked > 0)
         st.empty_days[nodes] = np.where(empty, st.empty_days[nodes] + 1, 0)
 
-    def _refit(self, blk: Block, rows: np.ndarray, given: np.ndarray, on_hand: np.ndarray,
-               t: int) -> tuple[np.ndarray, np.ndarray]:
+    def _refit(self, blk: Block, rows: np.ndarray, given: np.ndarray, on_hand: np.ndarray
+               ) -> np.ndarray:
         """Fit lane shipments to today's capacity; held-back stock goes to claims that can ship.
 
-        Repeated until nothing more can move.
-
-        Each round that cuts exhausts at least one capacity, so this ends. Capacity is spent
-        only on units that ship. Own demand does not use dispatch capacity.
+        Shipments are fitted to the dispatch capacity (per supplier and product), then to the
+        lane capacity (over products). The stock capacity held back is allocated again, by rank,
+        to the claims that can still take it: own demand (which uses no capacity) and lanes
+        with capacity left; repeated until nothing more can move. Each round that cuts exhausts
+        at least one capacity, so this ends. Returns the allocation of every claim row.
         """
         st = self.state
         nb, k = blk.b - blk.a, blk.lb - blk.la
+        p = rows.shape[1]
         lane_rows = np.r_[nb:nb + k, 2 * nb + k:2 * nb + 2 * k]
         own_rows = np.r_[0:nb, nb + k:2 * nb + k]
         lane_left = _units(st.lane_budget[blk.lanes]).copy()
         disp_left = _units(st.dispatch_budget[blk.nodes]).copy()
+        out = given.copy()
+        out[lane_rows] = 0
         left = on_hand - group_sum(given[own_rows], blk.group[own_rows], nb)
-        wanted = rows[lane_rows].copy()
+        wanted = rows - out
         offer = given[lane_rows]
-        sent = np.zeros_like(wanted)
         rank = blk.rank[lane_rows]
-        src2 = np.concatenate([blk.src_out, blk.src_out])
+        src2 = blk.group[lane_rows]
         lane2 = np.concatenate([np.arange(k), np.arange(k)])
-        p = rows.shape[1]
         while True:
-            # Dispatch capacity per (supplier, product), then lane capacity over products.
             fit = allocate(offer, disp_left, src2, rank)
             flat = allocate(fit.reshape(-1, 1), lane_left[:, None],
                             np.repeat(lane2, p), np.repeat(rank, p))
             fit = flat.reshape(fit.shape)
-            sent += fit
-            wanted -= fit
-            left -= group_sum(fit, src2, nb)
-            disp_left -= group_sum(fit, src2, nb)
+            out[lane_rows] += fit
+            wanted[lane_rows] -= fit
+            shipped = group_sum(fit, src2, nb)
+            left -= shipped
+            disp_left -= shipped
             lane_left -= group_sum(fit.sum(axis=1, keepdims=True), lane2, k)[:, 0]
             if (fit == offer).all():
                 break
-            # Claims that can still ship: their lane and supplier-product have capacity left.
-            room = (lane_left[lane2] > 0)[:, None] & (disp_left[src2] > 0)
-            offer = allocate(wanted * room, left, src2, rank)
+            # Claims that can still take stock: own demand, and lanes with capacity left for
+            # the supplier-product and over the lane.
+            room = np.ones_like(wanted, dtype=bool)
+            room[lane_rows] = (lane_left[lane2] > 0)[:, None] & (disp_left[src2] > 0)
+            extra = allocate(wanted * room, left, blk.group, blk.rank)
+            own = extra[own_rows]
+            out[own_rows] += own
+            wanted[own_rows] -= own
+            left -= group_sum(own, blk.group[own_rows], nb)
+            offer = extra[lane_rows]
             if not offer.any():
                 break
-        return sent[:k], sent[k:]
+        return out
 
-    def _fit_capacity(self, blk: Block, old: np.ndarray, new: np.ndarray,
-                      t: int) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_capacity(self, blk: Block, old: np.ndarray, new: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
         """An outside source has all it is asked for; only capacity can hold claims back."""
         st = self.state
         if not (np.isfinite(st.lane_budget[blk.lanes]).any()
                 or np.isfinite(st.dispatch_budget[blk.nodes]).any()):
-            return old, new
-        nb, _k = blk.b - blk.a, blk.lb - blk.la
-        rows = np.concatenate([np.zeros((nb, old.shape[1]), np.int64), old,
-                               np.zeros((nb, old.shape[1]), np.int64), new])
+            return old.copy(), new.copy()  # copies: `old` and `new` may be views of the state
+        nb, k = blk.b - blk.a, blk.lb - blk.la
+        none = np.zeros((nb, old.shape[1]), np.int64)
+        rows = np.concatenate([none, old, none, new])
         unlimited = np.full((nb, old.shape[1]), UNLIMITED_STOCK)
-        return self._refit(blk, rows, rows, unlimited, t)
+        out = self._refit(blk, rows, rows, unlimited)
+        return out[nb:nb + k], out[2 * nb + k:]
 
     def _ship_lanes(self, blk: Block, owed: np.ndarray, new: np.ndarray, owed_c: np.ndarray,
                     new_c: np.ndarray, sent_old: np.ndarray, sent_new: np.ndarray, t: int,
@@ -298,10 +308,10 @@ class StockHolder:
         sent = sent_old + sent_new
         # owed and new are views of the state: read them before they change.
         st.claimed[nodes] += group_sum(owed_c + new_c, blk.src_out, nb, blk.out_index)
-        st.owed[lanes] = owed + new - sent
-        st.new_orders[lanes] = 0
         if sent_new.any():
             st.orders_shipped[nodes] += group_sum(sent_new, blk.src_out, nb, blk.out_index)
+        st.owed[lanes] = owed + new - sent
+        st.new_orders[lanes] = 0
         if sent.any():
             st.granted[nodes] += self.ship(blk, sent, t, fx)
 
