@@ -49,12 +49,13 @@ def fresh(folder, tmp_path):
 
 
 def test_thousands_of_events_become_tens_of_injects(degraded):
-    # The run logs ~170,000 events (wards flapping in and out of stockout under rationing).
+    # The run logs ~50,000 events (wards flapping in and out of stockout under rationing; fewer
+    # since Engine 2, where a stockout day needs an empty shelf, and wards order on recent use).
     # The default rules keep one inject per disruption, per supplier and product group, per
     # product group and threshold, ..., capped per rule: tens, enough for a full-scale
     # exercise, and --max trims them further.
     events = len(degraded.events)
-    assert events > 100_000
+    assert events > 20_000
     counts = {lang: len(sim.injects(degraded, lang=lang)) for lang in ("sv", "nb", "en")}
     assert len(set(counts.values())) == 1  # rules do not depend on the language
     assert 20 <= counts["sv"] <= 100, counts
@@ -208,6 +209,6 @@ def test_cli_reports_a_bad_template_with_file_and_line(fresh, tmp_path):
 def test_msel_knows_where_it_came_from(folder):
     msel = build_msel(folder, lang="en")
     assert msel.replication == 0 and msel.choice == "replication 0"
-    assert msel.events > 100_000 and msel.triggers > len(msel.table)
+    assert msel.events > 20_000 and msel.triggers > len(msel.table)
     assert (msel.from_day, msel.to_day) == (30, 179)
     assert [w.start_day for w in msel.windows] == [30, 30, 30, 35, 30, 30, 45]
