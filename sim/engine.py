@@ -34,6 +34,7 @@ from sim.network import Network
 from sim.recorder import Recorder
 from sim.records import Daily, EventChunk, Ledger
 from sim.rng import streams
+from sim.scenario import schema
 from sim.state import State
 
 # SimPy priorities of the day's phases (disruptions use simpy.events.NORMAL = 1, before them).
@@ -83,7 +84,15 @@ class Engine:
         # Lead times are drawn per scenario lane (common random numbers whatever the engine's
         # lane order), then put in that order.
         lead = net.lead_time.sample(rng.lead_time, self.days)[:, net.lane_index]
-        self.state = State(net, np.ascontiguousarray(lead))
+        # The arrival ring must outlast the longest delay: the longest lead time drawn, times
+        # every lead-time factor the scenario could stack on it.
+        factor = 1.0
+        for d in sc.disruptions:
+            if isinstance(d, schema.Transport):
+                factor *= d.lead_time_factor
+        longest = int(np.ceil(lead.max() * factor)) if lead.size else 1
+        ring = min(self.days, max(1, longest)) + 1
+        self.state = State(net, np.ascontiguousarray(lead), ring)
         self.demand = Demand(net, rng.demand, rng.demand_change)
         self.recorder = Recorder(net, self.days, replication, list(sc.reporting.dos_thresholds))
         self.disruptions = dis.Disruptions(net, permanent=dis.demand_profile_effects(net))
@@ -146,7 +155,8 @@ class Engine:
         # generators drops their frames, so the memory goes as soon as the caller is done.
         for generator in processes:
             generator.close()
-        return Replication(self.replication, self.recorder.daily, self.recorder.events,
+        events = self.recorder.finish()
+        return Replication(self.replication, self.recorder.daily, events,
                            self._ledger())
 
     def _log_disruption(self, day: int, kind: str, name: str) -> None:
@@ -163,7 +173,7 @@ class Engine:
             st.demand[...] = self.demand.draw(fx.demand)
             yield clock._at(t, clock.end_rank)
             self.recorder.record(t, st)
-            st.arrivals.pop(t, None)
+            st.arrived(t)
             st.quarantine.pop(t, None)
 
     def _budgets(self, fx: dis.Effects) -> None:

@@ -1,4 +1,9 @@
-"""End-of-day recording (step 5): daily arrays and the events derived from them."""
+"""End-of-day recording: daily arrays each day, and the events they imply, derived once.
+
+Each day the recorder only copies the end-of-day state into preallocated arrays. The events
+(stockouts, allocation cuts, days-of-supply alarms) are transitions in those arrays, so they are
+found after the run, over all days at once, exactly as a day-by-day state machine would.
+"""
 
 from __future__ import annotations
 
@@ -15,34 +20,28 @@ _NONE = np.array([-1], dtype=np.int64)
 
 
 class Recorder:
-    """Fills the daily arrays and appends events in columnar chunks (one per kind and day)."""
+    """Fills the daily arrays; `finish` turns them into events in columnar chunks."""
 
     def __init__(self, net: Network, days: int, replication: int, thresholds: list[float]) -> None:
         self.net = net
         self.replication = replication
         self.daily = Daily(days, net.n_nodes, net.n_products)
+        shape = (days, net.n_nodes, net.n_products)
+        # Kept for the events only (not part of the daily table).
+        self.lost = np.zeros(shape, dtype=np.int64)
+        self.claimed = np.zeros(shape, dtype=np.int64)
+        self.granted = np.zeros(shape, dtype=np.int64)
         self.events: list[EventChunk] = []
         self.watch = net.handles & ~net.unlimited[:, None]
         self.flow = np.where(net.normal_flow > MIN_FLOW, net.normal_flow, np.nan)
         self.thresholds = sorted(thresholds, reverse=True)
-        self.low = np.array(self.thresholds, dtype=float)[:, None, None]
-        self.high = self.low * DOS_REARM
-        dos = net.initial / self.flow
         # A threshold is watched only below the cell's normal floor: its reorder point less
         # what is used while the order is on its way (its initial stock for a stockpile that
         # is never replenished). A ward that reorders at 3 days with next-day delivery dips to
         # 2 days every week: routine, not news.
         ordering = net.policy_kind == POLICY_ORDER
-        floor = np.where(ordering, net.reorder_point / self.flow - _resupply_days(net),
-                         net.initial / self.flow)
-        self.enabled = self._valid(floor)[None] & (self.low < floor[None])
-        # armed[k]: the alarm for threshold k can fire (stock was last seen above it).
-        self.armed = self.enabled & (dos[None] >= self.low)
-        self.short = np.zeros_like(self.watch)
-        self.cut = np.full(self.watch.shape, 10, dtype=np.int64)  # tenths delivered; 10 = all
-
-    def _valid(self, dos: np.ndarray) -> np.ndarray:
-        return self.watch & np.isfinite(dos)
+        self.floor = np.where(ordering, net.reorder_point / self.flow - _resupply_days(net),
+                              net.initial / self.flow)
 
     def log(self, day: int, kind: str, detail: str, node: str | None = None,
             product: str | None = None, value: float = float("nan")) -> None:
@@ -51,59 +50,84 @@ class Recorder:
         j = _NONE if product is None else np.array([self.net.product_ids.index(product)])
         self.events.append(EventChunk(day, kind, i, j, np.array([value]), detail))
 
-    def _cells(self, day: int, kind: str, mask: np.ndarray, values: np.ndarray,
-               detail: str = "") -> None:
-        nodes, products = np.nonzero(mask)
-        self.events.append(EventChunk(day, kind, nodes, products,
-                                      values[nodes, products].astype(float), detail))
-
     def record(self, t: int, state: State) -> None:
-        """Store today's end-of-day state and log the transitions it shows."""
+        """Store today's end-of-day state."""
         d = self.daily
-        owed = state.owed_out()
-        backorders = state.backorder + owed
         d.on_hand[t] = state.on_hand
-        d.backorders[t] = backorders
+        d.backorders[t] = state.backorder + state.owed_out()
         d.inbound_in_transit[t] = state.inbound_in_transit()
         d.demand[t] = state.demand
         d.served[t] = state.served
         d.unmet[t] = state.demand - state.served
         d.orders[t] = state.orders_in
         d.orders_shipped[t] = state.orders_shipped
-        short = state.short & self.watch
-        d.short[t] = short
+        d.short[t] = state.short
+        self.lost[t] = state.lost
+        self.claimed[t] = state.claimed
+        self.granted[t] = state.granted
 
-        started, ended = short & ~self.short, ~short & self.short
-        if started.any():
-            self._cells(t, "stockout_start", started, backorders + state.lost)
-        if ended.any():
-            self._cells(t, "stockout_end", ended, state.on_hand)
-        self.short = short
+    def finish(self) -> list[EventChunk]:
+        """Derive the events from the daily arrays; return every event of the run.
 
-        asked = state.claimed > 0
-        if asked.any():
-            ratio = np.divide(state.granted, state.claimed, out=np.ones(short.shape),
-                              where=asked)
-            tenths = np.where(asked, np.floor(ratio * 10 + 1e-9).astype(np.int64), self.cut)
-            cut = asked & (tenths < 10) & (tenths != self.cut) & self.watch
-            restored = asked & (tenths == 10) & (self.cut < 10) & self.watch
-            if cut.any():
-                self._cells(t, "allocation_cut", cut, ratio,
-                            "share of customer orders delivered")
-            if restored.any():
-                self._cells(t, "allocation_restored", restored, ratio)
-            self.cut = np.where(asked, tenths, self.cut)
+        Within a day, events keep the order a day-by-day recorder would log them in: the
+        disruption switches (logged as they happen), then stockout starts and ends, allocation
+        cuts and restorations, and the days-of-supply alarms by threshold, highest first.
+        """
+        d, watch = self.daily, self.watch
+        short = d.short & watch
+        d.short[:] = short
+        before = np.concatenate([np.zeros_like(short[:1]), short[:-1]])
+        self._cells("stockout_start", short & ~before, d.backorders + self.lost)
+        self._cells("stockout_end", ~short & before, d.on_hand)
 
-        dos = state.on_hand / self.flow  # NaN where there is no normal flow
-        below = self.armed & (dos[None] < self.low)
-        rearm = ~self.armed & (dos[None] >= self.high) & self.enabled
-        if below.any() or rearm.any():
-            for k, th in enumerate(self.thresholds):
-                if below[k].any():
-                    self._cells(t, "dos_below", below[k], dos, f"{th:g} days")
-                if rearm[k].any():
-                    self._cells(t, "dos_recovered", rearm[k], dos, f"{th:g} days")
-            self.armed = (self.armed & ~below) | rearm
+        # Allocation: tenths of today's lane claims delivered; events where the level changes
+        # from the last day the supplier was asked (10, all, before the first).
+        asked = self.claimed > 0
+        ratio = np.divide(self.granted, self.claimed, out=np.ones(asked.shape), where=asked)
+        tenths = np.where(asked, np.floor(ratio * 10 + 1e-9).astype(np.int64), 10)
+        last = _previous(tenths, asked, initial=10)
+        seen = asked & watch
+        self._cells("allocation_cut", seen & (tenths < 10) & (tenths != last), ratio,
+                    "share of customer orders delivered")
+        self._cells("allocation_restored", seen & (tenths == 10) & (last < 10), ratio)
+
+        # Days of supply: an alarm fires when stock falls below a threshold while armed, and
+        # re-arms once it is back at 1.5 x the threshold.
+        dos = d.on_hand / self.flow  # NaN where there is no normal flow
+        valid = watch & np.isfinite(self.floor)
+        with np.errstate(invalid="ignore"):
+            start = self.net.initial / self.flow
+            for th in self.thresholds:
+                enabled = valid & (th < self.floor)
+                if not enabled.any():
+                    continue
+                # +1: stock at or above the re-arm level, -1: below the threshold.
+                signal = np.where(dos >= th * DOS_REARM, 1, np.where(dos < th, -1, 0))
+                armed0 = enabled & (start >= th)
+                state = _previous(signal, signal != 0, initial=np.where(armed0, 1, -1))
+                now = np.where(signal != 0, signal, state)
+                self._cells("dos_below", enabled & (state == 1) & (now == -1), dos,
+                            f"{th:g} days")
+                self._cells("dos_recovered", enabled & (state == -1) & (now == 1), dos,
+                            f"{th:g} days")
+        return self.events
+
+    def _cells(self, kind: str, mask: np.ndarray, values: np.ndarray, detail: str = "") -> None:
+        days, nodes, products = np.nonzero(mask)
+        if len(days):
+            self.events.append(EventChunk(days, kind, nodes, products,
+                                          values[days, nodes, products].astype(float), detail))
+
+
+def _previous(values: np.ndarray, present: np.ndarray, initial: int | np.ndarray) -> np.ndarray:
+    """For each day, the value on the last earlier day where `present` (else `initial`)."""
+    days = np.arange(values.shape[0]).reshape(-1, *([1] * (values.ndim - 1)))
+    last = np.where(present, days, -1)
+    np.maximum.accumulate(last, axis=0, out=last)
+    # Shift by a day: the value before today.
+    prior = np.concatenate([np.full_like(last[:1], -1), last[:-1]])
+    taken = np.take_along_axis(values, np.maximum(prior, 0), axis=0)
+    return np.where(prior >= 0, taken, initial)
 
 
 def _resupply_days(net: Network) -> np.ndarray:

@@ -8,9 +8,12 @@ import numpy as np
 
 
 class EventChunk(NamedTuple):
-    """Events of one kind on one day, columnar: node and product indices (-1 for none)."""
+    """Events of one kind, columnar: day (one, or one per event), node and product indices.
 
-    day: int
+    Index -1 stands for no node or no product.
+    """
+
+    day: int | np.ndarray
     kind: str
     nodes: np.ndarray
     products: np.ndarray

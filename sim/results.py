@@ -169,7 +169,7 @@ def event_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
         for c in rep.events:
             n = len(c.nodes)
             columns["replication"].append(np.full(n, rep.replication, dtype=np.int64))
-            columns["day"].append(np.full(n, c.day, dtype=np.int64))
+            columns["day"].append(np.broadcast_to(np.asarray(c.day, dtype=np.int64), (n,)))
             columns["kind"].append(np.full(n, c.kind, dtype=object))
             columns["node"].append(c.nodes)
             columns["product"].append(c.products)

@@ -19,7 +19,7 @@ UNLIMITED_STOCK = np.int64(2**50)
 class State:
     """Stock, orders and shipments of one replication."""
 
-    def __init__(self, net: Network, lead_times: np.ndarray) -> None:
+    def __init__(self, net: Network, lead_times: np.ndarray, ring: int) -> None:
         n, p, k = net.n_nodes, net.n_products, net.n_lanes
         self.net = net
         self.lead_times = lead_times  # float[days, lanes], drawn up front
@@ -29,7 +29,16 @@ class State:
         self.new_orders = np.zeros((k, p), dtype=np.int64)  # placed today, not yet served
         self.on_order = np.zeros((n, p), dtype=np.int64)  # ordered, not yet received
         self.in_transit = np.zeros((k, p), dtype=np.int64)
-        self.arrivals: dict[int, np.ndarray] = {}  # day -> int[l, p]
+        # Shipments by arrival day, in a ring of `ring` days (longer than any delay): slot
+        # d % ring holds what arrives on day d; `due` says which slots hold anything.
+        # Lanes are sorted by supplier; for sums by customer, an order that sorts them so.
+        self._out = _segments(net.lane_src, n)
+        self._in_order = np.argsort(net.lane_dst, kind="stable")
+        self._in = _segments(net.lane_dst[self._in_order], n)
+        self.days = lead_times.shape[0]
+        self.ring = ring
+        self.arrivals = np.zeros((ring, k, p), dtype=np.int64)
+        self.due = np.zeros(ring, dtype=bool)
         self.quarantine: dict[int, np.ndarray] = {}  # release day -> int[n, p]
         self.production_due = np.zeros((n, p), dtype=np.int64)
         self.production_carry = np.zeros((n, p))
@@ -63,18 +72,46 @@ class State:
                   self.claimed, self.granted):
             a.fill(0)
 
+    def expect(self, day: int | np.ndarray, lanes: np.ndarray, qty: np.ndarray) -> None:
+        """Book `qty` (rows for `lanes`, unique) to arrive on `day` (per lane, or one day).
+
+        What would arrive after the horizon is not booked: it stays in transit.
+        """
+        day = np.broadcast_to(day, lanes.shape)
+        keep = day < self.days
+        if not keep.all():
+            day, lanes, qty = day[keep], lanes[keep], qty[keep]
+        if not len(lanes):
+            return
+        slots = day % self.ring
+        self.arrivals[slots, lanes] += qty
+        self.due[slots] = True
+
+    def arrived(self, t: int) -> None:
+        """Day t is over: its slot of the ring is free for day t + ring."""
+        slot = t % self.ring
+        if self.due[slot]:
+            self.arrivals[slot] = 0
+            self.due[slot] = False
+
     def owed_out(self) -> np.ndarray:
         """Units each node owes its customers, int[n, p]."""
-        net = self.net
-        return _by_row(self.owed, net.lane_src, net.n_nodes)
+        return _by_node(self.owed, self._out)
 
     def inbound_in_transit(self) -> np.ndarray:
         """Units on their way to each node, int[n, p]."""
-        net = self.net
-        return _by_row(self.in_transit, net.lane_dst, net.n_nodes)
+        return _by_node(self.in_transit[self._in_order], self._in)
 
 
-def _by_row(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+def _segments(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """For rows sorted by `keys`: the nodes that have rows, where their rows start, and n."""
+    nodes, starts = np.unique(keys, return_index=True)
+    return nodes, starts, n
+
+
+def _by_node(values: np.ndarray, seg: tuple[np.ndarray, np.ndarray, int]) -> np.ndarray:
+    nodes, starts, n = seg
     out = np.zeros((n, values.shape[1]), dtype=np.int64)
-    np.add.at(out, rows, values)
+    if len(nodes):
+        out[nodes] = np.add.reduceat(values, starts, axis=0)
     return out

@@ -59,8 +59,10 @@ class Block:
     rank: np.ndarray  # int[2 (nb + kl)]: allocation rank of each claim row
     group: np.ndarray  # int[2 (nb + kl)]: block-local supplier row of each claim row
     group_index: np.ndarray  # flat_index(group, p)
-    out_index: np.ndarray  # flat_index(src_out, p)
-    in_index: np.ndarray  # flat_index(dst_in, p)
+    out_starts: np.ndarray  # first outbound lane of each node (every node has one at level > 0)
+    in_nodes: np.ndarray  # block rows with inbound lanes (lanes_in is sorted by customer)
+    in_starts: np.ndarray  # first inbound lane of each of them
+    in_all: bool  # every node of the block has an inbound lane
 
     @property
     def nodes(self) -> slice:
@@ -72,6 +74,19 @@ class Block:
         """The lanes out of the block."""
         return slice(self.la, self.lb)
 
+    def out_sum(self, values: np.ndarray) -> np.ndarray:
+        """Per block node, the sum of `values` over its outbound lanes (int[lb - la, p])."""
+        return np.add.reduceat(values, self.out_starts, axis=0)
+
+    def in_sum(self, values: np.ndarray) -> np.ndarray:
+        """Per block node, the sum of `values` over its inbound lanes (rows as `lanes_in`)."""
+        summed = np.add.reduceat(values, self.in_starts, axis=0)
+        if self.in_all:
+            return summed
+        out = np.zeros((self.b - self.a, values.shape[1]), dtype=summed.dtype)
+        out[self.in_nodes] = summed
+        return out
+
 
 def make_block(net: Network, level: int, a: int, b: int) -> Block:
     """Precompute a block's index arrays (the engine's node order makes them contiguous)."""
@@ -80,7 +95,10 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
     la, lb = (int(out[0]), int(out[-1]) + 1) if len(out) else (0, 0)
     assert len(out) == lb - la, "lanes out of a block must be contiguous"
     lanes_in = np.flatnonzero((net.lane_dst >= a) & (net.lane_dst < b))
+    # By customer (then lane), so each customer's inbound lanes are contiguous.
+    lanes_in = lanes_in[np.argsort(net.lane_dst[lanes_in], kind="stable")]
     dst_in = net.lane_dst[lanes_in] - a
+    in_nodes, in_starts = np.unique(dst_in, return_index=True)
     src_out = net.lane_src[la:lb] - a
     nb = b - a
     # Claim rows: own backorders, customers' backlog, own demand today, customers' orders today.
@@ -104,8 +122,8 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         rows=np.arange(a, b),
         rank=rank, group=group,
         group_index=flat_index(group, p),
-        out_index=flat_index(src_out, p),
-        in_index=flat_index(dst_in, p),
+        out_starts=np.searchsorted(src_out, np.arange(nb)) if len(src_out) else src_out,
+        in_nodes=in_nodes, in_starts=in_starts, in_all=len(in_nodes) == nb,
     )
 
 
@@ -123,22 +141,19 @@ class StockHolder:
     def receive(self, blk: Block, t: int, fx: Effects) -> None:
         """Shipments due today arrive; those on a lane closed with goods held wait a day."""
         st = self.state
-        bucket = st.arrivals.get(t)
-        if bucket is None or not len(blk.lanes_in):
+        slot = t % st.ring
+        if not st.due[slot] or not len(blk.lanes_in):
             return
-        due = bucket[blk.lanes_in]
+        due = st.arrivals[slot, blk.lanes_in]
         if not due.any():
             return
         if fx.any_hold:
             held = np.where(fx.lane_hold[blk.lanes_in], due, 0)
             if held.any():
-                later = st.arrivals.get(t + 1)
-                if later is None:
-                    later = st.arrivals[t + 1] = np.zeros_like(st.in_transit)
-                later[blk.lanes_in] += held
+                st.expect(t + 1, blk.lanes_in, held)
                 due = due - held
         st.in_transit[blk.lanes_in] -= due
-        arrived = group_sum(due, blk.dst_in, blk.b - blk.a, blk.in_index)
+        arrived = blk.in_sum(due)
         st.on_hand[blk.nodes] += arrived
         st.received[blk.nodes] += arrived
         st.on_order[blk.nodes] -= arrived
@@ -155,7 +170,7 @@ class StockHolder:
             owed, new = st.owed[lanes], st.new_orders[lanes]
             asked = new.any()
             if asked:
-                st.orders_in[nodes] += group_sum(new, blk.src_out, nb, blk.out_index)
+                st.orders_in[nodes] += blk.out_sum(new)
             # Claims the supplier cannot act on today wait: a lane closed to new loads, or
             # the supplier's order intake down.
             actionable = None
@@ -174,7 +189,8 @@ class StockHolder:
                     self._hold_orders(blk)
                 return
             sent_old, sent_new = self._fit_capacity(blk, owed_c, new_c)
-            self._ship_lanes(blk, owed, new, owed_c, new_c, sent_old, sent_new, t, fx)
+            claimed = blk.out_sum(owed_c + new_c)
+            self._ship_lanes(blk, owed, new, claimed, sent_old, sent_new, t, fx)
             return
         on_hand = st.on_hand[nodes]
         if blk.outside is not None:  # outside sources among stock holders have all asked
@@ -188,20 +204,30 @@ class StockHolder:
             self._serve_own(blk, old, fresh)
             self._end_serve(blk, asked_here)
             return
-        asked_here = demand + backorder + group_sum(owed + new, blk.src_out, nb, blk.out_index)
-        rows = np.concatenate([backorder, owed_c, demand, new_c])
-        claims_any = rows.any()
-        if claims_any:
-            given = allocate(rows, on_hand, blk.group, blk.rank, blk.group_index)
+        lane_claims = owed_c + new_c
+        claimed = blk.out_sum(lane_claims)
+        asked_here = demand + backorder + (
+            claimed if actionable is None else blk.out_sum(owed + new))
+        total = claimed + backorder + demand
+        if not total.any():
+            self._hold_orders(blk)
+            self._end_serve(blk, asked_here)
+            return
+        limited = bool(np.isfinite(st.lane_budget[lanes]).any()
+                       or np.isfinite(st.dispatch_budget[nodes]).any())
+        if not limited and (total <= on_hand).all():
+            # Enough for every claim: no allocation to make.
+            self._serve_own(blk, backorder.copy(), demand.copy())
+            self._ship_lanes(blk, owed, new, claimed, owed_c.copy(), new_c.copy(), t, fx)
+        else:
             k = blk.lb - blk.la
-            if np.isfinite(st.lane_budget[lanes]).any() or np.isfinite(
-                    st.dispatch_budget[nodes]).any():
+            rows = np.concatenate([backorder, owed_c, demand, new_c])
+            given = allocate(rows, on_hand, blk.group, blk.rank, blk.group_index)
+            if limited:
                 given = self._refit(blk, rows, given, on_hand)
             g_old, g_new = given[nb:nb + k], given[2 * nb + k:]
             self._serve_own(blk, given[:nb], given[nb + k:2 * nb + k])
-            self._ship_lanes(blk, owed, new, owed_c, new_c, g_old, g_new, t, fx)
-        else:
-            self._hold_orders(blk)
+            self._ship_lanes(blk, owed, new, claimed, g_old, g_new, t, fx)
         self._end_serve(blk, asked_here)
 
     def _hold_orders(self, blk: Block) -> None:
@@ -298,18 +324,17 @@ class StockHolder:
         out = self._refit(blk, rows, rows, unlimited)
         return out[nb:nb + k], out[2 * nb + k:]
 
-    def _ship_lanes(self, blk: Block, owed: np.ndarray, new: np.ndarray, owed_c: np.ndarray,
-                    new_c: np.ndarray, sent_old: np.ndarray, sent_new: np.ndarray, t: int,
-                    fx: Effects) -> None:
+    def _ship_lanes(self, blk: Block, owed: np.ndarray, new: np.ndarray, claimed: np.ndarray,
+                    sent_old: np.ndarray, sent_new: np.ndarray, t: int, fx: Effects) -> None:
         """Ship what was allocated; what was not stays owed to the customer."""
         st = self.state
         nodes, lanes = blk.nodes, blk.lanes
-        nb = blk.b - blk.a
+        blk.b - blk.a
         sent = sent_old + sent_new
         # owed and new are views of the state: read them before they change.
-        st.claimed[nodes] += group_sum(owed_c + new_c, blk.src_out, nb, blk.out_index)
+        st.claimed[nodes] += claimed
         if sent_new.any():
-            st.orders_shipped[nodes] += group_sum(sent_new, blk.src_out, nb, blk.out_index)
+            st.orders_shipped[nodes] += blk.out_sum(sent_new)
         st.owed[lanes] = owed + new - sent
         st.new_orders[lanes] = 0
         if sent.any():
@@ -324,15 +349,10 @@ class StockHolder:
         nodes, lanes = blk.nodes, blk.lanes
         lead = st.lead_times[t, lanes] * fx.lane_lead[lanes]
         arrive = t + np.maximum(1, np.ceil(lead - LEAD_TOLERANCE)).astype(np.int64)
-        moving = qty.any(axis=1)
-        for day in np.unique(arrive[moving]).tolist():
-            sel = (arrive == day) & moving
-            bucket = st.arrivals.get(day)
-            if bucket is None:
-                bucket = st.arrivals[day] = np.zeros_like(st.in_transit)
-            bucket[lanes][sel] += qty[sel]
+        moving = np.flatnonzero(qty.any(axis=1))
+        st.expect(arrive[moving], blk.la + moving, qty[moving])
         st.in_transit[lanes] += qty
-        sent = group_sum(qty, blk.src_out, blk.b - blk.a, blk.out_index)
+        sent = blk.out_sum(qty)
         st.shipped[nodes] += sent
         if blk.unlimited:
             st.produced[nodes] += sent  # outside sources make what they ship
@@ -363,8 +383,7 @@ class StockHolder:
             return None
         position = st.on_hand[nodes] + st.on_order[nodes] - st.backorder[nodes]
         if blk.lb > blk.la:
-            position = position - group_sum(st.owed[blk.lanes], blk.src_out, blk.b - blk.a,
-                                            blk.out_index)
+            position = position - blk.out_sum(st.owed[blk.lanes])
         reorder, up_to = net.reorder_point[nodes], net.order_up_to[nodes]
         if self.recent is not None and blk.recent:
             reorder, up_to = self.recent.levels(blk, reorder, up_to)
@@ -408,10 +427,9 @@ class StockHolder:
             usable &= ~fx.intake_down[src][:, None]
         if usable.all():
             return share
-        nb = blk.b - blk.a
+        blk.b - blk.a
         kept = share * usable
-        total = np.zeros((nb, share.shape[1]))
-        np.add.at(total, blk.dst_in, kept)
+        total = blk.in_sum(kept)
         use = (total[blk.dst_in] > 0) & net.fallback[dst][:, None]
         return np.where(use, kept / np.where(use, total[blk.dst_in], 1.0), share)
 
