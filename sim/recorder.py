@@ -27,10 +27,10 @@ class Recorder:
         self.replication = replication
         self.daily = Daily(days, net.n_nodes, net.n_products)
         shape = (days, net.n_nodes, net.n_products)
-        # Kept for the events only (not part of the daily table).
-        self.lost = np.zeros(shape, dtype=np.int64)
-        self.claimed = np.zeros(shape, dtype=np.int64)
-        self.granted = np.zeros(shape, dtype=np.int64)
+        # Kept for the events only (not part of the daily table): the share of the day's lane
+        # claims a supplier delivered (-1: not asked), and lost sales where there are any.
+        self.share = np.empty(shape)
+        self.lost = np.zeros(shape, dtype=np.int64) if net.unmet_lost.any() else None
         self.events: list[EventChunk] = []
         self.watch = net.handles & ~net.unlimited[:, None]
         self.flow = np.where(net.normal_flow > MIN_FLOW, net.normal_flow, np.nan)
@@ -58,13 +58,14 @@ class Recorder:
         d.inbound_in_transit[t] = state.inbound_in_transit()
         d.demand[t] = state.demand
         d.served[t] = state.served
-        d.unmet[t] = state.demand - state.served
         d.orders[t] = state.orders_in
         d.orders_shipped[t] = state.orders_shipped
         d.short[t] = state.short
-        self.lost[t] = state.lost
-        self.claimed[t] = state.claimed
-        self.granted[t] = state.granted
+        if self.lost is not None:
+            self.lost[t] = state.lost
+        share = self.share[t]
+        share.fill(-1.0)
+        np.divide(state.granted, state.claimed, out=share, where=state.claimed > 0)
 
     def finish(self) -> list[EventChunk]:
         """Derive the events from the daily arrays; return every event of the run.
@@ -77,40 +78,63 @@ class Recorder:
         short = d.short & watch
         d.short[:] = short
         before = np.concatenate([np.zeros_like(short[:1]), short[:-1]])
-        self._cells("stockout_start", short & ~before, d.backorders + self.lost)
+        owed = d.backorders if self.lost is None else d.backorders + self.lost
+        self._cells("stockout_start", short & ~before, owed)
         self._cells("stockout_end", ~short & before, d.on_hand)
 
         # Allocation: tenths of today's lane claims delivered; events where the level changes
-        # from the last day the supplier was asked (10, all, before the first).
-        asked = self.claimed > 0
-        ratio = np.divide(self.granted, self.claimed, out=np.ones(asked.shape), where=asked)
-        tenths = np.where(asked, np.floor(ratio * 10 + 1e-9).astype(np.int64), 10)
-        last = _previous(tenths, asked, initial=10)
-        seen = asked & watch
-        self._cells("allocation_cut", seen & (tenths < 10) & (tenths != last), ratio,
-                    "share of customer orders delivered")
-        self._cells("allocation_restored", seen & (tenths == 10) & (last < 10), ratio)
+        # from the last day the supplier was asked (10, all, before the first). Only cells
+        # ever delivered short can have one.
+        days = short.shape[0]
+        share = self.share.reshape(days, -1)
+        cells = np.flatnonzero(((share >= 0) & (share < 1)).any(axis=0) & watch.ravel())
+        if len(cells):
+            ratio = share[:, cells]
+            asked = ratio >= 0
+            tenths = np.where(asked, np.floor(ratio * 10 + 1e-9).astype(np.int64), 10)
+            last = _previous(tenths, asked, initial=10)
+            self._columns("allocation_cut", cells, asked & (tenths < 10) & (tenths != last),
+                          ratio, "share of customer orders delivered")
+            self._columns("allocation_restored", cells, asked & (tenths == 10) & (last < 10),
+                          ratio)
 
         # Days of supply: an alarm fires when stock falls below a threshold while armed, and
-        # re-arms once it is back at 1.5 x the threshold.
-        dos = d.on_hand / self.flow  # NaN where there is no normal flow
-        valid = watch & np.isfinite(self.floor)
+        # re-arms once it is back at 1.5 x the threshold. Only cells that are ever below the
+        # threshold, or start below it, can have one.
+        flow = self.flow.ravel()
+        on_hand = d.on_hand.reshape(days, -1)
+        valid = (watch & np.isfinite(self.floor)).ravel()
+        floor, start = self.floor.ravel(), (self.net.initial / self.flow).ravel()
+        low_seen = (on_hand / np.where(valid, flow, np.inf)).min(axis=0)
         with np.errstate(invalid="ignore"):
-            start = self.net.initial / self.flow
             for th in self.thresholds:
-                enabled = valid & (th < self.floor)
-                if not enabled.any():
+                enabled = valid & (th < floor)
+                cells = np.flatnonzero(enabled & ((low_seen < th) | ~(start >= th)))
+                if not len(cells):
                     continue
+                dos = on_hand[:, cells] / flow[cells]
                 # +1: stock at or above the re-arm level, -1: below the threshold.
                 signal = np.where(dos >= th * DOS_REARM, 1, np.where(dos < th, -1, 0))
-                armed0 = enabled & (start >= th)
-                state = _previous(signal, signal != 0, initial=np.where(armed0, 1, -1))
+                state = _previous(signal, signal != 0,
+                                  initial=np.where(start[cells] >= th, 1, -1))
                 now = np.where(signal != 0, signal, state)
-                self._cells("dos_below", enabled & (state == 1) & (now == -1), dos,
-                            f"{th:g} days")
-                self._cells("dos_recovered", enabled & (state == -1) & (now == 1), dos,
-                            f"{th:g} days")
+                self._columns("dos_below", cells, (state == 1) & (now == -1), dos,
+                              f"{th:g} days")
+                self._columns("dos_recovered", cells, (state == -1) & (now == 1), dos,
+                              f"{th:g} days")
         return self.events
+
+    def _columns(self, kind: str, cells: np.ndarray, mask: np.ndarray, values: np.ndarray,
+                 detail: str = "") -> None:
+        """Events where `mask` (days x the flat node-product `cells`) holds.
+
+        `cells` is sorted, so nonzero's (day, column) order is (day, node, product) order.
+        """
+        days, col = np.nonzero(mask)
+        if len(days):
+            nodes, products = np.divmod(cells[col], self.net.n_products)
+            self.events.append(EventChunk(days, kind, nodes, products,
+                                          values[days, col].astype(float), detail))
 
     def _cells(self, kind: str, mask: np.ndarray, values: np.ndarray, detail: str = "") -> None:
         days, nodes, products = np.nonzero(mask)

@@ -38,7 +38,7 @@ class Daily:
     """End-of-day state per (day, node, product), preallocated for the horizon."""
 
     FIELDS: tuple[str, ...] = (
-        "on_hand", "backorders", "inbound_in_transit", "demand", "served", "unmet", "orders",
+        "on_hand", "backorders", "inbound_in_transit", "demand", "served", "orders",
         "orders_shipped",
     )
 
@@ -49,7 +49,6 @@ class Daily:
         self.inbound_in_transit = np.zeros(shape, dtype=np.int64)
         self.demand = np.zeros(shape, dtype=np.int64)
         self.served = np.zeros(shape, dtype=np.int64)
-        self.unmet = np.zeros(shape, dtype=np.int64)
         self.orders = np.zeros(shape, dtype=np.int64)
         self.orders_shipped = np.zeros(shape, dtype=np.int64)
         self.short = np.zeros(shape, dtype=bool)
