@@ -61,10 +61,13 @@ class Clock:
 
     def phase(self, day: int, level: int) -> simpy.Event:
         """An event that fires at level `level`'s phase of day `day`."""
-        return self._at(day, FIRST_LEVEL + level)
+        return self.at(day, FIRST_LEVEL + level)
 
-    def _at(self, day: int, rank: int) -> simpy.Event:
+    def at(self, day: int, rank: int) -> simpy.Event:
+        """An event that fires at day `day`, phase `rank` (SimPy priority)."""
         env = self.env
+        # A Timeout at a chosen priority: SimPy's own Timeout always uses NORMAL, which would
+        # put the phases among the disruptions' switches instead of after them.
         event = simpy.Event(env)
         event._ok = True
         event._value = None
@@ -166,12 +169,12 @@ class Engine:
         """The clock's own process: start each day before the actors, end it after them."""
         st = self.state
         for t in range(self.days):
-            yield clock._at(t, START)
+            yield clock.at(t, START)
             fx = clock.fx = self.disruptions.refresh(t)
             st.start_day()
             self._budgets(fx)
             st.demand[...] = self.demand.draw(fx.demand)
-            yield clock._at(t, clock.end_rank)
+            yield clock.at(t, clock.end_rank)
             self.recorder.record(t, st)
             st.arrived(t)
             st.quarantine.pop(t, None)

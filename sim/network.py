@@ -223,7 +223,7 @@ def _heights(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return height
 
 
-def _days_units(days: np.ndarray | float, flow: np.ndarray) -> np.ndarray:
+def days_units(days: np.ndarray | float, flow: np.ndarray) -> np.ndarray:
     """Whole units for a number of days of `flow`.
 
     A positive target over a positive flow is at least one unit, so a slow mover (0.1 a day,
@@ -405,7 +405,7 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             up_to[cells] = np.rint(spec.S)
             reorder[cells] = spec.s
         else:
-            up_to[cells] = _days_units(spec.target_days, normal_flow[cells])
+            up_to[cells] = days_units(spec.target_days, normal_flow[cells])
             reorder[cells] = spec.reorder_days * normal_flow[cells]
             reorder_days[cells] = spec.reorder_days
             target_days[cells] = spec.target_days
@@ -443,7 +443,7 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         if spec.initial is not None:
             initial[cells] = round(spec.initial)
         else:
-            initial[cells] = _days_units(spec.initial_days, normal_flow[cells]).astype(np.int64)
+            initial[cells] = days_units(spec.initial_days, normal_flow[cells]).astype(np.int64)
     initial[unlimited] = 0
 
     dispatch = np.full((n, p), np.inf)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.disruptions import Effects
-from sim.network import POLICY_ORDER, Network
+from sim.network import POLICY_ORDER, Network, days_units
 from sim.policies import allocate, order_quantity, split_orders
 from sim.state import UNLIMITED_STOCK, State
 from sim.sums import flat_index, group_sum
@@ -55,7 +55,8 @@ class Block:
     produces: bool
     split: bool  # some node-product has more than one inbound lane to split over
     recent: bool  # some node-product orders on recent demand
-    rows: np.ndarray  # int[n]: the block's node indices
+    ordering: np.ndarray  # bool[nb, p]: cells with an ordering policy (outside sources never)
+    periodic: bool  # some cell reviews less often than daily
     rank: np.ndarray  # int[2 (nb + kl)]: allocation rank of each claim row
     group: np.ndarray  # int[2 (nb + kl)]: block-local supplier row of each claim row
     group_index: np.ndarray  # flat_index(group, p)
@@ -119,7 +120,8 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         produces=bool(net.produces[a:b].any()),
         split=bool((inbound > 1).any()),
         recent=bool((net.recent[a:b] & ordering).any()),
-        rows=np.arange(a, b),
+        ordering=ordering & ~net.unlimited[a:b, None],
+        periodic=bool((net.review_days[a:b] > 1).any()),
         rank=rank, group=group,
         group_index=flat_index(group, p),
         out_starts=np.searchsorted(src_out, np.arange(nb)) if len(src_out) else src_out,
@@ -374,11 +376,11 @@ class StockHolder:
             self.recent.observe(blk, t)
         if not blk.orders:
             return None
-        active = ~fx.ordering_down[nodes] & ~net.unlimited[nodes]
-        reviewing = active[:, None] & (net.policy_kind[nodes] == POLICY_ORDER)
-        periodic = net.review_days[nodes] > 1
-        if periodic.any():
-            reviewing &= (t - net.review_offset[nodes]) % net.review_days[nodes] == 0
+        reviewing = blk.ordering
+        if fx.ordering_down[nodes].any():
+            reviewing = reviewing & ~fx.ordering_down[nodes][:, None]
+        if blk.periodic:
+            reviewing = reviewing & ((t - net.review_offset[nodes]) % net.review_days[nodes] == 0)
         if not reviewing.any():
             return None
         position = st.on_hand[nodes] + st.on_order[nodes] - st.backorder[nodes]
@@ -476,11 +478,8 @@ class RecentDemand:
         nodes = blk.nodes
         flow = np.maximum(net.normal_flow[nodes], self.total[nodes] / self.window[nodes])
         recent = net.recent[nodes]
-        days_up = net.target_days[nodes]
-        units = np.rint(days_up * flow)
-        units = np.where((units < 1) & (days_up * flow > 0), 1.0, units)
         return (np.where(recent, net.reorder_days[nodes] * flow, reorder),
-                np.where(recent, units, up_to))
+                np.where(recent, days_units(net.target_days[nodes], flow), up_to))
 
 
 class Actor(StockHolder):
