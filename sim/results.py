@@ -85,9 +85,29 @@ def _categorical(values: Sequence[str] | np.ndarray, categories: Sequence[str]) 
     return pd.Categorical(values, categories=list(dict.fromkeys(categories)))
 
 
-def _coded(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
-    """A categorical column from integer positions into `labels` (which may repeat)."""
-    unique = list(dict.fromkeys(labels))
+def _file_order(net: Network) -> np.ndarray:
+    """Engine node positions in the order the scenario lists the nodes."""
+    return np.argsort(net.scenario_index)
+
+
+def _cells(net: Network, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (node, product) cells of `mask`, nodes in the scenario's order.
+
+    The engine keeps nodes upstream first; tables read as the file does.
+    """
+    nodes, products = np.nonzero(mask)
+    order = np.lexsort((products, net.scenario_index[nodes]))
+    return nodes[order], products[order]
+
+
+def _coded(codes: np.ndarray, labels: Sequence[str],
+           order: np.ndarray | None = None) -> pd.Categorical:
+    """A categorical column from integer positions into `labels` (which may repeat).
+
+    Categories come in the order of `labels`, or of `labels` taken at the positions `order`.
+    """
+    listed = labels if order is None else [labels[i] for i in order.tolist()]
+    unique = list(dict.fromkeys(listed))
     position = {name: i for i, name in enumerate(unique)}
     remap = np.array([position[name] for name in labels], dtype=np.int64)
     return pd.Categorical.from_codes(remap[codes], categories=unique)
@@ -96,7 +116,8 @@ def _coded(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
 def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFrame:
     """One row per replication x node x product that the node handles."""
     watch = net.handles & ~net.unlimited[:, None]
-    nodes, products = np.nonzero(watch)
+    nodes, products = _cells(net, watch)
+    file_order = _file_order(net)
     parts: dict[str, list[np.ndarray]] = {c: [] for c in ("replication", *KPI_COLUMNS)}
     for rep in reps:
         arrays = kpi_arrays(net, rep.daily, warmup)
@@ -106,9 +127,9 @@ def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFram
     k = len(reps)
     frame: dict[str, Any] = {
         "replication": np.concatenate(parts["replication"]),
-        "node": _coded(np.tile(nodes, k), net.node_ids),
-        "role": _coded(np.tile(nodes, k), net.roles),
-        "region": _coded(np.tile(nodes, k), net.regions),
+        "node": _coded(np.tile(nodes, k), net.node_ids, file_order),
+        "role": _coded(np.tile(nodes, k), net.roles, file_order),
+        "region": _coded(np.tile(nodes, k), net.regions, file_order),
         "product": _coded(np.tile(products, k), net.product_ids),
     }
     for col in KPI_COLUMNS:
@@ -128,13 +149,14 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
     for rep in reps:
         days = rep.daily.on_hand.shape[0]
         if by == "node":
-            nodes, products = np.nonzero(watch)
+            nodes, products = _cells(net, watch)
             labels, label_codes = nodes, nodes
             values = {v: getattr(rep.daily, v)[:, nodes, products] for v in DAILY_VALUES}
-            categories = net.node_ids
+            categories = [net.node_ids[i] for i in _file_order(net).tolist()]
+            label_codes = net.scenario_index[nodes]
         else:
             keys = net.regions if by == "region" else net.roles
-            categories = list(dict.fromkeys(keys))
+            categories = list(dict.fromkeys(keys[i] for i in _file_order(net).tolist()))
             code = np.array([categories.index(k) for k in keys])
             cells = np.zeros((len(categories), net.n_products), dtype=bool)
             np.logical_or.at(cells, code, watch)
@@ -164,10 +186,11 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
 def event_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
     """All events, in the order they happened within each replication."""
     columns = {"replication": [], "day": [], "kind": [], "node": [], "product": [],
-               "value": [], "detail": []}
+               "value": [], "detail": [], "chunk": []}
     for rep in reps:
-        for c in rep.events:
+        for number, c in enumerate(rep.events):
             n = len(c.nodes)
+            columns["chunk"].append(np.full(n, number, dtype=np.int64))
             columns["replication"].append(np.full(n, rep.replication, dtype=np.int64))
             columns["day"].append(np.broadcast_to(np.asarray(c.day, dtype=np.int64), (n,)))
             columns["kind"].append(np.full(n, c.kind, dtype=object))
@@ -180,8 +203,11 @@ def event_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
             ("replication", np.int64), ("day", np.int64), ("kind", object), ("node", object),
             ("product", object), ("value", float), ("detail", object))})
     flat = {k: np.concatenate(v) for k, v in columns.items()}
-    # Stable: within a day, events keep the order they were logged in.
-    order = np.lexsort((flat["day"], flat["replication"]))
+    # Within a day, events keep the order they were logged in (disruptions as they switch,
+    # then kind by kind); within a kind, nodes in the scenario's order, then products.
+    file_node = np.where(flat["node"] >= 0, net.scenario_index[flat["node"]], -1)
+    order = np.lexsort((flat["product"], file_node, flat["chunk"], flat["day"],
+                        flat["replication"]))
     node_ids = np.array([*net.node_ids, None], dtype=object)  # index -1 is None
     product_ids = np.array([*net.product_ids, None], dtype=object)
     return pd.DataFrame({
@@ -203,10 +229,10 @@ def ledger_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
         moved = np.zeros((net.n_nodes, net.n_products), dtype=bool)
         for arr in led:
             moved |= arr != 0
-        nodes, products = np.nonzero(moved | net.handles)
+        nodes, products = _cells(net, moved | net.handles)
         frame: dict[str, Any] = {
             "replication": np.full(len(nodes), rep.replication, dtype=np.int64),
-            "node": _coded(nodes, net.node_ids),
+            "node": _coded(nodes, net.node_ids, _file_order(net)),
             "product": _coded(products, net.product_ids),
         }
         for name in Ledger._fields:
