@@ -53,6 +53,7 @@ class Effects:
     any_intake_down: bool = False
     any_node_capacity: bool = False
     any_lane_capacity: bool = False
+    any_lead: bool = False
 
 
 @dataclass
@@ -119,6 +120,7 @@ class Disruptions:
         fx.any_intake_down = bool(fx.intake_down.any())
         fx.any_node_capacity = bool((fx.node_capacity < 1).any())
         fx.any_lane_capacity = bool((fx.lane_capacity < 1).any())
+        fx.any_lead = bool((fx.lane_lead != 1).any())
         self.current, self.dirty = fx, False
         return fx
 

@@ -188,9 +188,9 @@ class Engine:
                 st.dispatch_budget.fill(np.inf)
                 st.lane_carry.fill(0)
                 st.dispatch_carry.fill(0)
-                self.limited = False
+                self.limited = st.limited = False
             return
-        self.limited = True
+        self.limited = st.limited = True
         lane = np.where(fx.lane_capacity < 1, self.nominal_lane * fx.lane_capacity,
                         net.lane_capacity)
         node = np.where((fx.node_capacity < 1)[:, None],

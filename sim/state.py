@@ -14,6 +14,8 @@ from sim.network import Network
 # Stands in for an unlimited source's stock when allocating: larger than any order, small
 # enough that float ratios over it stay exact.
 UNLIMITED_STOCK = np.int64(2**50)
+# Lead times times a factor are rounded up with this tolerance: 50 x 1.1 is 55, not 56.
+LEAD_TOLERANCE = 1e-9
 
 
 class State:
@@ -23,6 +25,10 @@ class State:
         n, p, k = net.n_nodes, net.n_products, net.n_lanes
         self.net = net
         self.lead_times = lead_times  # float[days, lanes], drawn up front
+        # The arrival day of a shipment dispatched on day t with no lead-time factor in force.
+        days = np.arange(lead_times.shape[0])[:, None]
+        self.arrive = days + np.maximum(1, np.ceil(lead_times - LEAD_TOLERANCE)).astype(np.int64)
+        self.limited = False  # some capacity is finite today (set by the clock)
         self.on_hand = net.initial.copy()
         self.backorder = np.zeros((n, p), dtype=np.int64)  # own demand not yet served
         self.owed = np.zeros((k, p), dtype=np.int64)  # customer orders not yet shipped

@@ -17,7 +17,7 @@ At its level, after its customers (lower levels) have ordered, a block
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy as np
 from sim.disruptions import Effects
 from sim.network import POLICY_ORDER, Network, days_units
 from sim.policies import allocate, order_quantity, split_orders
-from sim.state import UNLIMITED_STOCK, State
+from sim.state import LEAD_TOLERANCE, UNLIMITED_STOCK, State
 from sim.sums import flat_index, group_sum
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
     from sim.engine import Clock
 
-# Lead times times a factor are rounded up with this tolerance: 50 x 1.1 is 55, not 56.
-LEAD_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -56,6 +54,7 @@ class Block:
     split: bool  # some node-product has more than one inbound lane to split over
     recent: bool  # some node-product orders on recent demand
     ordering: np.ndarray  # bool[nb, p]: cells with an ordering policy (outside sources never)
+    loses: bool  # some node of the block loses unmet demand instead of backordering it
     periodic: bool  # some cell reviews less often than daily
     rank: np.ndarray  # int[2 (nb + kl)]: allocation rank of each claim row
     group: np.ndarray  # int[2 (nb + kl)]: block-local supplier row of each claim row
@@ -65,15 +64,12 @@ class Block:
     in_starts: np.ndarray  # first inbound lane of each of them
     in_all: bool  # every node of the block has an inbound lane
 
-    @property
-    def nodes(self) -> slice:
-        """The block's node rows."""
-        return slice(self.a, self.b)
+    nodes: slice = field(init=False)  # the block's node rows
+    lanes: slice = field(init=False)  # the lanes out of it
 
-    @property
-    def lanes(self) -> slice:
-        """The lanes out of the block."""
-        return slice(self.la, self.lb)
+    def __post_init__(self) -> None:
+        self.nodes = slice(self.a, self.b)
+        self.lanes = slice(self.la, self.lb)
 
     def out_sum(self, values: np.ndarray) -> np.ndarray:
         """Per block node, the sum of `values` over its outbound lanes (int[lb - la, p])."""
@@ -122,6 +118,7 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         recent=bool((net.recent[a:b] & ordering).any()),
         ordering=ordering & ~net.unlimited[a:b, None],
         periodic=bool((net.review_days[a:b] > 1).any()),
+        loses=bool(net.unmet_lost[a:b].any()),
         rank=rank, group=group,
         group_index=flat_index(group, p),
         out_starts=np.searchsorted(src_out, np.arange(nb)) if len(src_out) else src_out,
@@ -215,8 +212,8 @@ class StockHolder:
             self._hold_orders(blk)
             self._end_serve(blk, asked_here)
             return
-        limited = bool(np.isfinite(st.lane_budget[lanes]).any()
-                       or np.isfinite(st.dispatch_budget[nodes]).any())
+        limited = st.limited and bool(np.isfinite(st.lane_budget[lanes]).any()
+                                      or np.isfinite(st.dispatch_budget[nodes]).any())
         if not limited and (total <= on_hand).all():
             # Enough for every claim: no allocation to make.
             self._serve_own(blk, backorder.copy(), demand.copy())
@@ -243,12 +240,16 @@ class StockHolder:
         st, net = self.state, self.net
         nodes = blk.nodes
         unmet = st.demand[nodes] - fresh
-        lost = net.unmet_lost[nodes][:, None]
-        st.on_hand[nodes] -= old + fresh
-        st.consumed[nodes] += old + fresh
+        used = old + fresh
+        st.on_hand[nodes] -= used
+        st.consumed[nodes] += used
         st.served[nodes] += fresh
-        st.backorder[nodes] += np.where(lost, 0, unmet) - old
-        st.lost[nodes] += np.where(lost, unmet, 0)
+        if blk.loses:
+            lost = net.unmet_lost[nodes][:, None]
+            st.backorder[nodes] += np.where(lost, 0, unmet) - old
+            st.lost[nodes] += np.where(lost, unmet, 0)
+        else:
+            st.backorder[nodes] += unmet - old
 
     def _end_serve(self, blk: Block, asked: np.ndarray) -> None:
         """A stockout day: nothing left on hand of a product the node was asked for today."""
@@ -316,8 +317,8 @@ class StockHolder:
                       ) -> tuple[np.ndarray, np.ndarray]:
         """An outside source has all it is asked for; only capacity can hold claims back."""
         st = self.state
-        if not (np.isfinite(st.lane_budget[blk.lanes]).any()
-                or np.isfinite(st.dispatch_budget[blk.nodes]).any()):
+        if not st.limited or not (np.isfinite(st.lane_budget[blk.lanes]).any()
+                                  or np.isfinite(st.dispatch_budget[blk.nodes]).any()):
             return old.copy(), new.copy()  # copies: `old` and `new` may be views of the state
         nb, k = blk.b - blk.a, blk.lb - blk.la
         none = np.zeros((nb, old.shape[1]), np.int64)
@@ -349,8 +350,11 @@ class StockHolder:
         """
         st = self.state
         nodes, lanes = blk.nodes, blk.lanes
-        lead = st.lead_times[t, lanes] * fx.lane_lead[lanes]
-        arrive = t + np.maximum(1, np.ceil(lead - LEAD_TOLERANCE)).astype(np.int64)
+        if fx.any_lead:
+            lead = st.lead_times[t, lanes] * fx.lane_lead[lanes]
+            arrive = t + np.maximum(1, np.ceil(lead - LEAD_TOLERANCE)).astype(np.int64)
+        else:
+            arrive = st.arrive[t, lanes]
         moving = np.flatnonzero(qty.any(axis=1))
         st.expect(arrive[moving], blk.la + moving, qty[moving])
         st.in_transit[lanes] += qty
@@ -363,8 +367,9 @@ class StockHolder:
             st.on_hand[nodes] -= np.where(blk.outside, 0, sent)
         else:
             st.on_hand[nodes] -= sent
-        st.lane_budget[lanes] -= qty.sum(axis=1)
-        st.dispatch_budget[nodes] -= sent
+        if st.limited:  # unlimited budgets (inf) need no bookkeeping
+            st.lane_budget[lanes] -= qty.sum(axis=1)
+            st.dispatch_budget[nodes] -= sent
         return sent
 
     # -- 3. review and order ---------------------------------------------------------------
