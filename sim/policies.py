@@ -23,48 +23,57 @@ def order_quantity(
     return np.maximum(qty, 0).astype(np.int64)
 
 
-def split_orders(qty: np.ndarray, dst: np.ndarray, weight: np.ndarray,
-                 carry: np.ndarray) -> np.ndarray:
+def split_orders(qty: np.ndarray, dst: np.ndarray, weight: np.ndarray, carry: np.ndarray,
+                 groups: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Split each node's order over its inbound lanes by `weight`, in whole units.
 
-    `qty` is int[n, p] over the customers; `dst` gives each lane's customer row, `weight`
-    (float[l, p]) sums to 1 over a customer's lanes for every product it orders. Each lane gets
-    the floor of its exact share; the units left over go one each to the lanes with the largest
-    fractional part plus `carry`, the share each lane was owed and not given on earlier days
-    (updated in place). A 1:1 split of 1 unit a day thus alternates between the two lanes
-    instead of always sending the unit to the same one. Lanes of weight 0 get nothing and keep
-    their carry. Exact: every node-product's lane quantities add up to its order.
+    `qty` is int[n, p] over the customers; `dst` gives each lane's customer row, sorted (each
+    customer's lanes together), `weight` (float[l, p]) sums to 1 over a customer's lanes for
+    every product it orders. Each lane gets the floor of its exact share; the units left over go
+    one each to the lanes with the largest fractional part plus `carry`, the share each lane was
+    owed and not given on earlier days (updated in place); ties go to the earlier lane. A 1:1
+    split of 1 unit a day thus alternates between the two lanes instead of always sending the
+    unit to the same one. Lanes of weight 0 get nothing and keep their carry. Exact: every
+    node-product's lane quantities add up to its order. `groups` may pass
+    `np.unique(dst, return_index=True)`.
     """
+    nodes, starts = np.unique(dst, return_index=True) if groups is None else groups
     exact = qty[dst] * weight
     lane_qty = np.floor(exact + 1e-9).astype(np.int64)
-    rest = qty - group_sum(lane_qty, dst, qty.shape[0])
+    rest = qty[nodes] - np.add.reduceat(lane_qty, starts, axis=0)
     if rest.any():
         score = np.where(weight > 0, exact - lane_qty + carry, -np.inf)
-        lane_qty += largest_remainder(score, dst, rest)
+        lane_qty += _largest_remainder(score, starts, rest)
     live = weight > 0
     carry += np.where(live, exact - lane_qty, 0.0)
     return lane_qty
 
 
-def largest_remainder(score: np.ndarray, group: np.ndarray, units: np.ndarray) -> np.ndarray:
+def _largest_remainder(score: np.ndarray, starts: np.ndarray, units: np.ndarray) -> np.ndarray:
     """One unit each to the `units[g, j]` rows of group g with the largest `score[:, j]`.
 
-    Ties go to the earlier row; rows scored -inf get nothing. Returns int[k, p] of 0 and 1.
+    Groups are contiguous rows from `starts`; ties go to the earlier row; rows scored -inf get
+    nothing. A group gets at most one unit per row, so this takes at most as many rounds as a
+    group has rows. Returns int[k, p] of 0 and 1.
     """
-    counts = np.bincount(group, minlength=units.shape[0])
-    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    # Per product column: by score, highest first, then (stable) by group.
-    by_score = np.argsort(-score, axis=0, kind="stable")
-    by_group = np.argsort(group[by_score], axis=0, kind="stable")
-    order = np.take_along_axis(by_score, by_group, axis=0)
-    sorted_group = group[order]
-    rank = np.arange(len(group))[:, None] - start[sorted_group]
-    cols = np.broadcast_to(np.arange(score.shape[1]), order.shape)
-    bonus_sorted = (rank < units[sorted_group, cols]) & np.isfinite(
-        np.take_along_axis(score, order, axis=0))
-    bonus = np.zeros(score.shape, dtype=np.int64)
-    np.put_along_axis(bonus, order, bonus_sorted.astype(np.int64), axis=0)
-    return bonus
+    k, p = score.shape
+    counts = np.diff(np.append(starts, k))
+    score = score.copy()
+    units = units.copy()
+    bonus = np.zeros((k, p), dtype=np.int64)
+    row = np.arange(k)[:, None]
+    while True:
+        top = np.maximum.reduceat(score, starts, axis=0)
+        give = (units > 0) & np.isfinite(top)
+        if not give.any():
+            return bonus
+        at_top = score == np.repeat(top, counts, axis=0)
+        first = np.minimum.reduceat(np.where(at_top, row, k), starts, axis=0)
+        groups, cols = np.nonzero(give)
+        rows = first[groups, cols]
+        bonus[rows, cols] = 1
+        score[rows, cols] = -np.inf
+        units[groups, cols] -= 1
 
 
 def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> np.ndarray:

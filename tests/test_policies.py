@@ -97,3 +97,47 @@ def test_split_orders_keep_shares_in_the_long_run(orders, weights):
         total += got
     # Every lane is within one unit of its exact share of everything ordered.
     assert (np.abs(total - w * sum(orders)) < 1 + 1e-9).all()
+
+
+def test_split_ties_go_to_the_earlier_lane_in_turn():
+    dst = np.zeros(3, dtype=np.int64)
+    carry = np.zeros((3, 1))
+    third = np.full((3, 1), 1 / 3)
+    got = [split_orders(np.array([[1]]), dst, third, carry)[:, 0].tolist() for _ in range(3)]
+    assert got == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+
+@st.composite
+def splits(draw):
+    sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=5))
+    p = draw(st.integers(1, 3))
+    dst = np.repeat(np.arange(len(sizes)), sizes)
+    raw = draw(hnp.arrays(float, (len(dst), p), elements=st.sampled_from([0.0, 0.5, 1.0, 2.0])))
+    raw[np.r_[0, np.cumsum(sizes)[:-1]]] += 1.0  # every node-product has a lane with weight
+    total = np.zeros((len(sizes), p))
+    np.add.at(total, dst, raw)
+    weight = raw / total[dst]
+    qty = draw(hnp.arrays(np.int64, (len(sizes), p), elements=st.integers(0, 9)))
+    carry = draw(hnp.arrays(float, (len(dst), p), elements=st.floats(-0.9, 0.9)))
+    return qty, dst, weight, carry * (weight > 0)
+
+
+@given(splits())
+def test_split_orders_match_a_plain_largest_remainder(case):
+    qty, dst, weight, carry = case
+    expected = np.zeros_like(weight, dtype=np.int64)
+    for g in range(qty.shape[0]):
+        rows = np.flatnonzero(dst == g)
+        for j in range(qty.shape[1]):
+            exact = qty[g, j] * weight[rows, j]
+            base = np.floor(exact + 1e-9).astype(np.int64)
+            score = [(-(e - b + c), r) for e, b, c, r, w in
+                     zip(exact, base, carry[rows, j], rows, weight[rows, j], strict=True) if w > 0]
+            for _, r in sorted(score)[: qty[g, j] - base.sum()]:
+                base[rows == r] += 1
+            expected[rows, j] = base
+    got = split_orders(qty, dst, weight, carry.copy())
+    assert (got == expected).all()
+    sums = np.zeros_like(qty)
+    np.add.at(sums, dst, got)
+    assert (sums == qty).all()

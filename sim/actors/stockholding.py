@@ -411,7 +411,8 @@ class StockHolder:
             return
         weight = self._fallback(blk, share, fx)
         carry = st.split_carry[lanes]
-        st.new_orders[lanes] += split_orders(qty, blk.dst_in, weight, carry)
+        st.new_orders[lanes] += split_orders(qty, blk.dst_in, weight, carry,
+                                             (blk.in_nodes, blk.in_starts))
         st.split_carry[lanes] = carry
 
     def _fallback(self, blk: Block, share: np.ndarray, fx: Effects) -> np.ndarray:
