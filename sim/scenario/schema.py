@@ -282,6 +282,8 @@ class Match(Model):
 class PolicyRule(Model):
     """A default ordering policy for the matched nodes and products."""
 
+    name: str | None = None
+    """A label for the rule, so that `--set`, `--sweep` and `vary` paths can name it."""
     match: Match = Match()
     policy: Policy
 
@@ -289,6 +291,8 @@ class PolicyRule(Model):
 class StockRule(Model):
     """A default initial stock for the matched nodes and products."""
 
+    name: str | None = None
+    """A label for the rule, so that `--set`, `--sweep` and `vary` paths can name it."""
     match: Match = Match()
     stock: StockSpec
 
@@ -296,6 +300,8 @@ class StockRule(Model):
 class DemandRule(Model):
     """A default demand for the matched nodes and products."""
 
+    name: str | None = None
+    """A label for the rule, so that `--set`, `--sweep` and `vary` paths can name it."""
     match: Match = Match()
     demand: DemandSpec
 
