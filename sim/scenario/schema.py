@@ -26,6 +26,7 @@ Days = Annotated[float, Field(ge=0, description="A duration in days.")]
 PositiveDays = Annotated[float, Field(gt=0, description="A duration in days, above zero.")]
 Fraction = Annotated[float, Field(ge=0, le=1, description="A fraction between 0 and 1.")]
 Factor = Annotated[float, Field(ge=0, description="A multiplier, 1 is normal.")]
+LifeDays = Annotated[int, Field(ge=1, description="Whole days of shelf life left.")]
 
 Role = Literal[
     "manufacturer",
@@ -132,6 +133,14 @@ class Product(Model):
     """The unit that all quantities of this product are counted in (bag, cylinder, kg, pack)."""
     note: str | None = None
     """Source or assumption behind this product's numbers."""
+    shelf_life_days: Annotated[int, Field(ge=1)] | None = None
+    """Days a unit can be used from its release; omitted: it never expires. Stock is then held
+    in age cohorts and every issue takes the soonest-expiring units first (FEFO)."""
+    cold_chain: bool = False
+    """Needs a cold room: spoils at a node whose power is cut
+    (see `defaults.cold_chain_power_floor`)."""
+    spoilage_per_day: Fraction = 1.0
+    """Cold chain: the share of the node's stock destroyed each day without cooling."""
 
 
 # --- per node, per product specifications -------------------------------------------------------
@@ -144,11 +153,17 @@ class StockSpec(Model):
     """Initial on-hand stock in units."""
     initial_days: Days | None = None
     """Initial on-hand stock in days of expected normal demand through this node."""
+    remaining_shelf_life_days: LifeDays | tuple[LifeDays, LifeDays] | None = None
+    """Products with a shelf life: days left on the initial stock, one number for every unit or
+    `[low, high]` spread evenly over the units (default: `[1, shelf_life_days]`)."""
 
     @model_validator(mode="after")
     def _one(self) -> StockSpec:
         if (self.initial is None) == (self.initial_days is None):
             raise ValueError("give exactly one of 'initial' (units) or 'initial_days'")
+        life = self.remaining_shelf_life_days
+        if isinstance(life, tuple) and life[1] < life[0]:
+            raise ValueError("remaining_shelf_life_days: [low, high] needs low <= high")
         return self
 
 
@@ -334,6 +349,13 @@ class Node(Model):
     """Manufacturers: production capacity per day, per product."""
     qc_release_days: Days = 0
     """Manufacturers: produced stock is quarantined this many days before it can ship."""
+    inputs: dict[ProductId, dict[ProductId, Annotated[float, Field(gt=0)]]] = {}
+    """Manufacturers: per product made, the input products (active substance, components) and
+    the quantity of each per unit. Inputs are held here like any product; production stops
+    when one runs out."""
+    backup_power_days: Annotated[int, Field(ge=0)] = 0
+    """Days this node works at full capacity on backup power in a power outage (generators,
+    fuel), before the outage's capacity factor applies."""
     dispatch_capacity: dict[ProductId, Units] = {}
     """Units per day this node can ship, per product (unlimited when omitted)."""
     priority: Annotated[int, Field(ge=1)] = 1
@@ -353,6 +375,10 @@ class Node(Model):
     def _role_fields(self) -> Node:
         if self.capacity and self.role != "manufacturer":
             raise ValueError("'capacity' is production capacity: only for role manufacturer")
+        if self.inputs and self.role != "manufacturer":
+            raise ValueError("'inputs' are inputs of production: only for role manufacturer")
+        if self.inputs and self.unlimited:
+            raise ValueError("an unlimited source has no 'inputs': it is outside the model")
         if self.unlimited and self.role != "manufacturer":
             raise ValueError("'unlimited' is for outside-the-model sources (role manufacturer)")
         if self.products is not None and not self.unlimited:
@@ -379,13 +405,46 @@ class Lane(Model):
 # --- disruptions --------------------------------------------------------------------------------
 
 
+class Recurring(Model):
+    """Random failures that come and go: an alternating renewal process over the horizon.
+
+    Starting in working order on day 0, up times (mean `mean_days_between`) and down times
+    (mean `mean_duration_days`) alternate; each down time is a window of the disruption.
+    """
+
+    mean_days_between: PositiveDays
+    """Mean days from the end of one window to the start of the next."""
+    mean_duration_days: PositiveDays
+    """Mean length of a window in days."""
+    distribution: Literal["exponential", "lognormal"] = "exponential"
+    cv: Annotated[float, Field(gt=0)] = 1.0
+    """Lognormal only: coefficient of variation (sd / mean) of both up and down times."""
+
+
 class Window(Model):
-    """When a disruption acts: from `start_day` for `duration_days`; each may be random."""
+    """When a disruption acts.
+
+    From `start_day` for `duration_days` (each may be random), or in windows that recur at
+    random (`recurring`).
+    """
 
     name: str | None = None
     """A label used in events and injects."""
-    start_day: Distribution
-    duration_days: Distribution
+    start_day: Distribution | None = None
+    duration_days: Distribution | None = None
+    recurring: Recurring | None = None
+    """Instead of `start_day` and `duration_days`: windows that come and go at random."""
+
+    @model_validator(mode="after")
+    def _when(self) -> Window:
+        if self.recurring is not None:
+            if self.start_day is not None or "duration_days" in self.model_fields_set:
+                raise ValueError("give either 'recurring' or 'start_day'/'duration_days', not both")
+        elif self.start_day is None or self.duration_days is None:
+            missing = [k for k in ("start_day", "duration_days") if getattr(self, k) is None]
+            raise ValueError(f"missing {' and '.join(repr(k) for k in missing)} "
+                             "(or give 'recurring')")
+        return self
 
 
 class Where(Model):
@@ -424,6 +483,9 @@ class PowerOutage(Window):
     type: Literal["power_outage"]
     where: Where
     capacity_factor: Fraction
+    backup_refill: bool = True
+    """Each window starts with a full backup (`backup_power_days` of the node); false: the
+    backup used in earlier windows of this outage is gone."""
 
 
 class Transport(Window):
@@ -461,7 +523,11 @@ class FactoryLoss(Window):
     capacity_factor: Fraction = 0.0
     """Capacity while the loss lasts."""
     recovery_days: Days = 0
-    """After the window, capacity rises linearly back to normal over this many days."""
+    """After the window (and the restart), capacity rises linearly back to normal over this
+    many days."""
+    restart_days: Days = 0
+    """After a window that stopped the plant (capacity factor 0): days of restart, cleaning and
+    revalidation with no output, before the recovery starts."""
 
 
 class ItOutage(Window):
@@ -472,6 +538,31 @@ class ItOutage(Window):
     effect: Literal["ordering", "order_intake", "both"] = "both"
     """`ordering`: the nodes place no orders; `order_intake`: they ship nothing on their
     customers' orders (which wait, or go to other suppliers under `fallback` sourcing); `both`."""
+
+
+class StaffAbsence(Window):
+    """Staff off sick or called up: production and dispatch capacity times 1 - absent_share."""
+
+    type: Literal["staff_absence"]
+    where: Where
+    absent_share: Fraction
+
+
+class StockLoss(Window):
+    """Fire, flood, sabotage or a quality recall.
+
+    On the window's start day, `share` of the stock of the matched products at the matched
+    nodes is destroyed, or with `quarantine_days` held unusable for that long and then returned.
+    """
+
+    type: Literal["stock_loss"]
+    duration_days: Distribution | None = 1.0
+    where: Where
+    products: list[str] | None = None
+    """Products or groups hit (all when omitted)."""
+    share: Fraction = 1.0
+    quarantine_days: Annotated[int, Field(ge=1)] | None = None
+    """A recall: the stock is unusable for this many days, then back in stock."""
 
 
 class DemandSurge(Window):
@@ -487,7 +578,8 @@ class DemandSurge(Window):
 
 
 Disruption = Annotated[
-    PowerOutage | Transport | ExportBan | FactoryLoss | ItOutage | DemandSurge,
+    PowerOutage | Transport | ExportBan | FactoryLoss | ItOutage | DemandSurge | StaffAbsence
+    | StockLoss,
     Field(discriminator="type"),
 ]
 
@@ -505,6 +597,9 @@ class Defaults(Model):
     """Nodes' default sourcing (see `Node.sourcing`)."""
     fallback_after_days: Annotated[int, Field(ge=1)] = 1
     """Nodes' default days before an empty supplier's share goes to other lanes."""
+    cold_chain_power_floor: Fraction = 0.5
+    """Cold-chain stock spoils at a node whose power capacity factor, after its backup, is at
+    or below this (rotating disconnections at 0.6 keep the cold rooms cold)."""
 
 
 class Reporting(Model):
