@@ -209,10 +209,12 @@ def disruption_targets(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
                 node = by_id.get(node_id)
                 if node is None:
                     yield src.problem((*base, "nodes", j), _unknown("node", node_id, by_id))
-                elif node.role != "manufacturer" or node.unlimited:
+                elif node.role != "manufacturer":
+                    # Outside sources (`unlimited`) are manufacturers too: a loss there cuts
+                    # what they ship (docs/engine.md, disruptions on outside sources).
                     yield src.problem(
                         (*base, "nodes", j),
-                        f"'{node_id}' is not a manufacturer with production capacity",
+                        f"'{node_id}' is not a manufacturer (a maker or an outside source)",
                     )
 
 
@@ -231,9 +233,33 @@ def duplicate_disruption_names(sc: schema.Scenario, src: Source) -> Iterator[Pro
         seen.setdefault(d.name, i)
 
 
+def rule_names(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
+    """Rule names are unique within their list and not numbers: override paths find rules by them.
+
+    `policies[hp_fluids]` must mean one rule; `policies[3]` always means the fourth.
+    """
+    for section in ("policies", "stocks", "demands"):
+        seen: dict[str, int] = {}
+        for i, rule in enumerate(getattr(sc, section)):
+            if rule.name is None:
+                continue
+            if rule.name.strip().lstrip("-").isdigit() or not rule.name.strip():
+                yield src.problem((section, i, "name"),
+                                  f"rule name '{rule.name}' would read as an index in "
+                                  f"{section}[...]; use a word")
+            elif rule.name in seen:
+                yield src.problem(
+                    (section, i, "name"),
+                    f"duplicate rule name '{rule.name}' (also {section}[{seen[rule.name]}]); "
+                    f"paths such as {section}[{rule.name}].… must find one rule",
+                )
+            seen.setdefault(rule.name, i)
+
+
 CHECKS: tuple[Check, ...] = (
     duplicate_node_ids,
     duplicate_disruption_names,
+    rule_names,
     lane_ends,
     product_references,
     rule_matches,
@@ -242,37 +268,6 @@ CHECKS: tuple[Check, ...] = (
     no_cycles,
     disruption_targets,
 )
-
-
-def raw_checks(src: Source) -> list[Problem]:
-    """The id cross-references, on raw data, for when the shape is invalid.
-
-    So that a file with both a wrong type and a misspelt node id reports both at once.
-    """
-    data = src.data
-    problems: list[Problem] = []
-    nodes = data.get("nodes") if isinstance(data.get("nodes"), list) else []
-    products = data.get("products") if isinstance(data.get("products"), dict) else {}
-    ids = {n.get("id") for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
-    for i, node in enumerate(nodes):
-        if not isinstance(node, dict):
-            continue
-        for section in ("stock", "policy", "demand", "capacity", "dispatch_capacity"):
-            entries = node.get(section)
-            if isinstance(entries, dict) and products:
-                for pid in entries:
-                    if pid not in products:
-                        problems.append(src.problem(("nodes", i, section, pid),
-                                                    _unknown("product", str(pid), products)))
-    lanes = data.get("lanes") if isinstance(data.get("lanes"), list) else []
-    for i, lane in enumerate(lanes):
-        if not isinstance(lane, dict):
-            continue
-        for key in ("from", "to"):
-            value = lane.get(key)
-            if isinstance(value, str) and ids and value not in ids:
-                problems.append(src.problem(("lanes", i, key), _unknown("node", value, ids)))
-    return problems
 
 
 def run_checks(sc: schema.Scenario, src: Source) -> list[Problem]:

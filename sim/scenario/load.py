@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import csv
+import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
+from sim.scenario.limits import LimitExceeded, load_yaml, read_text
 
 Path_ = tuple[str | int, ...]
 Where = tuple[str, int]  # (file, line)
@@ -56,20 +59,13 @@ class Source:
 
 
 def _read_yaml(file: Path) -> tuple[Any, dict[Path_, Where]]:
+    # Files come from other organisations: bounded reading and composing (limits.py).
     name = str(file)
+    text = read_text(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem("", "file not found", name)], name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem("", f"cannot read: {exc}", name)], name) from None
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        data, node = load_yaml(text)
+    except LimitExceeded as exc:
+        raise ScenarioError([Problem("", exc.message, name, exc.line)], name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -239,46 +235,117 @@ def _expand_csv(data: dict, file: Path, lines: dict[Path_, Where]) -> dict:
 # --- overrides ----------------------------------------------------------------------------------
 
 
+class RuleName(str):
+    """A list item named in a path (`policies[hp_fluids]`): the item whose `name` or `id` it is."""
+
+
 def _split_path(dotted: str) -> list[str | int]:
-    return [int(p) if p.lstrip("-").isdigit() else p for p in dotted.split(".") if p != ""]
+    """'policies[hp_fluids].policy.target_days' -> ['policies', RuleName('hp_fluids'), ...].
+
+    `a.0.b`, `a[0].b` and `a[name].b` all work; a bracket may hold dots and spaces (disruption
+    names have them).
+    """
+    parts: list[str | int] = []
+    pos = 0
+    while pos < len(dotted):
+        if dotted[pos] == ".":
+            pos += 1
+        elif dotted[pos] == "[":
+            end = dotted.find("]", pos)
+            if end < 0:
+                raise KeyError(f"'{dotted}': '[' without a closing ']'")
+            inner = dotted[pos + 1 : end].strip()
+            if not inner:
+                raise KeyError(f"'{dotted}': empty []; put an index or a rule name in it")
+            parts.append(int(inner) if inner.lstrip("-").isdigit() else RuleName(inner))
+            pos = end + 1
+        else:
+            match = re.match(r"[^.\[]+", dotted[pos:])
+            assert match is not None  # pos is at neither '.' nor '['
+            token = match.group(0).strip()
+            parts.append(int(token) if token.lstrip("-").isdigit() else token)
+            pos += len(match.group(0))
+    return parts
 
 
-def set_path(data: dict, dotted: str, value: Any) -> None:
-    """Set `a.b.0.c` in nested data; raises KeyError with a did-you-mean when the path is wrong."""
+def _item_label(item: Any) -> str | None:
+    """What a list item can be called by in a path: its `name`, else its `id`."""
+    if isinstance(item, dict):
+        for key in ("name", "id"):
+            if isinstance(item.get(key), str) and item[key]:
+                return str(item[key])
+    return None
+
+
+def _named_index(items: list, name: str, done: list, dotted: str) -> int:
+    hits = [i for i, item in enumerate(items) if _item_label(item) == name]
+    where = yaml_path(done) or "the scenario"
+    if len(hits) > 1:
+        raise KeyError(f"'{dotted}': {where} has {len(hits)} items named '{name}' "
+                       f"({', '.join(f'[{i}]' for i in hits)}); use an index")
+    if not hits:
+        labels = [label for label in map(_item_label, items) if label]
+        hint = did_you_mean(name, labels) or (
+            f"; its items have no names, use an index 0-{len(items) - 1}" if not labels else "")
+        raise KeyError(f"'{dotted}': {where} has no item named '{name}'{hint}")
+    return hits[0]
+
+
+def set_path(data: dict, dotted: str, value: Any) -> list[str | int]:
+    """Set `a.b.0.c` or `a[name].c` in nested data; return the path with names as indices.
+
+    Raises KeyError with a did-you-mean when the path is wrong.
+    """
     parts = _split_path(dotted)
     if not parts:
         raise KeyError("empty override path")
     target: Any = data
-    for i, part in enumerate(parts[:-1]):
-        target = _step(target, part, parts[: i + 1], dotted)
+    concrete: list[str | int] = []
+    for part in parts[:-1]:
+        target, key = _step(target, part, concrete, dotted)
+        concrete.append(key)
     last = parts[-1]
     if isinstance(target, list):
+        if isinstance(last, str) and not isinstance(last, int):
+            last = _named_index(target, str(last), concrete, dotted)
         if not isinstance(last, int) or not -len(target) <= last < len(target):
             raise KeyError(f"'{dotted}': index {last} is out of range ({len(target)} items)")
         target[last] = value
+        concrete.append(last % len(target))
     elif isinstance(target, dict):
+        if isinstance(last, RuleName):
+            raise KeyError(f"'{dotted}': {yaml_path(concrete)} is a section, not a list; "
+                           f"write .{last} instead of [{last}]")
         target[str(last)] = value
+        concrete.append(str(last))
     else:
-        raise KeyError(f"'{dotted}': {yaml_path(parts[:-1])} is a value, not a section")
+        raise KeyError(f"'{dotted}': {yaml_path(concrete)} is a value, not a section")
+    return concrete
 
 
-def _step(target: Any, part: str | int, done: list, dotted: str) -> Any:
+def _step(target: Any, part: str | int, done: list, dotted: str) -> tuple[Any, str | int]:
+    """One level down `part`; returns the child and its concrete key (names become indices)."""
     if isinstance(target, list):
-        if not isinstance(part, int) or not -len(target) <= part < len(target):
+        if isinstance(part, str):
+            part = _named_index(target, part, done, dotted)
+        if not -len(target) <= part < len(target):
             raise KeyError(
-                f"'{dotted}': {yaml_path(done[:-1])} has {len(target)} items; '{part}' is not "
+                f"'{dotted}': {yaml_path(done)} has {len(target)} items; '{part}' is not "
                 "an index into it"
             )
-        return target[part]
+        return target[part], part % len(target)
     if isinstance(target, dict):
+        if isinstance(part, RuleName):
+            raise KeyError(f"'{dotted}': {yaml_path(done)} is a section, not a list; "
+                           f"write .{part} instead of [{part}]")
         if part not in target:
             if isinstance(part, int) and str(part) in target:
-                return target[str(part)]
+                return target[str(part)], str(part)
             # A section left at its defaults is absent from the file: create it, and let
             # validation report the key if it is not a real one (with a did-you-mean).
             target[part] = {}
-        return target[part]
-    raise KeyError(f"'{dotted}': {yaml_path(done[:-1])} is a value, not a section")
+        return target[part], part
+    raise KeyError(f"'{dotted}': {yaml_path(done)} is a value, not a section")
 
 
 def parse_set(assignment: str) -> tuple[str, Any]:
@@ -366,25 +433,168 @@ def _message(err: dict, parent: Any, path: list) -> str:
 
 
 def validate(source: Source) -> schema.Scenario:
-    """Check the shape (pydantic), then the cross-references; raise one ScenarioError."""
+    """Check the shape (pydantic) and the cross-references; raise one ScenarioError.
+
+    When the shape is wrong, the cross-reference checks still run on a repaired copy (unknown
+    keys dropped or renamed to what they were surely meant to be, bad values set back to their
+    defaults, items that cannot be repaired left out), so one pass reports every mistake.
+    """
     from sim.scenario.checks import run_checks
 
     try:
         scenario = schema.Scenario.model_validate(source.data)
     except ValidationError as exc:
-        from sim.scenario.checks import raw_checks
-
-        problems = []
-        for err in exc.errors():
-            path, parent, _ = _locate_error(source.data, err["loc"])
-            problems.append(source.problem(tuple(path), _message(err, parent, path)))
-        problems.extend(raw_checks(source))
+        problems, renames = _schema_problems(source, exc.errors())
+        problems.extend(_checks_despite(source, exc.errors(), renames, problems))
         raise ScenarioError(_dedupe(problems), source.file) from None
     problems = run_checks(scenario, source)
     if problems:
         raise ScenarioError(problems, source.file)
     scenario._source = source
     return scenario
+
+
+_TYPE_ERRORS = {"list_type", "dict_type", "model_type", "string_type", "int_type", "float_type",
+                "bool_type", "none_required", "model_attributes_type", "is_instance_of"}
+
+
+def _schema_problems(
+    source: Source, errors: list[Any]
+) -> tuple[list[Problem], dict[tuple, str]]:
+    """One problem per mistake, and the misspelt keys as {path of the typo: meant key}.
+
+    A misspelt required key makes pydantic report both 'missing' and 'extra'; that is one
+    mistake. A value that fits no member of a union (`role: wards` for a role or a list of
+    roles) is one error per member; the one about the value is kept, not 'should be a list'.
+    """
+    located = []
+    for err in errors:
+        path, parent, _ = _locate_error(source.data, err["loc"])
+        located.append((tuple(path), err, parent))
+    renames: dict[tuple, str] = {}
+    paired_missing: set[tuple] = set()
+    for path, err, _parent in located:
+        if err["type"] != "extra_forbidden" or not path:
+            continue
+        missing = [p[-1] for p, e, _ in located
+                   if e["type"] == "missing" and p[:-1] == path[:-1] and p not in paired_missing]
+        close = difflib.get_close_matches(str(path[-1]), [str(m) for m in missing], n=1,
+                                          cutoff=0.6)
+        if close:
+            renames[path] = close[0]
+            paired_missing.add((*path[:-1], close[0]))
+    by_path: dict[tuple, list[tuple[dict, Any]]] = {}
+    for path, err, parent in located:
+        if err["type"] == "missing" and path in paired_missing:
+            continue
+        by_path.setdefault(path, []).append((err, parent))
+    problems = []
+    for path, errs in by_path.items():
+        specific = [(e, p) for e, p in errs if e["type"] not in _TYPE_ERRORS]
+        for err, parent in specific or errs[:1]:
+            if path in renames:
+                message = f"unknown key '{path[-1]}'; did you mean '{renames[path]}'?"
+            else:
+                message = _message(err, parent, list(path))
+            problems.append(source.problem(path, message))
+    return problems, renames
+
+
+class _Repaired(Source):
+    """A repaired copy of a source whose list indices are mapped back to the original's."""
+
+    kept: dict[str, list[int]]
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        """A problem at `path` of the repaired data, located in the original file."""
+        if len(path) > 1 and isinstance(path[1], int) and str(path[0]) in self.kept:
+            path = (path[0], self.kept[str(path[0])][path[1]], *path[2:])
+        return super().problem(path, message)
+
+
+def _checks_despite(source: Source, errors: list[Any], renames: dict[tuple, str],
+                    reported: list[Problem]) -> list[Problem]:
+    """The cross-reference problems of a file whose shape is wrong, from a repaired copy."""
+    from sim.scenario.checks import CHECKS
+
+    data = copy.deepcopy(source.data)
+    if not isinstance(data, dict):
+        return []
+    kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
+    removed: set[str] = set()
+    first = True
+    for _ in range(4):
+        for err in errors:
+            path, _, _ = _locate_error(data, err["loc"])
+            if not path:
+                return []  # a problem with the whole file: nothing to check against
+            if first and err["type"] in ("missing",) and tuple(path) in {
+                    (*p[:-1], m) for p, m in renames.items()}:
+                continue
+            if first:
+                _repair(data, path, renames.get(tuple(path)), err["type"] == "missing")
+            else:
+                _drop_item(data, path, kept, removed)
+        try:
+            scenario = schema.Scenario.model_validate(data)
+            break
+        except ValidationError as exc:
+            errors, first = exc.errors(), False
+    else:
+        return []
+    repaired = _Repaired(source.file, data, source.lines, source.overridden)
+    repaired.kept = kept
+    seen = {p.path for p in reported}
+    out = []
+    for check in CHECKS:
+        for problem in check(scenario, repaired):
+            if any(problem.path == s or problem.path.startswith((f"{s}.", f"{s}[")) for s in seen):
+                continue  # inside something already reported
+            if any(f"'{name}'" in problem.message for name in removed):
+                continue  # names an item left out of the repaired copy: not a second mistake
+            out.append(problem)
+    return out
+
+
+def _repair(data: dict, path: list, rename: str | None, missing: bool) -> None:
+    """Drop the key at `path` (its default applies), or rename a misspelt one."""
+    parent: Any = data
+    for part in path[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    key = path[-1]
+    if missing or not isinstance(parent, dict) or key not in parent:
+        return
+    value = parent.pop(key)
+    if rename is not None:
+        parent[rename] = value
+
+
+# Stand-ins for required top-level values that are wrong or missing, so the cross-references
+# can still be checked; long enough that no window or warm-up check fires because of them.
+_STAND_INS: dict[str, Any] = {"horizon_days": 10**6, "name": "?"}
+
+
+def _drop_item(data: dict, path: list, kept: dict[str, list[int]], removed: set[str]) -> None:
+    """Leave out the top-level item that `path` is in (a node, lane, product, rule)."""
+    section = data.get(path[0]) if path else None
+    if len(path) < 2:
+        if path and path[0] in data:
+            data.pop(path[0])  # a top-level value: its default applies
+        elif path and _STAND_INS.get(str(path[0])) is not None:
+            data[path[0]] = _STAND_INS[str(path[0])]  # required, and already reported
+        return
+    if isinstance(section, list) and isinstance(path[1], int) and path[1] < len(section):
+        label = _item_label(section[path[1]])
+        if label:
+            removed.add(label)
+        del section[path[1]]
+        del kept[str(path[0])][path[1]]
+    elif isinstance(section, dict) and path[1] in section:
+        removed.add(str(path[1]))
+        section.pop(path[1])
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -418,8 +628,8 @@ def _overridden(source: Source, overrides: dict[str, Any], label: str = "--set")
     overridden = dict(source.overridden)
     for dotted, value in overrides.items():
         try:
-            set_path(data, dotted, value)
-            overridden[tuple(_split_path(dotted))] = f"{label} {dotted}={value!r}"
+            concrete = set_path(data, dotted, value)
+            overridden[tuple(concrete)] = f"{label} {dotted}={value!r}"
         except KeyError as exc:
             problems.append(Problem("", str(exc.args[0]), f"{label} {dotted}"))
     if problems:
