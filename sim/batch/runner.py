@@ -257,6 +257,9 @@ def _run(plan: dict[str, Any], specs: list[TaskSpec], folder: Path, executor: An
     store.start(plan, resume, overwrite)
     try:
         if store.complete():
+            if progress is not None:  # nothing left to run: all of it is done
+                total = plan["replications"] * len(plan["variants"])
+                progress(total, total)
             return BatchResult.open(folder)
         return _execute_and_assemble(plan, specs, store, executor, progress)
     finally:

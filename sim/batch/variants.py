@@ -54,8 +54,7 @@ def parse_sweep(assignments: Sequence[str]) -> dict[str, list[Any]]:
     for assignment in assignments:
         if "=" not in assignment:
             raise ValueError(f"--sweep '{assignment}': expected path.to.key=value1,value2,...")
-        key, raw = assignment.split("=", 1)
-        key = key.strip()
+        key, raw = _split_assignment(assignment)
         if key in sweep:
             raise ValueError(f"--sweep '{key}' is given twice; list all its values in one")
         values = [parse_set(f"{key}={v}")[1] for v in split_values(raw)]
@@ -65,16 +64,78 @@ def parse_sweep(assignments: Sequence[str]) -> dict[str, list[Any]]:
     return sweep
 
 
+def _split_assignment(assignment: str) -> tuple[str, str]:
+    """'a[x=1].b=3' -> ('a[x=1].b', '3'): the first '=' outside brackets splits."""
+    depth = 0
+    for i, ch in enumerate(assignment):
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "=" and depth == 0:
+            return assignment[:i].strip(), assignment[i + 1 :]
+    return assignment.strip(), ""
+
+
+def linked_paths(key: str) -> list[str]:
+    """The paths of a sweep key: one, or several linked ('a.b, c.d' moves a.b and c.d together)."""
+    return [p for p in split_values(key) if p]
+
+
+def parse_link(assignments: Sequence[str]) -> dict[str, list[Any]]:
+    """`['a,b,c=30/20/35,45/30/50']` -> `{'a,b,c': [[30, 20, 35], [45, 30, 50]]}`.
+
+    Linked paths move together: the first values of each, then the second, never crossed.
+    """
+    sweep: dict[str, list[Any]] = {}
+    for assignment in assignments:
+        key, raw = _split_assignment(assignment)
+        paths = linked_paths(key)
+        if "=" not in assignment or len(paths) < 2 or not raw.strip():
+            raise ValueError(f"--link '{assignment}': expected path1,path2,...=a1/a2/...,b1/b2/..."
+                             " (two or more paths, one value per path in each step)")
+        steps = []
+        for step in split_values(raw):
+            values = [parse_set(f"x={v}")[1] for v in step.split("/")]
+            if len(values) != len(paths) or any(v == "" for v in values):
+                raise ValueError(f"--link '{assignment}': '{step}' has {len(values)} value(s) "
+                                 f"for {len(paths)} paths; write one per path, separated by /")
+            steps.append(values)
+        sweep[", ".join(paths)] = steps
+    return sweep
+
+
+def sweep_paths(sweep: Mapping[str, Sequence[Any]]) -> list[str]:
+    """Every path a sweep sets (linked keys split into their paths)."""
+    return [p for key in sweep for p in linked_paths(key)]
+
+
+def _segments(path: str) -> list[str]:
+    """A path's parts as written: 'policies[hp].policy.x' -> ['policies', 'hp', 'policy', 'x']."""
+    return [s for s in path.replace("[", ".").replace("]", "").split(".") if s]
+
+
+def _labels(path: str) -> list[str]:
+    """Ways to name a path, shortest first.
+
+    Its last part, a named or numbered item with the last part, then longer and longer tails.
+    """
+    parts = _segments(path)
+    out = [parts[-1]]
+    out += [f"{parts[i]}.{parts[-1]}" for i in range(len(parts) - 2, -1, -1)]
+    out += [".".join(parts[-cut:]) for cut in range(2, len(parts) + 1)]
+    return [*dict.fromkeys(out), path]
+
+
 def _short_keys(paths: Sequence[str]) -> dict[str, str]:
-    """The shortest dotted suffix of each path that tells it apart from the others."""
+    """The shortest name of each path that tells it apart from the others.
+
+    A named rule keeps its name: `policies[hp_fluids].policy.target_days` beside
+    `policies[ward].policy.target_days` reads `hp_fluids.target_days`.
+    """
+    labels = {path: _labels(path) for path in paths}
     out = {}
     for path in paths:
-        parts = path.split(".")
-        for cut in range(1, len(parts) + 1):
-            suffix = ".".join(parts[-cut:])
-            if not any(o != path and (o == suffix or o.endswith("." + suffix)) for o in paths):
-                break
-        out[path] = suffix
+        others = [set(v) for p, v in labels.items() if p != path]
+        out[path] = next((c for c in labels[path] if not any(c in o for o in others)), path)
     return out
 
 
@@ -84,27 +145,54 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _steps(key: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+    """A sweep key's values as override dicts, one per step (linked keys set several paths)."""
+    paths = linked_paths(key)
+    if len(paths) == 1:
+        return [{paths[0]: v} for v in values]
+    out = []
+    for step in values:
+        if not isinstance(step, (list, tuple)) or len(step) != len(paths):
+            raise ValueError(f"linked sweep '{key}': each value must list {len(paths)} values, "
+                             f"one per path, e.g. [{', '.join('…' for _ in paths)}]; got {step!r}")
+        out.append(dict(zip(paths, step, strict=True)))
+    return out
+
+
 def grid(
     sweep: Mapping[str, Sequence[Any]] | None = None,
     variants: Sequence[Variant] | None = None,
 ) -> list[Variant]:
-    """Named variants (or one unnamed base) crossed with every combination of the sweep."""
+    """Named variants (or one unnamed base) crossed with every combination of the sweep.
+
+    A sweep key naming several paths, comma-separated, is a linked sweep: its values are lists
+    with one value per path, and those paths move together instead of being crossed.
+    """
     base = list(variants) if variants else [Variant("base")]
     sweep = dict(sweep or {})
     if not sweep:
         return base
+    paths = sweep_paths(sweep)
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(twice)} is swept twice; sweep each path once")
     for variant in base:
-        clash = sorted(set(variant.overrides) & set(sweep))
+        clash = sorted(set(variant.overrides) & set(paths))
         if clash:
             raise ValueError(f"variant '{variant.name}' sets {', '.join(clash)}, which is also "
                              "swept; set it in the variant or sweep it, not both")
-    short = _short_keys(list(sweep))
+    short = _short_keys(paths)
+    axes = [_steps(key, values) for key, values in sweep.items()]
     out = []
     for variant in base:
-        for combo in itertools.product(*sweep.values()):
+        for combo in itertools.product(*axes):
             overrides = dict(variant.overrides)
-            overrides.update(zip(sweep, combo, strict=True))
-            label = " ".join(f"{short[k]}={_fmt(v)}" for k, v in zip(sweep, combo, strict=True))
+            words = []
+            for step in combo:
+                overrides.update(step)
+                words.append("/".join(short[k] for k in step) + "="
+                             + "/".join(_fmt(v) for v in step.values()))
+            label = " ".join(words)
             name = label if not variants else f"{variant.name} {label}"
             out.append(Variant(name, overrides))
     return out
