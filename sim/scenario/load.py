@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
-from sim.scenario.limits import LimitExceeded, load_yaml, read_text
+from sim.scenario.limits import LimitExceeded, check_scenario, load_yaml, read_text
 
 Path_ = tuple[str | int, ...]
 Where = tuple[str, int]  # (file, line)
@@ -614,12 +614,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     source = Source(str(path), data, lines)
     if overrides:
         source = _overridden(source, overrides)
-    return validate(source)
+    return check_scenario(validate(source))
 
 
 def from_dict(data: dict[str, Any], name: str | None = None) -> schema.Scenario:
     """Validate a scenario given as plain data (e.g. built in a notebook)."""
-    return validate(Source(name, copy.deepcopy(data), {}))
+    return check_scenario(validate(Source(name, copy.deepcopy(data), {})))
 
 
 def _overridden(source: Source, overrides: dict[str, Any], label: str = "--set") -> Source:
