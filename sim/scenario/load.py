@@ -8,7 +8,6 @@ cross-reference checks run (checks.py). Every problem from either stage is gathe
 from __future__ import annotations
 
 import copy
-import csv
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
 from sim.scenario.limits import LimitExceeded, check_scenario, load_yaml, read_text
+from sim.scenario.tables import cell, read_table
 
 Path_ = tuple[str | int, ...]
 Where = tuple[str, int]  # (file, line)
@@ -165,41 +165,15 @@ def _load_file(file: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict[Pat
 
 
 def _cell(value: str) -> Any:
-    """A CSV cell is read as a YAML scalar or flow value ('5' -> 5, '[a, b]' -> list)."""
-    value = value.strip()
-    if value == "":
-        return None
+    """A value given as text ('5' -> 5, '[a, b]' -> list), read as a CSV cell is."""
     try:
-        return yaml.safe_load(value)
-    except yaml.YAMLError:
-        return value
+        return cell(value)
+    except LimitExceeded as exc:
+        raise ValueError(f"'{value[:40]}...': {exc.message}") from None
 
 
 def _read_csv(file: Path, where: Where) -> tuple[list[dict], list[int]]:
-    try:
-        with file.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            rows, row_lines = [], []
-            for row in reader:
-                item: dict[str, Any] = {}
-                for column, raw in row.items():
-                    if column is None:
-                        continue
-                    value = _cell(raw or "")
-                    if value is None:
-                        continue
-                    *parents, leaf = column.strip().split(".")
-                    target = item
-                    for parent in parents:
-                        target = target.setdefault(parent, {})
-                    target[leaf] = value
-                rows.append(item)
-                row_lines.append(reader.line_num)
-            return rows, row_lines
-    except FileNotFoundError:
-        raise ScenarioError(
-            [Problem("", f"CSV table '{file}' not found", *where)], where[0]
-        ) from None
+    return read_table(file, where)
 
 
 def _expand_csv(data: dict, file: Path, lines: dict[Path_, Where]) -> dict:
