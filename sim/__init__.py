@@ -4,6 +4,8 @@ import sim
 sc = sim.load_scenario("scenarios/three_months_degraded.yaml")
 res = sim.run(sc, seed=1, replications=5)
 res.kpis, res.daily, res.events, res.ledger   # pandas DataFrames
+res.summary(role="ward")                       # fill with its 95 % CI, by role and group
+again = sim.open("results/three-months-degraded-...")   # a run or batch folder, reopened
 b = sim.batch(sc, sweep={"disruptions.0.duration_days": [30, 90]}, replications=20)
 b.summary                                      # mean, sd, 95 % CI per variant and KPI
 """
@@ -13,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from sim.batch import BatchResult, Variant, batch
 from sim.injects import injects
 from sim.results import RunResult
+from sim.run import open_folder as open
 from sim.run import run
 from sim.scenario import Problem, Scenario, ScenarioError, from_dict, load_scenario
 
@@ -33,5 +36,6 @@ __all__ = [
     "from_dict",
     "injects",
     "load_scenario",
+    "open",
     "run",
 ]

@@ -7,7 +7,6 @@ traceback instead.
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +32,21 @@ SetOption = Annotated[
     typer.Option("--set", help="Override a scenario value: path.to.key=value (repeatable)."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
+RoleOption = Annotated[
+    list[str] | None,
+    typer.Option("--role", help="Summarise only this role, e.g. ward (repeatable)."),
+]
+GroupOption = Annotated[
+    list[str] | None,
+    typer.Option("--group", help="Summarise only this product group (repeatable)."),
+]
+RegionOption = Annotated[
+    list[str] | None,
+    typer.Option("--region", help="Summarise only nodes in this region (repeatable)."),
+]
+# Five replications give a 95 % interval (t with 4 degrees of freedom, 2.8 standard errors)
+# that is already informative, and keep the three-month national scenario under half a minute.
+DEFAULT_REPLICATIONS = 5
 
 
 def _fail(message: str, debug: bool, exc: BaseException | None = None) -> typer.Exit:
@@ -96,8 +110,17 @@ def run(
         typer.Option("--out", "-o", help="Results folder (default: results/<scenario>-<time>)."),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1)] = 1,
+    replications: Annotated[
+        int,
+        typer.Option("--replications", "-r", min=1,
+                     help="Independent replications. The default, 5, is the fewest that give "
+                     "a useful 95 % confidence interval (printed as ±) at a cost a laptop "
+                     "pays in seconds; use 1 for a quick look, `beredskap batch` for many."),
+    ] = DEFAULT_REPLICATIONS,
     sets: SetOption = None,
+    role: RoleOption = None,
+    group: GroupOption = None,
+    region: RegionOption = None,
     csv: Annotated[bool, typer.Option("--csv", help="Write CSV copies of the tables.")] = False,
     daily: Annotated[
         str | None,
@@ -114,6 +137,12 @@ def run(
     if daily is not None and daily not in ("node", "region", "role", "none"):
         raise _fail(f"--daily '{daily}': expected node, region, role or none", debug)
     sc = _load(file, sets, debug)
+    try:  # before anything runs: a misspelt --role is a message, not a wasted run
+        from sim.results import select
+
+        select(pd_empty_kpis(), sc, role, group, region)
+    except ValueError as exc:
+        raise _fail(str(exc), debug, exc) from None
     target = out or default_out_dir(sc.name)
     if target.exists() and not overwrite:
         raise _fail(f"{target} already exists; choose another --out or add --overwrite", debug)
@@ -134,60 +163,26 @@ def run(
     if quiet:
         out_console.print(str(folder), highlight=False)
         return
-    _print_kpis(result)
+    from sim.report import run_report
+
+    _print_report(run_report(result, role, group, region))
     out_console.print(
-        f"\n{replications} replication(s) of '{sc.name}' (seed {result.seed}) in {elapsed:.2f} s; "
-        f"results in [bold]{folder}[/]",
+        f"\n{replications} replication(s) of '{escape(sc.name)}' (seed {result.seed}) in "
+        f"{elapsed:.2f} s; results in [bold]{escape(str(folder))}[/]",
         highlight=False,
     )
 
 
-def _fmt(value: float, pattern: str) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else (
-        pattern.format(value)
-    )
+def pd_empty_kpis() -> Any:
+    """An empty KPI table: checks filter names against the scenario before a run."""
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ("role", "group", "region")})
 
 
-def _print_kpis(result: Any) -> None:
-    summary = result.summary()
-    kpis = result.kpis
-    table = Table(title=f"KPIs: {result.scenario.name} (after {result.scenario.warmup_days}-day "
-                        "warm-up, all replications)")
-    for column, justify in (("role", "left"), ("group", "left"), ("fill", "right"),
-                            ("unmet/rep", "right"), ("short", "right"), ("min DoS", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in summary.itertuples(index=False):
-        marker = "" if row.fill_of == "demand" else " o"
-        table.add_row(
-            str(row.role), str(row.group), _fmt(row.fill, "{:.1%}") + marker,
-            _fmt(row.unmet_per_rep, "{:,.0f}"), _fmt(row.share_short, "{:.0%}"),
-            _fmt(row.min_dos, "{:.1f}"),
-        )
-    out_console.print(table)
-    out_console.print(
-        "fill: own demand served on the day asked, or (marked o) customers' orders shipped on "
-        "the day ordered; unmet/rep: those units not served or shipped that day, per "
-        "replication; short: share of node-products with a stockout day (nothing left on hand "
-        "when asked); min DoS: lowest days of supply on hand",
-        style="dim", highlight=False,
-    )
-    first = kpis["first_stockout_day"].min()
-    demand_points = kpis[kpis["role"].isin(["ward", "community_pharmacy", "municipal_care"])]
-    # Per product: units of different products (gloves, oxygen m3) must not be added up.
-    by_product = demand_points.groupby("product", observed=True)[["served", "demand"]].sum()
-    by_product = by_product[by_product["demand"] > 0]
-    fill = (by_product["served"] / by_product["demand"]).sort_values()
-    if len(fill):
-        worst = ", ".join(f"{p} {v:.1%}" for p, v in fill.head(3).items())
-        headline = (f"Fill rate at demand points, by product: median {fill.median():.1%}, "
-                    f"lowest {worst}")
-    else:
-        headline = "No demand points"
-    out_console.print(
-        f"{headline}; first stockout anywhere: "
-        f"{'none' if math.isnan(first) else f'day {int(first)}'}",
-        highlight=False,
-    )
+def _print_report(report: Any) -> None:
+    for part in report.parts:
+        out_console.print(part, highlight=False)
 
 
 @app.command()
@@ -203,7 +198,15 @@ def batch(
         typer.Option("--sweep", help="Vary a value: path.to.key=v1,v2,... (repeatable; "
                      "the grid of all combinations runs)."),
     ] = None,
+    link: Annotated[
+        list[str] | None,
+        typer.Option("--link", help="Vary several values together: path1,path2=a1/a2,b1/b2 "
+                     "(repeatable; each step sets every path, steps are not crossed)."),
+    ] = None,
     sets: SetOption = None,
+    role: RoleOption = None,
+    group: GroupOption = None,
+    region: RegionOption = None,
     seed: Annotated[int | None, typer.Option(help="Batch seed (default: the scenario's).")] = None,
     out: Annotated[
         Path | None,
@@ -217,7 +220,7 @@ def batch(
     scheduler: Annotated[
         str | None,
         typer.Option(help="Run on an existing Dask cluster, e.g. tcp://host:8786 "
-                     "(pip install '.[dist]')."),
+                     "(pip install '.\\[dist]')."),
     ] = None,
     resume: Annotated[
         bool, typer.Option(help="Finish an interrupted batch in --out: run only what is missing.")
@@ -248,14 +251,14 @@ def batch(
     from sim.batch import batch as run_batch
     from sim.batch.spec import is_batch_file, load_batch_file
     from sim.batch.store import BatchFolderError
-    from sim.batch.variants import parse_sweep
+    from sim.batch.variants import parse_link, parse_sweep, sweep_paths
     from sim.export import default_out_dir
     from sim.scenario import ScenarioError
     from sim.scenario.load import parse_set
 
     try:
         overrides = dict(parse_set(s) for s in sets or [])
-        grid = parse_sweep(sweep or [])
+        grid = {**parse_sweep(sweep or []), **parse_link(link or [])}
         spec = load_batch_file(file, overrides) if is_batch_file(file) else None
     except ScenarioError as exc:
         raise _fail(exc.render(), debug, exc) from None
@@ -263,8 +266,8 @@ def batch(
         raise _fail(str(exc), debug, exc) from None
     if spec is not None:
         sc, options, variants, label = spec.scenario, spec.options, spec.variants, spec.label
-        for key in grid:
-            if key in options.sweep:
+        for key in sweep_paths(grid):
+            if key in sweep_paths(options.sweep):
                 raise _fail(f"--sweep {key} is also swept in {file}", debug)
         grid = {**options.sweep, **grid}
     else:
@@ -299,6 +302,9 @@ def batch(
     if scheduler and workers:
         raise _fail("--workers is for local processes; with --scheduler the cluster decides",
                     debug)
+    if (role or group or region) and pick(aggregate, "aggregate", False):
+        raise _fail("--role, --group and --region need per-replication KPIs: drop --aggregate "
+                    "(or filter summary.csv by role and group)", debug)
     if daily is not None and "daily" not in plan["tables"]:
         raise _fail("--daily sets the level of the daily table; keep it with "
                     "--tables kpis,daily", debug)
@@ -323,6 +329,8 @@ def batch(
                                        mp_context=multiprocessing.get_context("spawn"),
                                        initializer=exit_with_parent, initargs=(os.getpid(),))
     total = reps * len(plan["variants"])
+    # Resuming a finished batch runs nothing: say so instead of a bar and a worker efficiency.
+    finished = resume and (target / "manifest.json").exists()
     started = time.perf_counter()
     from rich.progress import (
         BarColumn,
@@ -335,7 +343,7 @@ def batch(
 
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                   TimeRemainingColumn(), console=err_console, disable=quiet)
+                   TimeRemainingColumn(), console=err_console, disable=quiet or finished)
     task = bar.add_task("replications", total=total, rate="")
     first: dict[str, float] = {}
 
@@ -371,7 +379,16 @@ def batch(
     if quiet:
         out_console.print(str(result.folder), highlight=False)
         return
-    _print_batch(result)
+    try:
+        _print_batch(result, role, group, region)
+    except ValueError as exc:
+        raise _fail(str(exc), debug, exc) from None
+    if finished:
+        out_console.print(
+            f"\n{escape(str(result.folder))} was already complete: nothing was run "
+            f"({total} replications of '{escape(sc.name)}', seed {plan['seed']})",
+            highlight=False)
+        return
     timings = result.manifest["timings_s"]
     workers_used = result.manifest["workers"]
     efficiency = ""
@@ -386,41 +403,26 @@ def batch(
     )
 
 
-BATCH_COLUMNS = 6
+def _print_batch(result: Any, role: Any = None, group: Any = None,
+                 region: Any = None) -> None:
+    from sim.batch.tasks import DEMAND_POINTS
+    from sim.report import batch_report
 
-
-def _print_batch(result: Any) -> None:
-    summary = result.summary
-    fill = summary[(summary["kpi"] == "fill_rate") & (summary["role"] == "demand_points")]
     reps = result.manifest["plan"]["replications"]
-    if fill.empty:
-        out_console.print("No demand points: see summary.csv for every KPI.")
-        return
-    # Product groups down, variants across: a national scenario has ten groups, a study a few
-    # variants, and this way round both fit a terminal.
-    variants = result.variant_names
-    shown = variants[:BATCH_COLUMNS]
-    table = Table(title=f"Fill rate at demand points (mean ± 95 % CI over {reps} replications)")
-    table.add_column("group")
-    for variant in shown:
-        table.add_column(escape(variant), justify="right")
-    for group in dict.fromkeys(fill["group"]):
-        rows = fill[fill["group"] == group].set_index("variant")
-        cells = []
-        for variant in shown:
-            if variant not in rows.index:
-                cells.append("–")
-                continue
-            row = rows.loc[variant]
-            text = _fmt(row["mean"], "{:.1%}")
-            if not math.isnan(row["ci95_high"]):
-                text += f" ±{(row['ci95_high'] - row['mean']) * 100:.1f}"
-            cells.append(text)
-        table.add_row(escape(str(group)), *cells)
-    out_console.print(table)
-    if len(variants) > len(shown):
-        out_console.print(f"(first {len(shown)} of {len(variants)} variants shown)",
-                          style="dim", highlight=False)
+    if role or group or region:
+        fill = result.fill(role, group, region)
+        kinds = set(fill["fill_of"])
+        what = ("Fill of own demand" if kinds == {"demand"} else
+                "Order fill (customers' orders shipped on the day)" if kinds == {"orders"} else
+                "Fill (own demand, or orders for groups with none)")
+        chosen = [f"{k} {', '.join(v)}" for k, v in (("role", role), ("group", group),
+                                                       ("region", region)) if v]
+        what += f", {'; '.join(chosen)}"
+    else:
+        summary = result.summary
+        fill = summary[(summary["kpi"] == "fill_rate") & (summary["role"] == DEMAND_POINTS)]
+        what = "Fill rate at demand points"
+    _print_report(batch_report(fill, result.variant_names, reps, what, out_console.width))
     out_console.print(
         "Every KPI (unmet units, stockout days, first stockout, lowest days of supply) by role "
         "and group is in summary.csv; per-replication values in replication_kpis.parquet.",
@@ -534,6 +536,32 @@ def _print_injects(msel: Any, rows: int = 20) -> None:
     out_console.print(table)
     if len(msel.table) > rows:
         out_console.print(f"... and {len(msel.table) - rows} more", style="dim")
+
+
+@app.command()
+def paths(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    grep: Annotated[
+        str | None, typer.Option(help="Only paths containing this text (any case).")
+    ] = None,
+    sets: SetOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List every path --set, --sweep, --link and batch files can change, with value and type.
+
+    Rules, nodes and disruptions go by name where they have one:
+    policies[hp_fluids].policy.target_days, nodes[tamro].region.
+    """
+    from sim.scenario.paths import settable_paths
+
+    sc = _load(file, sets, debug)
+    found = settable_paths(sc, grep)
+    if not found:
+        raise _fail(f"no path in {file} contains '{grep}'", debug)
+    for item in found:
+        value = json.dumps(item.value, ensure_ascii=False)
+        out_console.print(f"{item.path} = {value}  # {item.type}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 @app.command()

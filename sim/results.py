@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from sim.engine import Replication
 from sim.kpis import COUNT_COLUMNS, KPI_COLUMNS, kpi_arrays
@@ -16,6 +19,8 @@ from sim.records import Ledger
 from sim.scenario.schema import Scenario
 
 Aggregation = Literal["node", "region", "role", "none"]
+Filter = str | Sequence[str] | None
+"""A name or names to keep (`role="ward"`, `group=["ppe", "medical_gases"]`), or None: all."""
 DAILY_VALUES: tuple[str, ...] = (
     "on_hand", "backorders", "inbound_in_transit", "demand", "served", "orders",
     "orders_shipped",
@@ -35,9 +40,63 @@ class RunResult:
     ledger: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
-        """KPIs by role and product group over all replications (what `beredskap run` prints)."""
-        return summarise(self.kpis, self.scenario)
+    @classmethod
+    def open(cls, folder: str | Path) -> RunResult:
+        """A results folder written by `beredskap run` (or `sim.export.write_results`).
+
+        The scenario is read back from `scenario.resolved.yaml`, the tables from Parquet.
+        """
+        folder = Path(folder)
+        manifest_file = folder / "manifest.json"
+        if not manifest_file.exists():
+            raise FileNotFoundError(f"{folder} holds no finished run (no manifest.json)")
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        if "plan" in manifest:
+            raise ValueError(f"{folder} is a batch folder: open it with sim.BatchResult.open "
+                             "or sim.open")
+        from sim.scenario import from_dict
+
+        resolved_file = folder / "scenario.resolved.yaml"
+        data = yaml.safe_load(resolved_file.read_text(encoding="utf-8"))
+        scenario = from_dict(data, str(resolved_file))
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet")
+                  for name in ("kpis", "daily", "events", "ledger")}
+        return cls(scenario=scenario, seed=int(manifest["seed"]),
+                   replications=int(manifest["replications"]),
+                   timings=dict(manifest.get("timings_s", {})), **tables)
+
+    def summary(self, role: Filter = None, group: Filter = None,
+                region: Filter = None) -> pd.DataFrame:
+        """KPIs by role and product group (what `beredskap run` prints), optionally filtered.
+
+        `role`, `group` and `region` take a name or a list of names; see `summarise`.
+        """
+        return summarise(select(self.kpis, self.scenario, role, group, region), self.scenario)
+
+    def fill_by_product(self, role: Filter = None, group: Filter = None,
+                        region: Filter = None) -> pd.DataFrame:
+        """Fill rate of own demand per product (with its name), lowest first.
+
+        Over demand points only (nodes with demand of their own), all replications pooled:
+        units of different products (gloves, oxygen m3) are never added up.
+        """
+        kpis = select(self.kpis, self.scenario, role, group, region)
+        own = kpis[kpis["demand"] > 0]
+        by = own.groupby("product", observed=True)[["served", "demand"]].sum()
+        by = by[by["demand"] > 0]
+        out = by.assign(fill_rate=by["served"] / by["demand"]).reset_index()
+        out["product"] = out["product"].astype(str)
+        out.insert(1, "name", out["product"].map(
+            {pid: p.name for pid, p in self.scenario.products.items()}))
+        return out.sort_values("fill_rate", kind="stable").reset_index(drop=True)
+
+    def crisis(self) -> Crisis:
+        """When the crisis starts and the first stockout after it (median over replications).
+
+        The warm-up's end is not a crisis: without disruptions there is no crisis and no
+        first stockout to report.
+        """
+        return crisis_timing(self.events, self.replications)
 
     def flows(self) -> pd.DataFrame:
         """Expected normal daily flow per node and product (the days-of-supply denominator)."""
@@ -113,6 +172,11 @@ def _coded(codes: np.ndarray, labels: Sequence[str],
     return pd.Categorical.from_codes(remap[codes], categories=unique)
 
 
+def _groups(net: Network) -> list[str]:
+    """Each product's group, in product order."""
+    return [net.scenario.products[pid].group for pid in net.product_ids]
+
+
 def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFrame:
     """One row per replication x node x product that the node handles."""
     watch = net.handles & ~net.unlimited[:, None]
@@ -131,6 +195,7 @@ def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFram
         "role": _coded(np.tile(nodes, k), net.roles, file_order),
         "region": _coded(np.tile(nodes, k), net.regions, file_order),
         "product": _coded(np.tile(products, k), net.product_ids),
+        "group": _coded(np.tile(products, k), _groups(net)),
     }
     for col in KPI_COLUMNS:
         frame[col] = np.concatenate(parts[col])
@@ -143,7 +208,8 @@ def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFram
 def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.DataFrame:
     """End-of-day values per day x node (or region or role) x product."""
     if by == "none":
-        return pd.DataFrame(columns=["replication", "day", "node", "product", *DAILY_VALUES])
+        return pd.DataFrame(columns=["replication", "day", "node", "role", "region", "product",
+                                     "group", *DAILY_VALUES])
     watch = net.handles & ~net.unlimited[:, None]
     frames = []
     for rep in reps:
@@ -178,7 +244,16 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
             block[:, 2 + c] = values[v].reshape(-1)
         frame = pd.DataFrame(block, columns=["replication", "day", *DAILY_VALUES], copy=False)
         frame.insert(2, by, _coded(np.tile(label_codes, days), categories))
-        frame.insert(3, "product", _coded(np.tile(products, days), net.product_ids))
+        at = 3
+        if by == "node":
+            # Categorical: a code per row, so a join with the KPI table is never needed for
+            # these and the table stays about as small.
+            order = _file_order(net)
+            frame.insert(3, "role", _coded(np.tile(nodes, days), net.roles, order))
+            frame.insert(4, "region", _coded(np.tile(nodes, days), net.regions, order))
+            at = 5
+        frame.insert(at, "product", _coded(np.tile(products, days), net.product_ids))
+        frame.insert(at + 1, "group", _coded(np.tile(products, days), _groups(net)))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -241,38 +316,140 @@ def ledger_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def select(kpis: pd.DataFrame, scenario: Scenario | None, role: Filter = None, group: Filter = None,
+           region: Filter = None) -> pd.DataFrame:
+    """The KPI rows of the given roles, product groups and regions (None keeps all).
+
+    Raises ValueError naming the unknown value, with a did-you-mean, if one matches nothing in
+    the scenario.
+    """
+    from sim.scenario.errors import did_you_mean
+
+    if scenario is not None:
+        known = {
+            "role": list(dict.fromkeys(n.role for n in scenario.nodes)),
+            "group": list(dict.fromkeys(p.group for p in scenario.products.values())),
+            "region": list(dict.fromkeys(n.region for n in scenario.nodes)),
+        }
+        name = scenario.name
+    else:  # a batch's table: what its rows hold
+        known = {c: list(dict.fromkeys(kpis[c].astype(str))) for c in ("role", "group", "region")}
+        name = "the batch"
+    keep = np.ones(len(kpis), dtype=bool)
+    for column, wanted in (("role", role), ("group", group), ("region", region)):
+        if wanted is None:
+            continue
+        names = [wanted] if isinstance(wanted, str) else list(wanted)
+        for wanted_name in names:
+            if wanted_name not in known[column]:
+                raise ValueError(f"--{column} '{wanted_name}': no {column} of that name in "
+                                 f"'{name}'{did_you_mean(wanted_name, known[column])} "
+                                 f"(there are {', '.join(known[column])})")
+        values = kpis[column] if column in kpis else _group_column(kpis, scenario)
+        keep &= values.astype(str).isin(names).to_numpy()
+    return kpis[keep]
+
+
+def _group_column(kpis: pd.DataFrame, scenario: Scenario | None) -> pd.Series:
+    """The product group of each KPI row (tables written before the group column had it)."""
+    if "group" in kpis or scenario is None:
+        return kpis["group"]
+    groups = {pid: p.group for pid, p in scenario.products.items()}
+    return kpis["product"].astype(str).map(groups)
+
+
 def summarise(kpis: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Fill, unmet units and stockouts by role and product group, over all replications.
 
     `fill` is the KPI to read for the role: the fill rate of own demand where the role has own
     demand (demand points), else the order fill rate (customers' orders shipped on the day
-    ordered: suppliers); `fill_of` says which. `unmet_per_rep` counts the same units.
+    ordered: suppliers); `fill_of` says which. It is the mean over replications of each
+    replication's fill, and `fill_ci95` the half-width of its 95 % t interval (NaN with one
+    replication). `unmet_per_rep` counts the same units. `share_short` is the share of
+    node-products with a stockout day, `stockout_days` the mean number of such days per
+    node-product and replication, `min_dos` the lowest days of supply on hand.
     """
-    groups = {pid: p.group for pid, p in scenario.products.items()}
-    df = kpis.assign(group=kpis["product"].astype(str).map(groups))
-    reps = max(int(df["replication"].nunique()), 1)
-    out = (
-        df.groupby(["role", "group"], observed=True)
+    from sim.batch.stats import t_quantile
+
+    df = kpis.assign(group=_group_column(kpis, scenario).astype(str).to_numpy(),
+                     role=kpis["role"].astype(str).to_numpy())
+    per_rep = (
+        df.groupby(["role", "group", "replication"], sort=False)
         .agg(
             demand=("demand", "sum"),
             served=("served", "sum"),
             unmet=("unmet", "sum"),
             orders=("orders", "sum"),
             orders_shipped=("orders_shipped", "sum"),
-            stockout_days=("stockout_days", "sum"),
+            stockout_days=("stockout_days", "mean"),
             cells=("node", "size"),
             cells_short=("stockout_days", lambda s: int((s > 0).sum())),
             min_dos=("min_days_of_supply", "min"),
         )
         .reset_index()
     )
+    own_total = per_rep.groupby(["role", "group"], sort=False)["demand"].transform("sum") > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_rep["fill"] = np.where(
+            own_total, per_rep["served"] / per_rep["demand"].where(per_rep["demand"] > 0),
+            per_rep["orders_shipped"] / per_rep["orders"].where(per_rep["orders"] > 0))
+    per_rep["missed"] = np.where(own_total, per_rep["unmet"],
+                                 per_rep["orders"] - per_rep["orders_shipped"])
+    out = (
+        per_rep.groupby(["role", "group"], sort=False)
+        .agg(
+            replications=("replication", "nunique"),
+            fill=("fill", "mean"),
+            fill_sd=("fill", "std"),
+            fill_n=("fill", "count"),
+            demand=("demand", "sum"),
+            served=("served", "sum"),
+            orders=("orders", "sum"),
+            orders_shipped=("orders_shipped", "sum"),
+            unmet_per_rep=("missed", "mean"),
+            cells=("cells", "sum"),
+            cells_short=("cells_short", "sum"),
+            stockout_days=("stockout_days", "mean"),
+            min_dos=("min_dos", "min"),
+        )
+        .reset_index()
+    )
+    t = out["fill_n"].map(lambda n: t_quantile(0.975, n - 1) if n > 1 else np.nan)
+    out["fill_ci95"] = t * out["fill_sd"] / np.sqrt(out["fill_n"])
     out["fill_rate"] = out["served"] / out["demand"].where(out["demand"] > 0)
     out["order_fill_rate"] = out["orders_shipped"] / out["orders"].where(out["orders"] > 0)
-    own = out["demand"] > 0
-    out["fill"] = out["fill_rate"].where(own, out["order_fill_rate"])
-    out["fill_of"] = np.where(own, "demand", "orders")
-    unmet = out["unmet"].where(own, out["orders"] - out["orders_shipped"])
-    out["unmet_per_rep"] = unmet / reps
+    out["fill_of"] = np.where(out["demand"] > 0, "demand", "orders")
     out["share_short"] = out["cells_short"] / out["cells"]
-    return out[["role", "group", "fill", "fill_of", "fill_rate", "order_fill_rate",
-                "unmet_per_rep", "share_short", "min_dos"]]
+    return out[["role", "group", "fill", "fill_ci95", "fill_of", "fill_rate", "order_fill_rate",
+                "unmet_per_rep", "share_short", "stockout_days", "min_dos", "replications"]]
+
+
+class Crisis(NamedTuple):
+    """When a run's crisis starts and the first stockout after it, over its replications."""
+
+    start_day: float | None
+    """Median day the first disruption started (None: the scenario has no disruptions)."""
+    first_stockout_day: float | None
+    """Median day of the first stockout after that start day, over the replications with
+    one (None: none had a stockout, or there was no crisis)."""
+    earliest: float | None
+    """The earliest such day in any replication."""
+    replications_short: int
+    """Replications with a stockout after the crisis started."""
+    replications: int
+
+
+def crisis_timing(events: pd.DataFrame, replications: int) -> Crisis:
+    """The crisis start and first stockout after it, from a run's events table."""
+    starts = events[events["kind"] == "disruption_start"].groupby("replication")["day"].min()
+    if starts.empty:
+        return Crisis(None, None, None, 0, replications)
+    outs = events[events["kind"] == "stockout_start"][["replication", "day"]]
+    outs = outs.assign(start=outs["replication"].map(starts))
+    # Strictly after: on its first day a disruption has not yet moved any stock, and slow
+    # movers at small wards run out now and then in normal operation too.
+    after = outs[outs["day"] > outs["start"]].groupby("replication")["day"].min()
+    if after.empty:
+        return Crisis(float(starts.median()), None, None, 0, replications)
+    return Crisis(float(starts.median()), float(after.median()), float(after.min()), len(after),
+                  replications)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.engine import run_replication
 from sim.network import network_of
 from sim.results import Aggregation, RunResult, daily_table, event_table, kpi_table, ledger_table
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.batch import BatchResult
 
 
 def run(
@@ -54,3 +60,19 @@ def run(
         tables_s=time.perf_counter() - simulated,
     )
     return result
+
+
+def open_folder(folder: str | Path) -> RunResult | BatchResult:
+    """A results folder as a `RunResult` (from `beredskap run`) or `BatchResult` (a batch).
+
+    Exported as `sim.open`.
+    """
+    folder = Path(folder)
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        raise FileNotFoundError(f"{folder} holds no finished run or batch (no manifest.json)")
+    if "plan" in json.loads(manifest.read_text(encoding="utf-8")):
+        from sim.batch import BatchResult
+
+        return BatchResult.open(folder)
+    return RunResult.open(folder)

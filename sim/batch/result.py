@@ -77,6 +77,33 @@ class BatchResult:
         """Variant names in plan order."""
         return [v["name"] for v in self.manifest["plan"]["variants"]]
 
+    def fill(self, role: Any = None, group: Any = None, region: Any = None) -> pd.DataFrame:
+        """Fill per variant and product group over the chosen roles, groups and regions.
+
+        Mean, sd and 95 % interval over replications (as `summary`). Within a group, the fill
+        of own demand where the chosen rows have any (demand points), else the order fill
+        (suppliers); `fill_of` says which. Needs the per-replication KPI table, so not for an
+        aggregated batch, whose `summary` has every role and group.
+        """
+        from sim.results import select
+
+        kpis = self.kpis
+        if "replication" not in kpis.columns:
+            raise ValueError("this batch kept KPIs as means over replications (--aggregate); "
+                             "filter its summary.csv by role and group instead")
+        rows = select(kpis, None, role, group, region)
+        per = (rows.assign(variant=rows["variant"].astype(str), group=rows["group"].astype(str))
+               .groupby(["variant", "group", "replication"], sort=False)
+               [["demand", "served", "orders", "orders_shipped"]].sum().reset_index())
+        own = per.groupby(["variant", "group"], sort=False)["demand"].transform("sum") > 0
+        demand = per["demand"].astype(float)
+        orders = per["orders"].astype(float)
+        per["fill"] = (per["served"] / demand.where(demand > 0)).where(
+            own, per["orders_shipped"] / orders.where(orders > 0))
+        per["fill_of"] = own.map({True: "demand", False: "orders"})
+        out = describe(per, ["variant", "group", "fill_of"], ["fill"])
+        return out
+
     def compare(self, reference: str, kpis: Sequence[str] = SUMMARY_KPIS) -> pd.DataFrame:
         """Each variant minus `reference`, paired by replication, with a 95 % interval.
 

@@ -1,0 +1,194 @@
+"""Terminal tables of a run's and a batch's KPIs, laid out for the width they have.
+
+Names are never cut: group and role names are short enough for 80 columns, and variant names
+that do not fit a column become short labels with a legend. A column whose every row reads the
+same is left out and said once below the table, since it separates nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from sim.results import Crisis, RunResult
+
+SUPPLIER_FILL = "orders"
+"""Marks a role whose fill is order fill (customers' orders shipped on the day ordered)."""
+
+
+@dataclass
+class Report:
+    """What to print: tables and notes, in order (a note is plain text, styled dim)."""
+
+    parts: list[Any] = field(default_factory=list)
+
+    def table(self, table: Table) -> None:
+        """Add a table."""
+        self.parts.append(table)
+
+    def note(self, text: str, dim: bool = True) -> None:
+        """Add a line of text (wrapped by the console, never cut)."""
+        self.parts.append(Text(text, style="dim" if dim else ""))
+
+
+def _fmt(value: Any, pattern: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return pattern.format(value)
+
+
+# (header, summary column, format, explanation)
+RUN_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    ("fill ±95%", "fill", "{:.1%}", ""),
+    ("unmet/rep", "unmet_per_rep", "{:,.0f}", "units not served (demand points) or not shipped "
+     "(suppliers) on the day, per replication"),
+    ("short", "share_short", "{:.0%}", "share of node-products with a stockout day (nothing on "
+     "hand when asked)"),
+    ("days out", "stockout_days", "{:.1f}", "stockout days per node-product and replication"),
+    ("min DoS", "min_dos", "{:.1f}", "lowest days of supply on hand"),
+)
+
+
+def run_report(result: RunResult, role: Any = None, group: Any = None,
+               region: Any = None) -> Report:
+    """The KPI table of a run by role (sections) and product group, with the headline."""
+    summary = result.summary(role, group, region)
+    report = Report()
+    sc = result.scenario
+    where = "".join(f", {k} {', '.join([v] if isinstance(v, str) else v)}"
+                    for k, v in (("role", role), ("group", group), ("region", region)) if v)
+    reps = result.replications
+    title = (f"KPIs: {sc.name}{where}, days {sc.warmup_days}-{sc.horizon_days - 1} "
+             f"(after warm-up), {'mean of ' if reps > 1 else ''}{reps} replication"
+             f"{'s' if reps > 1 else ''}")
+    if summary.empty:
+        report.note(f"{title}: no node-products match", dim=False)
+        return report
+    rows = [(str(r.role), str(r.group), r) for r in summary.itertuples(index=False)]
+    shown, constant = [], []
+    for header, column, pattern, why in RUN_COLUMNS:
+        texts = {_fmt(getattr(r, column), pattern) for _, _, r in rows}
+        # With a few rows, equal values are a finding, not noise: keep them.
+        if column == "fill" or len(texts) > 1 or len(rows) < 3:
+            shown.append((header, column, pattern, why))
+        elif why:
+            constant.append(f"{header} is {texts.pop()} in every row ({why})")
+    report.note(title, dim=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("role / group", no_wrap=True)
+    for header, *_ in shown:
+        table.add_column(header, justify="right", no_wrap=True)
+    current = None
+    for role_name, group_name, row in rows:
+        if role_name != current:
+            current = role_name
+            if table.row_count:
+                table.add_section()
+            kind = "demand" if row.fill_of == "demand" else SUPPLIER_FILL
+            table.add_row(Text(role_name, style="bold"), Text(kind, style="dim italic"),
+                          *[""] * (len(shown) - 1))
+        cells = [_fmt(getattr(row, c), p) for _, c, p, _ in shown]
+        if not math.isnan(row.fill_ci95):
+            cells[0] += f" ±{row.fill_ci95 * 100:.1f}"
+        table.add_row(f" {escape(group_name)}", *cells)
+    report.table(table)
+    explained = ["fill: at a demand point (demand) the share of its own demand served on the "
+                 "day asked; at a supplier (orders) the share of its customers' orders shipped "
+                 "on the day ordered; ±95%: half-width of its 95 % confidence interval over "
+                 "replications, in percentage points"]
+    explained += [f"{h}: {why}" for h, _, _, why in shown if why]
+    report.note("; ".join(explained + constant))
+    report.note(headline(result, role, group, region), dim=False)
+    return report
+
+
+def headline(result: RunResult, role: Any = None, group: Any = None, region: Any = None) -> str:
+    """Fill at demand points by product (by name, lowest three) and when the crisis bit."""
+    fill = result.fill_by_product(role, group, region)
+    if len(fill):
+        worst = "; ".join(f"{r.name} {r.fill_rate:.1%}" for r in fill.head(3).itertuples())
+        text = (f"Fill at demand points by product: median {fill['fill_rate'].median():.1%}; "
+                f"lowest {worst}.")
+    else:
+        text = "No demand points among the rows shown."
+    return f"{text} {crisis_text(result.crisis())}"
+
+
+def crisis_text(crisis: Crisis) -> str:
+    """The crisis start and the first stockout after it, in words."""
+    if crisis.start_day is None:
+        return "No disruptions: no crisis, so no first stockout after one (none)."
+    start = f"The first disruption starts on day {crisis.start_day:g}"
+    if crisis.first_stockout_day is None:
+        return f"{start}; no stockout anywhere after it."
+    of = (f" (median of the {crisis.replications_short} of {crisis.replications} replications "
+          f"with one; earliest day {crisis.earliest:g})" if crisis.replications > 1 else "")
+    return (f"{start}; first stockout anywhere after it: day "
+            f"{crisis.first_stockout_day:g}{of}.")
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+CELL = len("100.0% ±0.0")
+
+
+def variant_headers(names: Sequence[str], width: int) -> tuple[list[str], list[str]]:
+    """Column headers for variants and the legend lines they need.
+
+    A name is its own header when each of its words fits `width` (Rich wraps on spaces, and
+    cuts a longer word); otherwise every variant gets a label (V1, V2, ...) and the legend
+    gives the full names, so two columns never read alike.
+    """
+    if all(len(word) <= width for name in names for word in name.split()):
+        return list(names), []
+    labels = [f"V{i + 1}" for i in range(len(names))]
+    return labels, [f"{label}: {name}" for label, name in zip(labels, names, strict=True)]
+
+
+def batch_report(fill: pd.DataFrame, variants: Sequence[str], replications: int, what: str,
+                 width: int) -> Report:
+    """Product groups down, variants across, as many tables as the width needs.
+
+    `fill` has variant, group, mean, ci95_high (from `sim.batch.stats.describe`).
+    """
+    report = Report()
+    if fill.empty:
+        report.note("No rows match: see summary.csv for every KPI.", dim=False)
+        return report
+    groups = list(dict.fromkeys(fill["group"].astype(str)))
+    group_width = max(len("group"), *map(len, groups))
+    per_table = max(1, (width - group_width - 3) // (CELL + 3))
+    headers, legend = variant_headers(variants, CELL)
+    cells = {(str(r.variant), str(r.group)): r for r in fill.itertuples(index=False)}
+    title = f"{what} (mean ± 95 % CI over {replications} replications)"
+    for start in range(0, len(variants), per_table):
+        chunk = list(range(start, min(start + per_table, len(variants))))
+        table = Table(title=escape(title) if start == 0 else None, box=box.SIMPLE_HEAD,
+                      title_justify="left")
+        table.add_column("group", no_wrap=True)
+        for i in chunk:
+            table.add_column(escape(headers[i]), justify="right", min_width=CELL)
+        for group in groups:
+            row = []
+            for i in chunk:
+                hit = cells.get((variants[i], group))
+                if hit is None:
+                    row.append("–")
+                    continue
+                text = _fmt(hit.mean, "{:.1%}")
+                if not math.isnan(hit.ci95_high):
+                    text += f" ±{(hit.ci95_high - hit.mean) * 100:.1f}"
+                row.append(text)
+            table.add_row(escape(group), *row)
+        report.table(table)
+    for line in legend:
+        report.note(line, dim=False)
+    return report
