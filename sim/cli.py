@@ -52,7 +52,8 @@ DEFAULT_REPLICATIONS = 5
 def _fail(message: str, debug: bool, exc: BaseException | None = None) -> typer.Exit:
     if debug and exc is not None:
         raise exc
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # Escaped: paths such as policies[hp_fluids] would otherwise be read as Rich markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(BAD_INPUT)
 
 

@@ -101,7 +101,8 @@ def type_name(annotation: Any) -> str:
             name = " | ".join(repr(a) for a in typing.get_args(member))
         elif origin is list:
             args = typing.get_args(member)
-            name = f"list of {type_name(args[0]) if args else 'any'}"
+            inner = type_name(args[0]) if args else "any"
+            name = f"list of ({inner})" if " | " in inner else f"list of {inner}"
         elif origin is tuple:
             args = [type_name(a) for a in typing.get_args(member) if a is not Ellipsis]
             name = f"[{', '.join(args)}]"
