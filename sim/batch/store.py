@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from sim.batch.stats import merge_moments
 from sim.batch.tasks import TaskOutput
 from sim.export.atomic import atomic_write
+from sim.export.cells import to_csv
 
 PLAN = "plan.json"
 MANIFEST = "manifest.json"
@@ -274,7 +275,7 @@ class BatchStore:
                      lambda tmp: frame.to_parquet(tmp, index=False))
         if not csv:
             return [f"{name}.parquet"]
-        atomic_write(self.folder / f"{name}.csv", lambda tmp: frame.to_csv(tmp, index=False))
+        atomic_write(self.folder / f"{name}.csv", lambda tmp: to_csv(frame, tmp))
         return [f"{name}.parquet", f"{name}.csv"]
 
     def finish(self, manifest: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.export.cells import to_csv
 from sim.results import RunResult
 
 TABLES: tuple[str, ...] = ("kpis", "daily", "events", "ledger")
@@ -67,7 +68,7 @@ def write_results(
             table.to_parquet(tmp / f"{name}.parquet", index=False)
             files.append(f"{name}.parquet")
             if csv:
-                table.to_csv(tmp / f"{name}.csv", index=False)
+                to_csv(table, tmp / f"{name}.csv")  # text cells never formulas
                 files.append(f"{name}.csv")
         manifest = {
             "scenario": result.scenario.name,

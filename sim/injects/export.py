@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.export.atomic import atomic_write
+from sim.export.cells import to_csv, xlsx_text
 from sim.injects.build import Msel
 from sim.injects.fields import ABOUT_WORDS, METADATA_COLUMNS, MSEL_COLUMNS
 
@@ -111,8 +112,8 @@ def _csv(msel: Msel, path: Path) -> None:
     # UTF-8 with a byte-order mark: spreadsheet programs then read å, ä, ö and ø correctly.
     # Where the decimal sign is a comma (sv, nb), spreadsheets expect ';' between fields.
     comma = msel.labels.decimal == ","
-    table.to_csv(path, index=False, encoding="utf-8-sig", sep=";" if comma else ",",
-                 decimal="," if comma else ".")
+    to_csv(table, path, encoding="utf-8-sig", sep=";" if comma else ",",
+           decimal="," if comma else ".")
 
 
 def _markdown(msel: Msel, path: Path) -> None:
@@ -176,6 +177,8 @@ def _xlsx(msel: Msel, path: Path) -> None:
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     _about_sheet(book.create_sheet(about_word(msel, "about")[:31]), msel, Font, Alignment)
+    for each in book.worksheets:
+        xlsx_text(each)  # names and messages from scenarios and rules: text, never formulas
     book.save(path)
 
 
