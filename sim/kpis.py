@@ -10,7 +10,8 @@ Which KPI to read depends on the role (docs/engine.md, "KPIs"):
 - stockout_days: days that ended with nothing on hand of a product the node had demand or
   claims for that day; first_stockout_day: the first such day after warm-up (absolute day);
 - min_days_of_supply: lowest end-of-day on-hand stock over expected normal daily flow;
-- mean_on_hand: mean end-of-day on-hand stock.
+- mean_on_hand: mean end-of-day on-hand stock;
+- expired: units whose shelf life ended while the node held them (0 for products without one).
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from sim.records import Daily
 
 KPI_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "fill_rate", "orders", "orders_shipped", "order_fill_rate",
-    "stockout_days", "first_stockout_day", "min_days_of_supply", "mean_on_hand",
+    "stockout_days", "first_stockout_day", "min_days_of_supply", "mean_on_hand", "expired",
 )
 # Integer KPI columns (counts of units or days).
 COUNT_COLUMNS: tuple[str, ...] = (
-    "demand", "served", "unmet", "orders", "orders_shipped", "stockout_days",
+    "demand", "served", "unmet", "orders", "orders_shipped", "stockout_days", "expired",
 )
 
 
@@ -57,4 +58,6 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
         "first_stockout_day": first,
         "min_days_of_supply": dos,
         "mean_on_hand": daily.on_hand[sl].mean(axis=0),
+        "expired": (daily.expired[sl].sum(axis=0).astype(float) if daily.expired is not None
+                    else np.zeros(demand.shape)),
     }

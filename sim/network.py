@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.distributions import Sampler
 from sim.scenario import schema
-from sim.scenario.errors import Problem
+from sim.scenario.errors import Problem, did_you_mean
 
 if TYPE_CHECKING:
     from sim.scenario.load import Source
@@ -101,6 +101,12 @@ class Network:
     demand_modifiers: list[DemandModifier]
     normal_flow: np.ndarray  # float[n, p]: own demand + customers' draw, per day
     unmet_lost: np.ndarray  # bool[n]
+    # supply mechanics
+    shelf_life: np.ndarray  # int[p]: days a unit can be used from release, 0: never expires
+    initial_life: np.ndarray  # int[n, p, 2]: remaining shelf life of initial stock, [low, high]
+    cold_chain: np.ndarray  # bool[p]
+    spoilage: np.ndarray  # float[p]: share of cold-chain stock destroyed a day without power
+    inputs: np.ndarray  # float[n, p, p]: input units (last axis) per unit made (middle axis)
 
     @property
     def n_nodes(self) -> int:
@@ -272,10 +278,29 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
 
     produces = np.zeros((n, p), dtype=bool)
     capacity = np.zeros((n, p))
+    inputs = np.zeros((n, p, p))
     for i, nd in enumerate(nodes):
         for pid, cap in nd.capacity.items():
             produces[i, idx.pid_of[pid]] = True
             capacity[i, idx.pid_of[pid]] = cap
+        for pid, needs in nd.inputs.items():
+            if pid not in nd.capacity:
+                problems.append(problem(
+                    ("nodes", i, "inputs", pid),
+                    f"inputs of {pid}, which node '{nd.id}' does not make; add "
+                    f"capacity: {{{pid}: ...}} or remove the entry"))
+                continue
+            for input_id, per_unit in needs.items():
+                if input_id not in idx.pid_of:
+                    problems.append(problem(
+                        ("nodes", i, "inputs", pid, input_id),
+                        f"unknown product '{input_id}'{did_you_mean(input_id, idx.pids)}"))
+                elif input_id == pid:
+                    problems.append(problem(
+                        ("nodes", i, "inputs", pid, input_id),
+                        f"{pid} cannot be an input of itself"))
+                else:
+                    inputs[i, idx.pid_of[pid], idx.pid_of[input_id]] = per_unit
 
     # Initial stock specs (values need the flows below). Stock given in units means the node
     # has the product, from a rule or its own entry; stock in days is days of a flow, which
@@ -364,6 +389,11 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
                 lane_flow[k] = share[k] * normal_flow[d]
                 normal_flow[i] += lane_flow[k]
                 handles[i] |= handles[d] & carries[k]
+            if inputs[i].any():
+                # What the node makes draws its inputs: their flow is made x per unit.
+                made = np.where(produces[i], normal_flow[i], 0.0)
+                normal_flow[i] += made @ inputs[i]
+                handles[i] |= ((handles[i] & produces[i]) @ (inputs[i] > 0)) > 0
 
     # Policies. A node orders a product only where a lane brings it or it makes it.
     sources = produces | (inbound > 0)
@@ -446,6 +476,17 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             initial[cells] = days_units(spec.initial_days, normal_flow[cells]).astype(np.int64)
     initial[unlimited] = 0
 
+    # Shelf life: initial stock's remaining life, [low, high] per cell (default [1, life]).
+    products = [sc.products[pid] for pid in idx.pids]
+    shelf_life = np.array([pr.shelf_life_days or 0 for pr in products], dtype=np.int64)
+    initial_life = np.empty((n, p, 2), dtype=np.int64)
+    initial_life[..., 0] = 1
+    initial_life[..., 1] = np.maximum(shelf_life, 1)
+    for s, spec in enumerate(s_specs):
+        life = spec.remaining_shelf_life_days
+        if life is not None:
+            initial_life[s_choice == s] = life if isinstance(life, tuple) else (life, life)
+
     dispatch = np.full((n, p), np.inf)
     for i, nd in enumerate(nodes):
         for pid, cap in nd.dispatch_capacity.items():
@@ -508,6 +549,11 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         demand_modifiers=modifiers,
         normal_flow=normal_flow,
         unmet_lost=np.array([nd.unmet_demand == "lost" for nd in nodes], dtype=bool),
+        shelf_life=shelf_life,
+        initial_life=initial_life,
+        cold_chain=np.array([pr.cold_chain for pr in products], dtype=bool),
+        spoilage=np.array([pr.spoilage_per_day for pr in products]),
+        inputs=inputs,
     )
 
 

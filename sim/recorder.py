@@ -43,6 +43,14 @@ class Recorder:
         self.floor = np.where(ordering, net.reorder_point / self.flow - _resupply_days(net),
                               net.initial / self.flow)
 
+    def watch_losses(self, expiry: bool, destruction: bool) -> None:
+        """Keep daily expired (and destroyed) units, where the scenario can have any."""
+        shape = self.daily.on_hand.shape
+        if expiry:
+            self.daily.expired = np.zeros(shape, dtype=np.int64)
+        if destruction:
+            self.daily.destroyed = np.zeros(shape, dtype=np.int64)
+
     def log(self, day: int, kind: str, detail: str, node: str | None = None,
             product: str | None = None, value: float = float("nan")) -> None:
         """Append one event (node and product by id, or None)."""
@@ -63,6 +71,11 @@ class Recorder:
         d.short[t] = state.short
         if self.lost is not None:
             self.lost[t] = state.lost
+        if state.losses_today:
+            if d.expired is not None:
+                d.expired[t] = state.expired_today
+            if d.destroyed is not None:
+                d.destroyed[t] = state.destroyed_today
         share = self.share[t]
         share.fill(-1.0)
         np.divide(state.granted, state.claimed, out=share, where=state.claimed > 0)
@@ -71,10 +84,16 @@ class Recorder:
         """Derive the events from the daily arrays; return every event of the run.
 
         Within a day, events keep the order a day-by-day recorder would log them in: the
-        disruption switches (logged as they happen), then stockout starts and ends, allocation
-        cuts and restorations, and the days-of-supply alarms by threshold, highest first.
+        disruption switches (logged as they happen), production held back by an input (as it
+        happens), expired and destroyed stock, then stockout starts and ends, allocation cuts
+        and restorations, and the days-of-supply alarms by threshold, highest first.
         """
         d, watch = self.daily, self.watch
+        # Stock lost at the start of a day comes before the day's stockouts.
+        if d.expired is not None:
+            self._cells("expired", d.expired > 0, d.expired, "shelf life ended")
+        if d.destroyed is not None:
+            self._cells("destroyed", d.destroyed > 0, d.destroyed)
         short = d.short & watch
         d.short[:] = short
         before = np.concatenate([np.zeros_like(short[:1]), short[:-1]])

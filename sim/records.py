@@ -31,6 +31,9 @@ EVENT_KINDS: tuple[str, ...] = (
     "allocation_restored",
     "dos_below",
     "dos_recovered",
+    "expired",
+    "destroyed",
+    "input_shortage",
 )
 
 
@@ -52,6 +55,10 @@ class Daily:
         self.orders = np.zeros(shape, dtype=np.int64)
         self.orders_shipped = np.zeros(shape, dtype=np.int64)
         self.short = np.zeros(shape, dtype=bool)
+        # Not in the daily table: units expired and destroyed each day, where the scenario
+        # can have any (None otherwise); the `expired` KPI and the events read them.
+        self.expired: np.ndarray | None = None
+        self.destroyed: np.ndarray | None = None
 
 
 class Ledger(NamedTuple):
@@ -65,4 +72,5 @@ class Ledger(NamedTuple):
     expired: np.ndarray
     destroyed: np.ndarray
     final: np.ndarray
+    recalled: np.ndarray
     in_transit_at_end: np.ndarray

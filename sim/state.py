@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.cohorts import Cohorts
 from sim.network import Network
 
 # Stands in for an unlimited source's stock when allocating: larger than any order, small
@@ -29,6 +30,11 @@ class State:
         days = np.arange(lead_times.shape[0])[:, None]
         self.arrive = days + np.maximum(1, np.ceil(lead_times - LEAD_TOLERANCE)).astype(np.int64)
         self.limited = False  # some capacity is finite today (set by the clock)
+        self.t = 0  # today (set by the clock)
+        self.events: list = []  # events logged while acting (the recorder's list)
+        # Age cohorts of products with a shelf life (None when none has one).
+        self.cohorts = (Cohorts(net.shelf_life, net.initial, net.initial_life,
+                                int(lead_times.shape[0])) if net.shelf_life.any() else None)
         self.on_hand = net.initial.copy()
         self.backorder = np.zeros((n, p), dtype=np.int64)  # own demand not yet served
         self.owed = np.zeros((k, p), dtype=np.int64)  # customer orders not yet shipped
@@ -57,6 +63,16 @@ class State:
         self.consumed = np.zeros((n, p), dtype=np.int64)
         self.expired = np.zeros((n, p), dtype=np.int64)
         self.destroyed = np.zeros((n, p), dtype=np.int64)
+        # Today's expired and destroyed units (reset only after a day that had some).
+        self.expired_today = np.zeros((n, p), dtype=np.int64)
+        self.destroyed_today = np.zeros((n, p), dtype=np.int64)
+        self.losses_today = False
+        # Stock held out of use by a recall: release day -> (nodes, products, units, rows).
+        self.recalled: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray,
+                                            np.ndarray | None]]] = {}
+        # Inputs of production: units taken out but not yet used up (fractions per unit).
+        self.input_credit = np.zeros((n, p))
+        self.input_short = np.zeros((n, p), dtype=bool)  # production held back by an input
         # Today's flows, reset by the clock at the start of each day.
         self.demand = np.zeros((n, p), dtype=np.int64)  # own demand drawn today
         self.served = np.zeros((n, p), dtype=np.int64)  # of it, served today
@@ -72,11 +88,16 @@ class State:
         self.dispatch_budget = np.full((n, p), np.inf)
         self.dispatch_carry = np.zeros((n, p))
 
-    def start_day(self) -> None:
+    def start_day(self, t: int) -> None:
         """Reset today's flows."""
+        self.t = t
         for a in (self.demand, self.served, self.lost, self.orders_in, self.orders_shipped,
                   self.claimed, self.granted):
             a.fill(0)
+        if self.losses_today:
+            self.expired_today.fill(0)
+            self.destroyed_today.fill(0)
+            self.losses_today = False
 
     def expect(self, day: int | np.ndarray, lanes: np.ndarray, qty: np.ndarray) -> None:
         """Book `qty` (rows for `lanes`, unique) to arrive on `day` (per lane, or one day).
@@ -99,6 +120,29 @@ class State:
         if self.due[slot]:
             self.arrivals[slot] = 0
             self.due[slot] = False
+
+    def book_expired(self, nodes: np.ndarray, products: np.ndarray, units: np.ndarray) -> None:
+        """Units at (node, product) cells (may repeat) leave stock as expired today."""
+        np.subtract.at(self.on_hand, (nodes, products), units)
+        np.add.at(self.expired, (nodes, products), units)
+        np.add.at(self.expired_today, (nodes, products), units)
+        self.losses_today = True
+
+    def book_destroyed(self, nodes: np.ndarray, products: np.ndarray, units: np.ndarray
+                       ) -> None:
+        """Units at unique (node, product) cells are destroyed today."""
+        self.on_hand[nodes, products] -= units
+        self.destroyed[nodes, products] += units
+        self.destroyed_today[nodes, products] += units
+        self.losses_today = True
+
+    def recalled_units(self) -> np.ndarray:
+        """Units held by a recall, int[n, p]."""
+        out = np.zeros_like(self.on_hand)
+        for entries in self.recalled.values():
+            for nodes, products, units, _ in entries:
+                np.add.at(out, (nodes, products), units)
+        return out
 
     def owed_out(self) -> np.ndarray:
         """Units each node owes its customers, int[n, p]."""

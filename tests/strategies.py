@@ -45,6 +45,11 @@ def demands() -> st.SearchStrategy[dict]:
     )
 
 
+def remaining() -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), st.integers(1, 30),
+                     st.builds(lambda lo, w: (lo, lo + w), st.integers(1, 20), st.integers(0, 20)))
+
+
 @st.composite
 def disruptions(draw: st.DrawFn, wholesalers: list[str], makers: list[str]) -> list[dict]:
     out: list[dict] = []
@@ -54,7 +59,7 @@ def disruptions(draw: st.DrawFn, wholesalers: list[str], makers: list[str]) -> l
         duration = draw(st.integers(1, 25))
         kind = draw(st.sampled_from(
             ["power_outage", "transport", "export_ban", "factory_loss", "it_outage",
-             "demand_surge"]))
+             "demand_surge", "stock_loss"]))
         d: dict[str, Any] = {"type": kind, "name": f"d{i}", "start_day": start,
                              "duration_days": duration}
         if kind == "power_outage":
@@ -70,6 +75,11 @@ def disruptions(draw: st.DrawFn, wholesalers: list[str], makers: list[str]) -> l
             if not makers:
                 continue
             d.update(nodes=[makers[0]], recovery_days=draw(st.integers(0, 10)))
+        elif kind == "stock_loss":
+            del d["duration_days"]
+            d.update(where={"roles": [draw(st.sampled_from(["ward", "wholesaler"]))]},
+                     share=draw(st.floats(0, 1)),
+                     quarantine_days=draw(st.one_of(st.none(), st.integers(1, 20))))
         elif kind == "it_outage":
             d.update(where={"roles": [draw(st.sampled_from(["ward", "wholesaler"]))]})
         else:
@@ -83,7 +93,12 @@ def disruptions(draw: st.DrawFn, wholesalers: list[str], makers: list[str]) -> l
 def scenarios(draw: st.DrawFn) -> dict:
     """A layered network: sources (DE) -> makers/wholesalers (SE) -> wards, 1-3 products."""
     n_products = draw(st.integers(1, 3))
-    products = {f"p{j}": {"name": f"P{j}", "group": f"g{j % 2}"} for j in range(n_products)}
+    products: dict[str, dict] = {
+        f"p{j}": {"name": f"P{j}", "group": f"g{j % 2}",
+                  "shelf_life_days": draw(st.one_of(st.none(), st.integers(1, 40))),
+                  "cold_chain": draw(st.booleans())}
+        for j in range(n_products)}
+    demanded = list(products)
     nodes: list[dict] = [{"id": "src", "role": "manufacturer", "country": "DE",
                           "region": "abroad", "unlimited": True}]
     lanes: list[dict] = []
@@ -95,6 +110,15 @@ def scenarios(draw: st.DrawFn) -> dict:
                       "capacity": {p: draw(st.floats(0, 40)) for p in products},
                       "qc_release_days": draw(st.integers(0, 5)),
                       "stock": {p: {"initial": draw(st.integers(0, 50))} for p in products}})
+        if draw(st.booleans()):
+            # A component the maker buys from the outside source and uses in its products.
+            products["comp"] = {"name": "Component", "group": "components",
+                                "shelf_life_days": draw(st.one_of(st.none(), st.integers(1, 40)))}
+            nodes[-1]["inputs"] = {p: {"comp": draw(st.sampled_from([0.5, 1, 2, 3]))}
+                                   for p in demanded if draw(st.booleans())}
+            nodes[-1]["stock"]["comp"] = {"initial": draw(st.integers(0, 60))}
+            lanes.append({"from": "src", "to": "maker", "lead_time_days": draw(lead_times()),
+                          "products": ["comp"]})
     wholesalers = [f"wh{i}" for i in range(draw(st.integers(1, 3)))]
     for w in wholesalers:
         nodes.append({"id": w, "role": "wholesaler", "country": "SE",
@@ -110,7 +134,7 @@ def scenarios(draw: st.DrawFn) -> dict:
             "id": ward, "role": "ward", "country": "SE", "region": draw(st.sampled_from(REGIONS)),
             "priority": draw(st.integers(1, 3)),
             "unmet_demand": draw(st.sampled_from(["backorder", "lost"])),
-            "demand": {p: draw(demands()) for p in products},
+            "demand": {p: draw(demands()) for p in demanded},
         })
         for w in draw(st.lists(st.sampled_from(wholesalers), min_size=1, max_size=2,
                                unique=True)):
@@ -125,6 +149,7 @@ def scenarios(draw: st.DrawFn) -> dict:
         "lanes": lanes,
         "policies": [{"match": {}, "policy": draw(policies())},
                      {"match": {"role": "ward"}, "policy": draw(policies())}],
-        "stocks": [{"match": {}, "stock": {"initial_days": draw(st.floats(0, 20))}}],
+        "stocks": [{"match": {}, "stock": {"initial_days": draw(st.floats(0, 20)),
+                                           "remaining_shelf_life_days": draw(remaining())}}],
         "disruptions": draw(disruptions(wholesalers, makers)),
     }

@@ -20,7 +20,8 @@ DAILY_COLUMNS = ["replication", "day", "node", "product", "on_hand", "backorders
                  "inbound_in_transit", "demand", "served", "orders", "orders_shipped"]
 EVENT_COLUMNS = ["replication", "day", "kind", "node", "product", "value", "detail"]
 LEDGER_COLUMNS = ["replication", "node", "product", "initial", "received", "produced", "shipped",
-                  "consumed", "expired", "destroyed", "final", "in_transit_at_end"]
+                  "consumed", "expired", "destroyed", "final", "recalled",
+                  "in_transit_at_end"]
 
 
 @pytest.fixture

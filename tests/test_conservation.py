@@ -9,7 +9,7 @@ import sim
 from tests.strategies import scenarios
 
 FLOWS_IN = ["initial", "received", "produced"]
-FLOWS_OUT = ["shipped", "consumed", "expired", "destroyed", "final"]
+FLOWS_OUT = ["shipped", "consumed", "expired", "destroyed", "final", "recalled"]
 
 
 def assert_ledger_balances(res: sim.RunResult) -> None:

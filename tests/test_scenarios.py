@@ -43,7 +43,7 @@ def test_every_shipped_scenario_runs_and_balances(path: Path):
     assert len(res.kpis) and len(res.daily) and len(led)
     inflow = led["initial"] + led["received"] + led["produced"]
     outflow = (led["shipped"] + led["consumed"] + led["expired"] + led["destroyed"]
-               + led["final"])
+               + led["final"] + led["recalled"])
     assert (inflow == outflow).all()
     totals = led.groupby("product", observed=True)[["shipped", "received",
                                                     "in_transit_at_end"]].sum()

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.actors.stockholding import Actor, Block
 from sim.disruptions import Effects
+from sim.records import EventChunk
 
 
 class Manufacturer(Actor):
@@ -50,6 +51,13 @@ class Manufacturer(Actor):
         st.on_hand[nodes] += part
         st.produced[nodes] += part
         st.on_order[nodes] -= part
+        co = st.cohorts
+        if co is not None:
+            rows, cols = np.nonzero(part[:, co.products])
+            if len(rows):
+                products = co.products[cols]
+                units = part[rows, products]
+                co.add(blk.a + rows, products, co.fresh(units, products, t), t, t)
         part[...] = 0  # taken; the clock drops the emptied day
 
     def produce(self, blk: Block, t: int, fx: Effects) -> None:
@@ -67,6 +75,8 @@ class Manufacturer(Actor):
         whole = np.floor(total + 1e-9)
         st.production_carry[nodes] = np.where(produces, total - whole, 0.0)
         made = np.minimum(st.production_due[nodes], whole.astype(np.int64)) * produces
+        if blk.inputs:
+            made = self._use_inputs(blk, t, made)
         if not made.any():
             return
         st.production_due[nodes] -= made
@@ -77,3 +87,47 @@ class Manufacturer(Actor):
             if held is None:
                 held = st.quarantine[day] = np.zeros_like(st.on_hand)
             held[nodes] += np.where((qc == days)[:, None], made, 0)
+
+    def _use_inputs(self, blk: Block, t: int, planned: np.ndarray) -> np.ndarray:
+        """Production within the inputs on hand; the inputs of what is made are used up.
+
+        A unit of product j needs inputs[j, m] of each input m, taken when it starts. Inputs
+        are counted in whole units: a fraction per unit is taken out whole and the rest is
+        credited to the next units made. An input shared by several products is shared pro
+        rata to what each would make. A product held back by a missing input starts an
+        `input_shortage` event (value: units not made that day).
+        """
+        st, net = self.state, self.net
+        nodes = blk.nodes
+        per = net.inputs[nodes]  # [nb, p made, p input]
+        have = st.on_hand[nodes] + st.input_credit[nodes]  # [nb, p input]
+        needs = per > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            room = np.where(needs, np.floor(have[:, None, :] / np.where(needs, per, 1) + 1e-9),
+                            np.inf).min(axis=2)
+        made = np.minimum(planned, np.where(np.isfinite(room), room, planned)).astype(np.int64)
+        use = np.einsum("ij,ijm->im", made, per)
+        over = use > have + 1e-9
+        if over.any():  # a shared input: cut every product using it pro rata
+            ratio = np.where(over, have / np.where(over, use, 1), 1.0)
+            cut = np.where(needs, ratio[:, None, :], 1.0).min(axis=2)
+            made = np.floor(made * cut + 1e-9).astype(np.int64)
+            use = np.einsum("ij,ijm->im", made, per)
+        short = made < planned
+        if short.any():
+            began = short & ~st.input_short[nodes]
+            rows, cols = np.nonzero(began)
+            if len(rows):
+                st.events.append(EventChunk(t, "input_shortage", blk.a + rows, cols,
+                                            (planned - made)[rows, cols].astype(float),
+                                            "production held back by a missing input"))
+        st.input_short[nodes] = short
+        take = np.maximum(np.ceil(use - st.input_credit[nodes] - 1e-9), 0).astype(np.int64)
+        take = np.where(use > 0, take, 0)
+        if take.any():
+            st.input_credit[nodes] += take - use
+            st.on_hand[nodes] -= take
+            st.consumed[nodes] += take
+            if st.cohorts is not None:
+                st.cohorts.take_block(blk.a, take, t)
+        return made

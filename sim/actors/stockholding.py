@@ -51,6 +51,7 @@ class Block:
     outside: np.ndarray | None  # bool[nb, 1]: which nodes are outside sources, if only some
     orders: bool  # some node of the block orders something
     produces: bool
+    inputs: bool  # some node of the block makes something from inputs
     split: bool  # some node-product has more than one inbound lane to split over
     recent: bool  # some node-product orders on recent demand
     ordering: np.ndarray  # bool[nb, p]: cells with an ordering policy (outside sources never)
@@ -63,6 +64,7 @@ class Block:
     in_nodes: np.ndarray  # block rows with inbound lanes (lanes_in is sorted by customer)
     in_starts: np.ndarray  # first inbound lane of each of them
     in_all: bool  # every node of the block has an inbound lane
+    in_lane: np.ndarray  # bool[lanes]: the lane brings goods into the block
 
     nodes: slice = field(init=False)  # the block's node rows
     lanes: slice = field(init=False)  # the lanes out of it
@@ -114,6 +116,7 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         outside=net.unlimited[a:b, None].copy() if net.unlimited[a:b].any() else None,
         orders=bool((ordering & ~net.unlimited[a:b, None]).any()),
         produces=bool(net.produces[a:b].any()),
+        inputs=bool(net.inputs[a:b].any()),
         split=bool((inbound > 1).any()),
         recent=bool((net.recent[a:b] & ordering).any()),
         ordering=ordering & ~net.unlimited[a:b, None],
@@ -123,6 +126,7 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         group_index=flat_index(group, p),
         out_starts=np.searchsorted(src_out, np.arange(nb)) if len(src_out) else src_out,
         in_nodes=in_nodes, in_starts=in_starts, in_all=len(in_nodes) == nb,
+        in_lane=(net.lane_dst >= a) & (net.lane_dst < b),
     )
 
 
@@ -156,6 +160,24 @@ class StockHolder:
         st.on_hand[blk.nodes] += arrived
         st.received[blk.nodes] += arrived
         st.on_order[blk.nodes] -= arrived
+        if st.cohorts is not None:
+            self._receive_cohorts(blk, t, fx)
+
+    def _receive_cohorts(self, blk: Block, t: int, fx: Effects) -> None:
+        """The ages of today's arrivals join the cohorts; what ran out on the way expires."""
+        st, co = self.state, self.state.cohorts
+        assert co is not None
+        for lanes, products, first, rows in co.arrivals(t, blk.in_lane):
+            if fx.any_hold:
+                held = fx.lane_hold[lanes, products]
+                if held.any():
+                    co.send(np.full(int(held.sum()), t + 1), lanes[held], products[held],
+                            rows[held], first)
+                    lanes, products, rows = lanes[~held], products[~held], rows[~held]
+            nodes = self.net.lane_dst[lanes]
+            dead = co.add(nodes, products, rows, first, t)
+            if dead.any():
+                st.book_expired(nodes, products, dead)
 
     # -- 2. serve --------------------------------------------------------------------------
     def serve(self, blk: Block, t: int, fx: Effects) -> None:
@@ -243,6 +265,8 @@ class StockHolder:
         used = old + fresh
         st.on_hand[nodes] -= used
         st.consumed[nodes] += used
+        if st.cohorts is not None:
+            st.cohorts.take_block(blk.a, used, st.t)
         st.served[nodes] += fresh
         if blk.loses:
             lost = net.unmet_lost[nodes][:, None]
@@ -357,6 +381,8 @@ class StockHolder:
             arrive = st.arrive[t, lanes]
         moving = np.flatnonzero(qty.any(axis=1))
         st.expect(arrive[moving], blk.la + moving, qty[moving])
+        if st.cohorts is not None:
+            self._ship_cohorts(blk, qty, arrive, t)
         st.in_transit[lanes] += qty
         sent = blk.out_sum(qty)
         st.shipped[nodes] += sent
@@ -371,6 +397,49 @@ class StockHolder:
             st.lane_budget[lanes] -= qty.sum(axis=1)
             st.dispatch_budget[nodes] -= sent
         return sent
+
+    def _ship_cohorts(self, blk: Block, qty: np.ndarray, arrive: np.ndarray, t: int) -> None:
+        """Shipments carry their ages.
+
+        Each supplier issues soonest-expiring first: its own use (already taken) before its
+        lanes, and its lanes in order. Lane j of a supplier takes the units [Q(j-1), Q(j))
+        of its FEFO order, Q the running total of what its lanes take: in staircase form
+        min(S, Q(j)) - min(S, Q(j-1)). An outside source ships units released today, with
+        their full shelf life.
+        """
+        co = self.state.cohorts
+        assert co is not None
+        part = qty[:, co.products]
+        lanes, cols = np.nonzero(part)
+        if not len(lanes):
+            return
+        products = co.products[cols]
+        units = part[lanes, cols]
+        src = blk.src_out[lanes]
+        rows = np.empty((len(units), co.days + 1 - t), dtype=np.int64)
+        if blk.unlimited:
+            outside = np.ones(len(units), dtype=bool)
+        elif blk.outside is not None:
+            outside = blk.outside[src, 0]
+        else:
+            outside = np.zeros(len(units), dtype=bool)
+        if outside.any():
+            rows[outside] = co.fresh(units[outside], products[outside], t)
+        stock = ~outside
+        if stock.any():
+            cum = np.cumsum(part, axis=0)
+            start = blk.out_starts[blk.src_out]  # each lane's supplier's first lane
+            before = np.where((start > 0)[:, None], cum[np.maximum(start - 1, 0)], 0)
+            upto = (cum - before)[lanes[stock], cols[stock]]
+            nodes = blk.a + src[stock]
+            held = co.stairs[nodes, cols[stock], t:]
+            rows[stock] = (np.minimum(held, upto[:, None])
+                           - np.minimum(held, (upto - units[stock])[:, None]))
+            total = blk.out_sum(part)
+            if blk.outside is not None:
+                total = total * ~blk.outside
+            co.take_block(blk.a, _widen(total, co.products, qty.shape[1]), t)
+        co.send(arrive[lanes], blk.la + lanes, products, rows, t)
 
     # -- 3. review and order ---------------------------------------------------------------
     def review(self, blk: Block, t: int, fx: Effects) -> np.ndarray | None:
@@ -440,6 +509,13 @@ class StockHolder:
         total = blk.in_sum(kept)
         use = (total[blk.dst_in] > 0) & net.fallback[dst][:, None]
         return np.where(use, kept / np.where(use, total[blk.dst_in], 1.0), share)
+
+
+def _widen(part: np.ndarray, products: np.ndarray, p: int) -> np.ndarray:
+    """Columns of `products` put back among all p products (zeros elsewhere)."""
+    out = np.zeros((part.shape[0], p), dtype=part.dtype)
+    out[:, products] = part
+    return out
 
 
 def _units(budget: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from sim.scenario import Scenario, from_dict
 TABLES: tuple[str, ...] = ("kpis", "daily", "events", "ledger")
 SUMMARY_KPIS: tuple[str, ...] = (
     "fill_rate", "order_fill_rate", "unmet", "share_short", "stockout_days",
-    "first_stockout_day", "min_days_of_supply",
+    "first_stockout_day", "min_days_of_supply", "expired",
 )
 DEMAND_POINTS = "demand_points"
 """Pseudo-role in the replication summary: every node-product with demand of its own."""
@@ -140,6 +140,7 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
         "short": (kpis["stockout_days"] > 0).to_numpy(),
         "first_stockout_day": kpis["first_stockout_day"].to_numpy(),
         "min_days_of_supply": kpis["min_days_of_supply"].to_numpy(),
+        "expired": kpis["expired"].to_numpy(),
     })
     both = pd.concat([df, df[own].assign(role=DEMAND_POINTS)], ignore_index=True)
     out = both.groupby(["replication", "role", "group"], sort=False).agg(
@@ -148,6 +149,7 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
         stockout_days=("stockout_days", "sum"), share_short=("short", "mean"),
         first_stockout_day=("first_stockout_day", "min"),
         min_days_of_supply=("min_days_of_supply", "min"),
+        expired=("expired", "sum"),
     ).reset_index()
     demand = out["demand"].astype(float)
     out["fill_rate"] = out["served"] / demand.where(demand > 0)
