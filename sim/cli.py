@@ -105,6 +105,7 @@ def validate(
 
 @app.command()
 def run(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[
         Path | None,
@@ -128,6 +129,11 @@ def run(
         typer.Option(help="Daily table by node, region, role, or none (default: the scenario's)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    max_memory: Annotated[
+        str | None,
+        typer.Option("--max-memory", help="Refuse to start a run estimated to need more, e.g. "
+                     "4G (default: 70 % of the memory available)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
     debug: DebugOption = False,
 ) -> None:
@@ -147,6 +153,13 @@ def run(
     target = out or default_out_dir(sc.name)
     if target.exists() and not overwrite:
         raise _fail(f"{target} already exists; choose another --out or add --overwrite", debug)
+    try:  # before anything is allocated: will it fit, and is no other live run writing there?
+        from sim.guard import before_run
+
+        lock = before_run(sc, target, replications, daily, max_memory)
+    except ValueError as exc:
+        raise _fail(str(exc), debug, exc) from None
+    ctx.call_on_close(lock.release)  # released however the run ends
     started = time.perf_counter()
     with err_console.status("") as status:
 
