@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-# Bytes per (day, node, product) cell, measured on the Swedish reference network (323 nodes,
-# 34 products, 180 days; peak RSS over 1 and 3 replications, writing included: 58, 122 and
-# 3 B, and 1.03 GB for 3 replications by node against 1.25 GB estimated) and rounded
-# up: each replication keeps its daily arrays (7 int64 and a flag: 57 B) until the tables are
-# built; the node-level daily table adds its rows (9 int64 columns, built, concatenated and
-# converted to Parquet); region and role tables are sums, small. One replication's working
-# state (lanes, arrivals, the recorder's shares) comes once.
+# Bytes per (day, node, product) cell, from peak RSS on the Swedish reference network (323
+# nodes, 34 products, 180 days; 1 and 3 replications, writing included), rounded up. Each
+# replication keeps its daily arrays until the tables are built (7 int64 and a flag: measured
+# 58 B); a node-level daily table adds its rows (measured 122 B: built, concatenated, turned
+# into Parquet); region and role tables are sums (3 B). One replication's working state
+# (lanes, arrivals, the recorder's shares) comes once. For 3 replications by node: 1.03 GB
+# measured, 1.25 GB estimated.
 KEEP_PER_CELL = 64
 DAILY_PER_CELL = {"node": 124, "region": 8, "role": 8, "none": 0}
 WORKING_PER_CELL = 48
