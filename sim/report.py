@@ -168,11 +168,10 @@ def batch_report(fill: pd.DataFrame, variants: Sequence[str], replications: int,
     per_table = max(1, (width - group_width - 3) // (CELL + 3))
     headers, legend = variant_headers(variants, CELL)
     cells = {(str(r.variant), str(r.group)): r for r in fill.itertuples(index=False)}
-    title = f"{what} (mean ± 95 % CI over {replications} replications)"
+    report.note(f"{what} (mean ± 95 % CI over {replications} replications)", dim=False)
     for start in range(0, len(variants), per_table):
         chunk = list(range(start, min(start + per_table, len(variants))))
-        table = Table(title=escape(title) if start == 0 else None, box=box.SIMPLE_HEAD,
-                      title_justify="left")
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("group", no_wrap=True)
         for i in chunk:
             table.add_column(escape(headers[i]), justify="right", min_width=CELL)
