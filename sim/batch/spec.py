@@ -27,9 +27,12 @@ from pydantic import Field, ValidationError
 from sim.batch.variants import Variant
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.errors import did_you_mean
+from sim.scenario.limits import check_scenario, number_problems, read_text
 from sim.scenario.load import Source, _locate_error, _message, _read_yaml, apply_overrides
 from sim.scenario.schema import Model
 
+MAX_REPLICATIONS = 1_000_000
+"""Replications (and replications per task) a batch file may ask for."""
 TOP_LEVEL = re.compile(r"""^["']?scenario["']?\s*:""", re.MULTILINE)
 
 
@@ -70,11 +73,36 @@ class BatchSpec:
             f"{self.file}: sweep")
 
 
+def _number_problems(options: BatchFile) -> list[tuple[tuple[str | int, ...], str]]:
+    """Numbers the batch file gives that break a limit, with their paths.
+
+    Its own (replications, chunk, seed), and its overrides' values, each checked by the
+    scenario path it sets (days, quantities, seeds).
+    """
+    found = []
+    for key in ("replications", "chunk"):
+        value = getattr(options, key)
+        if value is not None and value > MAX_REPLICATIONS:
+            found.append(((key,), f"{value:,} is more than {MAX_REPLICATIONS:,}; split the "
+                                  "study into several batches"))
+    if options.seed is not None:
+        found += [(("seed",), m) for _, m in number_problems(options.seed, ("seed",))]
+    sets = [(("set", key), value) for key, value in options.set.items()]
+    sets += [(("variants", i, "set", key), value)
+             for i, v in enumerate(options.variants) for key, value in v.set.items()]
+    sets += [(("sweep", key, j), value)
+             for key, values in options.sweep.items() for j, value in enumerate(values)]
+    for where, value in sets:
+        dotted = tuple(str(where[-1] if where[0] != "sweep" else where[1]).split("."))
+        found += [(where, m) for _, m in number_problems(value, dotted)]
+    return found
+
+
 def is_batch_file(path: str | Path) -> bool:
     """A batch file names its scenario at the top level; a scenario file does not."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    try:  # bounded: a device or a huge file is refused by the loader, not read here
+        text = read_text(Path(path))
+    except ScenarioError:
         return False
     return bool(TOP_LEVEL.search(text))
 
@@ -99,14 +127,17 @@ def load_batch_file(path: str | Path, sets: dict[str, Any] | None = None) -> Bat
                 message = f"unknown key '{key}'{did_you_mean(key, BatchFile.model_fields)}"
             problems.append(source.problem(tuple(where), message))
         raise ScenarioError(problems, str(file)) from None
+    problems = [source.problem(where, message) for where, message in _number_problems(options)]
+    if problems:
+        raise ScenarioError(problems, str(file))
     scenario_file = (file.parent / options.scenario)
     if not scenario_file.exists():
         problem = source.problem(("scenario",), f"scenario file not found: {scenario_file}")
         raise ScenarioError([problem], str(file))
     scenario = load_scenario(scenario_file)
     if options.set:
-        scenario = apply_overrides(scenario, options.set, f"{file}: set")
+        scenario = check_scenario(apply_overrides(scenario, options.set, f"{file}: set"))
     if sets:
-        scenario = apply_overrides(scenario, sets, "--set")
+        scenario = check_scenario(apply_overrides(scenario, sets, "--set"))
     variants = [Variant(v.name, dict(v.set)) for v in options.variants]
     return BatchSpec(file, scenario, options, variants)

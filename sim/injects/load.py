@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sim.injects.checks import Path_, run_checks
 from sim.injects.rules import DEFAULT_RULES, RulesFile
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
+from sim.scenario.limits import number_problems
 from sim.scenario.load import _merge, _message, _read_yaml
 
 
@@ -109,7 +110,8 @@ def _validate(data: dict[str, Any], lines: Lines, file: str | None) -> RulesFile
                     message += "; YAML reads NO, no, yes, on and off as true/false: quote it"
             problems.append(_problem(lines, file, tuple(path), message))
         raise RulesError(problems, file) from None
-    problems = [_problem(lines, file, path, message) for path, message in run_checks(rules)]
+    found = [*number_problems(rules), *run_checks(rules)]
+    problems = [_problem(lines, file, path, message) for path, message in found]
     if problems:
         raise RulesError(problems, file)
     rules._file = file

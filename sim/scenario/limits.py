@@ -181,6 +181,8 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise LimitExceeded(f"cannot read a value: {exc}", None) from None
     finally:
         loader.dispose()
     return data, node
@@ -203,6 +205,13 @@ def _is_days(path: tuple[str | int, ...]) -> bool:
     return False
 
 
+def _show(value: float) -> str:
+    """A number for a message; a huge integer by its size (str() refuses 4,300+ digits)."""
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return f"a number of {int(math.log10(abs(value))) + 1:,} digits"
+    return f"{value:g}"
+
+
 def number_problem(path: tuple[str | int, ...], value: float) -> str | None:
     """What is wrong with one number of a document at `path`, or None."""
     if isinstance(value, float) and math.isnan(value):
@@ -214,19 +223,19 @@ def number_problem(path: tuple[str | int, ...], value: float) -> str | None:
         return f"infinite (.inf): give a finite number{hint}"
     if path and path[-1] == "seed":
         if not 0 <= value <= MAX_SEED:
-            return f"a seed is a whole number from 0 to 2**64 - 1 (got {value!r})"
+            return f"a seed is a whole number from 0 to 2**64 - 1 (got {_show(value)})"
         return None
     if path and path[-1] in SUPPLY_DAYS:
         if abs(value) > MAX_SUPPLY_DAYS:
-            return (f"{value:g} days of supply is more than the limit of {MAX_SUPPLY_DAYS:,} "
+            return (f"{_show(value)} days of supply is more than the limit of {MAX_SUPPLY_DAYS:,} "
                     "(ten years)")
         return None
     if _is_days(path):
         if abs(value) > MAX_DAYS:
-            return f"{value:g} days is more than the limit of {MAX_DAYS:,} days (a century)"
+            return f"{_show(value)} days is more than the limit of {MAX_DAYS:,} days (a century)"
         return None
     if abs(value) > MAX_QUANTITY:
-        return (f"{value:g} is above the limit of {MAX_QUANTITY:g}: the engine counts units "
+        return (f"{_show(value)} is above the limit of {MAX_QUANTITY:g}: the engine counts units "
                 "exactly in 64-bit integers (docs/input.md, numbers)")
     return None
 
