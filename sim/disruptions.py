@@ -6,6 +6,11 @@ disruption. Overlapping effects multiply (factors) or combine with "or" (closure
 
 Timing: a disruption starting at time s for d days is in effect on day t when s <= t < s + d
 (the engine processes day t at time t, after any switch due at that instant).
+
+Windows: each disruption draws its windows from its own substream of the replication's
+disruption stream (`sim.rng.substream`), either one window (`start_day`, `duration_days`) or an
+alternating renewal process (`recurring`), so a disruption's number of draws never shifts
+another's windows.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ class Effect:
 
     # capacity | production | lead_time | lane_capacity | closure | hold | ordering | intake |
     # demand
+    # power: the power capacity factor after backup; capacity: other node capacity factors
     kind: str
     mask: np.ndarray
-    factor: Callable[[float], float]
+    # A number, or one value per masked cell (power after each node's own backup).
+    factor: Callable[[float], float | np.ndarray]
     varies: bool = False
 
 
@@ -39,7 +46,8 @@ class Effect:
 class Effects:
     """The effective parameter arrays for the current day."""
 
-    node_capacity: np.ndarray  # float[n]
+    node_capacity: np.ndarray  # float[n]: production and dispatch, power x staff
+    power: np.ndarray  # float[n]: power capacity factor in force today after backup, 1 if none
     production: np.ndarray  # float[n, p]
     lane_lead: np.ndarray  # float[l]
     lane_capacity: np.ndarray  # float[l]
@@ -48,6 +56,9 @@ class Effects:
     ordering_down: np.ndarray  # bool[n]: places no orders
     intake_down: np.ndarray  # bool[n]: ships nothing on customers' orders
     demand: np.ndarray | None  # float[n, p], None when 1 everywhere
+    # float[n, p]: dispatch capacity factor where it differs by product (an outside source's
+    # production factor times its node factor), None when node_capacity applies to all.
+    dispatch: np.ndarray | None = None
     any_closure: bool = False
     any_hold: bool = False
     any_intake_down: bool = False
@@ -84,6 +95,7 @@ class Disruptions:
         n, p, lanes = net.n_nodes, net.n_products, net.n_lanes
         fx = Effects(
             node_capacity=np.ones(n),
+            power=np.ones(n),
             production=np.ones((n, p)),
             lane_lead=np.ones(lanes),
             lane_capacity=np.ones(lanes),
@@ -95,7 +107,9 @@ class Disruptions:
         )
         for e in effects:
             f = e.factor(t)
-            if e.kind == "capacity":
+            if e.kind == "power":
+                fx.power[e.mask] *= f
+            elif e.kind == "capacity":
                 fx.node_capacity[e.mask] *= f
             elif e.kind == "production":
                 fx.production[e.mask] *= f
@@ -115,10 +129,17 @@ class Disruptions:
                 if fx.demand is None:
                     fx.demand = np.ones((n, p))
                 fx.demand[e.mask] *= f
+        fx.node_capacity *= fx.power
+        outside = net.unlimited
+        if outside.any() and (fx.production[outside] < 1).any():
+            # An outside source makes what it ships, so a loss of its production is a loss
+            # of what it can ship (on top of power and staff).
+            fx.dispatch = fx.node_capacity[:, None] * np.where(outside[:, None],
+                                                               fx.production, 1.0)
         fx.any_closure = not fx.lane_open.all()
         fx.any_hold = bool(fx.lane_hold.any())
         fx.any_intake_down = bool(fx.intake_down.any())
-        fx.any_node_capacity = bool((fx.node_capacity < 1).any())
+        fx.any_node_capacity = bool((fx.node_capacity < 1).any()) or fx.dispatch is not None
         fx.any_lane_capacity = bool((fx.lane_capacity < 1).any())
         fx.any_lead = bool((fx.lane_lead != 1).any())
         self.current, self.dirty = fx, False
@@ -170,10 +191,21 @@ def _lane_mask(net: Network, where: schema.LaneWhere) -> np.ndarray:
     return mask
 
 
-def effects_of(net: Network, d: Any, start: float, end: float) -> list[Effect]:
-    """The effects a disruption switches on, given its drawn window [start, end)."""
+def effects_of(net: Network, d: Any, start: float, end: float,
+               backup: np.ndarray | None = None) -> list[Effect]:
+    """The effects a disruption switches on, given its drawn window [start, end).
+
+    `backup` (power outages): whole days of backup power each node has left at the window's
+    start (engine node order); the nodes' full `backup_power_days` when omitted. A stock loss
+    switches nothing: its stock is destroyed or quarantined on its start day by the engine.
+    """
     if isinstance(d, schema.PowerOutage):
-        return [Effect("capacity", _node_mask(net, d.where), _constant(d.capacity_factor))]
+        return [_power(net, d, start, backup)]
+    if isinstance(d, schema.StaffAbsence):
+        # No backup for staff: the factor holds from the first day.
+        return [Effect("capacity", _node_mask(net, d.where), _constant(1 - d.absent_share))]
+    if isinstance(d, schema.StockLoss):
+        return []
     if isinstance(d, schema.ItOutage):
         nodes = _node_mask(net, d.where)
         kinds = {"ordering": ["ordering"], "order_intake": ["intake"],
@@ -202,12 +234,13 @@ def effects_of(net: Network, d: Any, start: float, end: float) -> list[Effect]:
     if isinstance(d, schema.FactoryLoss):
         nodes = np.isin(net.node_ids, d.nodes)
         cells = nodes[:, None] & _product_mask(net, d.products)[None, :]
-        low, ramp = d.capacity_factor, d.recovery_days
+        low, ramp, restart = d.capacity_factor, d.recovery_days, _restart(d)
 
         def recovering(t: float) -> float:
-            if t < end or ramp <= 0:
+            # A stopped plant restarts (cleaning, revalidation) at zero before it ramps up.
+            if t < end + restart or ramp <= 0:
                 return low
-            return min(1.0, low + (1 - low) * (t - end + 1) / (ramp + 1))
+            return min(1.0, low + (1 - low) * (t - end - restart + 1) / (ramp + 1))
 
         return [Effect("production", cells, recovering, varies=ramp > 0)]
     if isinstance(d, schema.DemandSurge):
@@ -221,6 +254,58 @@ def effects_of(net: Network, d: Any, start: float, end: float) -> list[Effect]:
 
         return [Effect("demand", cells, surging, varies=ramp > 0)]
     raise TypeError(f"unknown disruption {d!r}")
+
+
+def _restart(d: schema.FactoryLoss) -> float:
+    """Days of restart after the window: only a loss that stopped the plant needs one."""
+    return d.restart_days if d.capacity_factor == 0 else 0.0
+
+
+def backup_days(net: Network) -> np.ndarray:
+    """Each node's `backup_power_days` (engine node order)."""
+    return np.array([nd.backup_power_days for nd in net.nodes], dtype=float)
+
+
+def _power(net: Network, d: schema.PowerOutage, start: float,
+           backup: np.ndarray | None) -> Effect:
+    """Power at `capacity_factor`, after each node's backup runs out.
+
+    The window acts from day ceil(start); a node with `b` days of backup left works at full
+    capacity on the window's first `b` days.
+    """
+    mask = _node_mask(net, d.where)
+    left = (backup_days(net) if backup is None else backup)[mask]
+    low = d.capacity_factor
+    if low >= 1 or not (left > 0).any():
+        return Effect("power", mask, _constant(low))
+    first = math.ceil(start)
+
+    def after_backup(t: float) -> np.ndarray:
+        return np.where(t - first < left, 1.0, low)
+
+    return Effect("power", mask, after_backup, varies=True)
+
+
+def window_effects(net: Network, windows: list[Window]) -> list[list[Effect]]:
+    """The effects of every drawn window, in the order of `windows`.
+
+    Power outages keep count of the backup each node has used: every window starts with the
+    nodes' full backup, or, with `backup_refill: false`, with what earlier windows of the same
+    outage left (a window uses a day of backup for each of its days while any is left).
+    """
+    disruptions = net.scenario.disruptions
+    full = backup_days(net)
+    left: dict[int, np.ndarray] = {}
+    out = []
+    for w in windows:
+        d = disruptions[w.index]
+        backup = None
+        if isinstance(d, schema.PowerOutage) and not d.backup_refill:
+            backup = left.get(w.index, full)
+            days = max(0, math.ceil(w.end) - math.ceil(w.start))
+            left[w.index] = np.maximum(backup - days, 0.0)
+        out.append(effects_of(net, d, w.start, w.end, backup))
+    return out
 
 
 def demand_profile_effects(net: Network) -> list[Effect]:
@@ -255,20 +340,59 @@ class Window:
     recovery_end: float
 
 
-def draw_windows(net: Network, rng: np.random.Generator) -> list[Window]:
-    """Draw every disruption's start and duration (random ones from the disruption stream).
+# Recurring up and down times are drawn this many pairs at a time: a fixed block, so a longer
+# horizon extends the same window sequence instead of drawing a different one.
+RENEWAL_BLOCK = 64
 
-    Each disruption consumes the same amount of randomness whatever its spec, so making one
-    disruption random leaves the draws of the others unchanged.
+
+def draw_windows(net: Network, stream: Callable[[int], np.random.Generator],
+                 horizon: float) -> list[Window]:
+    """Draw every disruption's windows, disruption `i` from its own generator `stream(i)`.
+
+    A disruption with `start_day`/`duration_days` has one window; a `recurring` one has the
+    down times of an alternating renewal process that starts in working order on day 0 and
+    runs to `horizon` (down times that contain no whole day act on no day and are left out).
+    Windows are in scenario order, each disruption's in time order.
     """
     out = []
     for i, d in enumerate(net.scenario.disruptions):
-        sampler = Sampler([d.start_day, d.duration_days])
-        start, duration = sampler.sample(rng, 1)[0].tolist()
-        recovery = d.recovery_days if isinstance(d, schema.FactoryLoss) else 0.0
+        rng = stream(i)
         name = d.name or f"{d.type}#{i}"
-        out.append(Window(i, name, start, start + duration, start + duration + recovery))
+        after = d.recovery_days + _restart(d) if isinstance(d, schema.FactoryLoss) else 0.0
+        if d.recurring is None:
+            start, duration = Sampler([d.start_day, d.duration_days]).sample(rng, 1)[0].tolist()
+            spans = [(start, start + duration)]
+        else:
+            spans = renewal_windows(d.recurring, rng, horizon)
+        out.extend(Window(i, name, start, end, end + after) for start, end in spans)
     return out
+
+
+def renewal_windows(spec: schema.Recurring, rng: np.random.Generator,
+                    horizon: float) -> list[tuple[float, float]]:
+    """The down times [start, end) of an alternating renewal process, up first at day 0.
+
+    Up times have mean `mean_days_between`, down times `mean_duration_days`; exponential, or
+    lognormal with coefficient of variation `cv`. Only windows acting on a day before
+    `horizon` (some whole day t with start <= t < end) are kept.
+    """
+    def draw(mean: float) -> np.ndarray:
+        if spec.distribution == "exponential":
+            return rng.exponential(mean, RENEWAL_BLOCK)
+        sigma2 = math.log1p(spec.cv**2)
+        return rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), RENEWAL_BLOCK)
+
+    out: list[tuple[float, float]] = []
+    t = 0.0
+    while True:
+        ups, downs = draw(spec.mean_days_between), draw(spec.mean_duration_days)
+        for up, down in zip(ups.tolist(), downs.tolist(), strict=True):
+            start = t + up
+            if math.ceil(start) >= horizon:
+                return out
+            t = start + down
+            if math.ceil(start) < math.ceil(t):
+                out.append((start, t))
 
 
 def disrupt(

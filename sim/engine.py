@@ -30,10 +30,11 @@ from sim import disruptions as dis
 from sim.actors import ACTORS, Actor
 from sim.actors.stockholding import RecentDemand, make_block
 from sim.demand import Demand
+from sim.losses import Losses
 from sim.network import Network
 from sim.recorder import Recorder
 from sim.records import Daily, EventChunk, Ledger
-from sim.rng import streams
+from sim.rng import streams, substream
 from sim.scenario import schema
 from sim.state import State
 
@@ -99,7 +100,14 @@ class Engine:
         self.demand = Demand(net, rng.demand, rng.demand_change)
         self.recorder = Recorder(net, self.days, replication, list(sc.reporting.dos_thresholds))
         self.disruptions = dis.Disruptions(net, permanent=dis.demand_profile_effects(net))
-        self.windows = dis.draw_windows(net, rng.disruption)
+        # One substream per disruption: a recurring one's variable number of draws never
+        # shifts another's windows.
+        self.windows = dis.draw_windows(
+            net, lambda i: substream(seed, replication, "disruption", i), self.days)
+        self.losses = Losses(net, self.state, self.windows)
+        self.state.events = self.recorder.events
+        self.recorder.watch_losses(self.state.cohorts is not None,
+                                   bool(net.cold_chain.any()) or bool(self.losses.hits))
         self.recent = RecentDemand(net) if net.recent.any() else None
         if self.recent is not None:
             self.recent.state = self.state
@@ -142,9 +150,8 @@ class Engine:
         env = simpy.Environment()
         clock = Clock(env, len(self.net.levels))
         processes = []
-        for window in self.windows:
-            d = self.net.scenario.disruptions[window.index]
-            effects = dis.effects_of(self.net, d, window.start, window.end)
+        for window, effects in zip(self.windows, dis.window_effects(self.net, self.windows),
+                                   strict=True):
             processes.append(
                 dis.disrupt(env, self.disruptions, effects, window, self._log_disruption))
         processes.append(self._days(clock))
@@ -171,7 +178,8 @@ class Engine:
         for t in range(self.days):
             yield clock.at(t, START)
             fx = clock.fx = self.disruptions.refresh(t)
-            st.start_day()
+            st.start_day(t)
+            self.losses.start_day(t, fx)
             self._budgets(fx)
             st.demand[...] = self.demand.draw(fx.demand)
             yield clock.at(t, clock.end_rank)
@@ -193,8 +201,10 @@ class Engine:
         self.limited = st.limited = True
         lane = np.where(fx.lane_capacity < 1, self.nominal_lane * fx.lane_capacity,
                         net.lane_capacity)
-        node = np.where((fx.node_capacity < 1)[:, None],
-                        self.nominal_dispatch * fx.node_capacity[:, None], net.dispatch_capacity)
+        # Per node, or per node and product where an outside source lost production: it ships
+        # at most factor x headroom x its normal flow (0 at factor 0).
+        factor = fx.node_capacity[:, None] if fx.dispatch is None else fx.dispatch
+        node = np.where(factor < 1, self.nominal_dispatch * factor, net.dispatch_capacity)
         st.lane_budget, st.lane_carry = _whole(lane, st.lane_carry)
         st.dispatch_budget, st.dispatch_carry = _whole(node, st.dispatch_carry)
 
@@ -209,6 +219,7 @@ class Engine:
             expired=st.expired,
             destroyed=st.destroyed,
             final=st.on_hand,
+            recalled=st.recalled_units(),
             in_transit_at_end=st.inbound_in_transit(),
         )
 
@@ -218,8 +229,10 @@ def _whole(budget: np.ndarray, carry: np.ndarray) -> tuple[np.ndarray, np.ndarra
     if not finite.any():
         return budget, np.zeros_like(carry)
     total = np.where(finite, budget + carry, 0.0)
-    whole = np.floor(total)
-    return np.where(finite, whole, np.inf), total - whole
+    # With a tolerance, as production: 1.8 a day carried over five days makes 9 units, not 8
+    # for a carry of 0.19999... short of 0.2.
+    whole = np.floor(total + 1e-9)
+    return np.where(finite, whole, np.inf), np.maximum(total - whole, 0.0)
 
 
 def run_replication(net: Network, seed: int, replication: int) -> Replication:

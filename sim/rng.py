@@ -4,7 +4,9 @@ Replication k of a run with seed s always gets `SeedSequence(s, spawn_key=(k,))`
 of `SeedSequence(s)`), and purpose j inside it `spawn_key=(k, j)`. The seeds are computed, not
 spawned statefully, so the same (seed, replication) gives the same numbers on any executor and in
 any order. Each purpose has its own stream so two variants of a scenario see the same demand and
-the same lead-time draws (common random numbers).
+the same lead-time draws (common random numbers). Inputs with a variable number of draws get a
+substream each within their purpose (`spawn_key=(k, j, i)`, see `substream`): each disruption
+draws its windows from its own.
 """
 
 from __future__ import annotations
@@ -42,3 +44,15 @@ def streams(seed: int, replication: int) -> Streams:
         for j, name in enumerate(PURPOSES)
     }
     return Streams(**gens)
+
+
+def substream(seed: int, replication: int, purpose: str, index: int) -> np.random.Generator:
+    """Stream `index` within purpose `purpose` of one replication (`spawn_key=(k, j, index)`).
+
+    For inputs that use a variable number of draws each (a disruption's recurring windows), so
+    that one of them never shifts another's numbers. Computed like the purpose streams, not
+    spawned statefully: the same (seed, replication, purpose, index) gives the same numbers
+    on any executor.
+    """
+    key = (replication, PURPOSES.index(purpose), index)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))

@@ -36,7 +36,7 @@ from sim.injects.rules import (
     Rule,
     RulesFile,
 )
-from sim.injects.triggers import DisruptionWindow
+from sim.injects.triggers import DisruptionWindow, window_of
 from sim.injects.words import Words
 from sim.network import network_of, node_mask
 from sim.scenario import schema
@@ -142,7 +142,7 @@ class Renderer:
         out = {"day": str(day), "when": w.when(day)}
         if kind in DISRUPTION_KINDS:
             out["count"] = w.integer(members["disruption"].nunique())
-            out.update(self._disruption(int(lead["disruption_index"]), members))
+            out.update(self._disruption(int(lead["disruption_index"]), kind, day, members))
         else:
             out["count"] = w.integer(members["node"].nunique())
             out.update(self._node(kind, lead, members))
@@ -184,20 +184,27 @@ class Renderer:
             out["on_hand"] = w.integer(float(lead["quantity"]))
         return out
 
-    def _disruption(self, index: int, members: pd.DataFrame) -> dict[str, str]:
+    def _disruption(self, index: int, kind: str, day: int,
+                    members: pd.DataFrame) -> dict[str, str]:
         w = self.words
         d = self.scenario.disruptions[index]
-        window = self.windows[index]
+        # The trigger's own window: a recurring disruption has many.
+        window = window_of(self.windows, index, kind, day)
         # As drawn in this replication when both ends were logged; else as written in the
-        # scenario, the distribution's mean when it is random (it ends after the run).
+        # scenario, the distribution's mean when it is random (it ends after the run), the
+        # mean down time when it recurs.
         if window.start_day is not None and window.end_day is not None:
             duration = float(window.end_day - window.start_day)
+        elif d.recurring is not None:
+            duration = float(d.recurring.mean_duration_days)
         else:
             duration = float(Sampler([d.duration_days]).mean()[0])
         end_day = window.end_day
         if end_day is None and window.start_day is not None:
             end_day = window.start_day + int(np.ceil(duration))
         capacity = getattr(d, "capacity_factor", 1.0)
+        if isinstance(d, schema.StaffAbsence):  # the staff at work carry on at their share
+            capacity = 1 - d.absent_share
         return {
             "disruption_name": window.name,
             "disruption_list": w.listing(members["disruption"]),

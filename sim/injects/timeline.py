@@ -41,8 +41,9 @@ def write_timeline(msel: Msel, path: str | Path, dpi: int = 150) -> Path:
                if w.start_day is not None and w.start_day <= msel.to_day
                and (w.end_day is None or w.end_day >= msel.from_day)]
     top_height = max(sum(height for _, _, height in bands), 1.0)
-    strip = 0.45 * len(windows)
-    figure = Figure(figsize=(12, 1.6 + 0.55 * top_height + 0.3 * len(windows)),
+    rows = len({w.index for w in windows})  # a recurring disruption's windows share a row
+    strip = 0.45 * rows
+    figure = Figure(figsize=(12, 1.6 + 0.55 * top_height + 0.3 * rows),
                     layout="constrained")
     if windows:
         ax, low = figure.subplots(2, 1, sharex=True,
@@ -134,13 +135,16 @@ def _positions(table: pd.DataFrame, recipients: list[str],
 
 
 def _disruptions(ax: Any, windows: list, msel: Msel) -> None:
-    for k, w in enumerate(windows):
+    """One row per disruption, one bar per window (a recurring disruption has several)."""
+    names = {w.index: w.name for w in windows}
+    row = {index: k for k, index in enumerate(names)}
+    for w in windows:
         start = max(w.start_day, msel.from_day)
         end = min(w.end_day if w.end_day is not None else msel.to_day, msel.to_day)
-        ax.barh(len(windows) - 1 - k, max(end - start, 0.5), left=start, height=0.6,
+        ax.barh(len(names) - 1 - row[w.index], max(end - start, 0.5), left=start, height=0.6,
                 color="#b8c4d6", edgecolor="#5b6b82", zorder=2)
-    ax.set_yticks(range(len(windows)), labels=[w.name for w in windows][::-1], fontsize=7)
-    ax.set_ylim(-0.6, len(windows) - 0.4)
+    ax.set_yticks(range(len(names)), labels=list(names.values())[::-1], fontsize=7)
+    ax.set_ylim(-0.6, len(names) - 0.4)
     ax.grid(axis="x", color="#dddddd", linewidth=0.5)
     ax.set_ylabel(about_word(msel, "disruptions"), fontsize=8)
 

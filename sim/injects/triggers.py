@@ -37,7 +37,10 @@ MAX_BONUS = 20.0
 
 @dataclass(frozen=True)
 class DisruptionWindow:
-    """When a disruption acted in one replication (days as logged; None when not logged)."""
+    """When a disruption acted in one replication (days as logged; None when not logged).
+
+    One per window: a recurring disruption has as many as it had windows.
+    """
 
     name: str
     index: int
@@ -53,20 +56,49 @@ def disruption_names(scenario: Scenario) -> list[str]:
 
 
 def disruption_windows(events: pd.DataFrame, scenario: Scenario) -> list[DisruptionWindow]:
-    """Start, end and recovery days of every disruption, from one replication's events."""
+    """Start, end and recovery days of every disruption's windows, from one replication.
+
+    In scenario order, and each disruption's windows in time order.
+
+    A disruption's windows never overlap, so its k-th end and k-th recovery belong to its k-th
+    start. A disruption with no window logged has one entry with no days.
+    """
     logged = events[events["kind"].isin(("disruption_start", "disruption_end",
                                          "recovery_complete"))]
-    first = logged.groupby(["detail", "kind"])["day"].min()
+    days = {key: group["day"].astype(int).tolist()
+            for key, group in logged.groupby(["detail", "kind"], sort=False)}
     out = []
     for i, (name, d) in enumerate(zip(disruption_names(scenario), scenario.disruptions,
                                       strict=True)):
-        def day(kind: str, name: str = name) -> int | None:
-            value = first.get((name, kind))
-            return None if value is None else int(value)
+        starts = days.get((name, "disruption_start"), [])
+        ends = days.get((name, "disruption_end"), [])
+        recoveries = days.get((name, "recovery_complete"), [])
 
-        out.append(DisruptionWindow(name, i, d.type, day("disruption_start"),
-                                    day("disruption_end"), day("recovery_complete")))
+        def nth(values: list[int], k: int) -> int | None:
+            return values[k] if k < len(values) else None
+
+        for k in range(max(1, len(starts))):
+            out.append(DisruptionWindow(name, i, d.type, nth(starts, k), nth(ends, k),
+                                        nth(recoveries, k)))
     return out
+
+
+def window_of(windows: list[DisruptionWindow], index: int, kind: str,
+              day: int) -> DisruptionWindow:
+    """The window of disruption `index` a trigger of `kind` on `day` belongs to.
+
+    The window that starts, ends or completes its recovery that day; for a start moved to the
+    first day of the exercise (still acting), the last window started by then.
+    """
+    own = [w for w in windows if w.index == index]
+    column = {"disruption_start": "start_day", "disruption_end": "end_day",
+              "recovery_complete": "recovery_day"}.get(kind)
+    if column is not None:
+        for w in own:
+            if getattr(w, column) == day:
+                return w
+    started = [w for w in own if w.start_day is not None and w.start_day <= day]
+    return started[-1] if started else own[0]
 
 
 def find_triggers(events: pd.DataFrame, scenario: Scenario, kpis: pd.DataFrame,
@@ -170,11 +202,17 @@ def _ongoing(disruptions: pd.DataFrame, from_day: int) -> pd.DataFrame:
 
     So that the exercise hears of them; the texts say when they really started (start_when).
     """
-    ended = disruptions[disruptions["kind"] == "disruption_end"]
-    ends = ended.groupby("disruption")["day"].min()
-    start = (disruptions["kind"] == "disruption_start").to_numpy()
+    kinds = disruptions["kind"]
+    # A disruption's k-th end closes its k-th start (its windows never overlap).
+    nth = disruptions.groupby(["disruption", "kind"], sort=False).cumcount()
+    ended = kinds == "disruption_end"
+    ends = pd.Series(disruptions["day"][ended].to_numpy(),
+                     index=pd.MultiIndex.from_arrays([disruptions["disruption"][ended],
+                                                      nth[ended]]))
+    start = (kinds == "disruption_start").to_numpy()
     early = start & (disruptions["day"] < from_day).to_numpy()
-    end = disruptions["disruption"].map(ends).to_numpy(dtype=float)
+    keys = pd.MultiIndex.from_arrays([disruptions["disruption"], nth])
+    end = ends.reindex(keys).to_numpy(dtype=float)
     ongoing = early & ~(end <= from_day)  # no end logged (NaN), or a later one
     out = disruptions.copy()
     out.loc[ongoing, "day"] = from_day
