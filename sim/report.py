@@ -138,6 +138,7 @@ def crisis_text(crisis: Crisis) -> str:
 # --- batches ------------------------------------------------------------------------------------
 
 CELL = len("100.0% ±0.0")
+WIDEST_HEADER = 20
 
 
 def variant_headers(names: Sequence[str], width: int) -> tuple[list[str], list[str]]:
@@ -165,8 +166,12 @@ def batch_report(fill: pd.DataFrame, variants: Sequence[str], replications: int,
         return report
     groups = list(dict.fromkeys(fill["group"].astype(str)))
     group_width = max(len("group"), *map(len, groups))
-    per_table = max(1, (width - group_width - 3) // (CELL + 3))
-    headers, legend = variant_headers(variants, CELL)
+    # A column may widen for a name's longest word (duration_days=30), not for a linked
+    # sweep's run-on name: that gets a label and a legend line instead.
+    longest = max(len(word) for name in variants for word in name.split())
+    column = max(CELL, longest) if longest <= WIDEST_HEADER else CELL
+    per_table = max(1, (width - group_width - 3) // (column + 3))
+    headers, legend = variant_headers(variants, column)
     cells = {(str(r.variant), str(r.group)): r for r in fill.itertuples(index=False)}
     report.note(f"{what} (mean ± 95 % CI over {replications} replications)", dim=False)
     for start in range(0, len(variants), per_table):
@@ -174,7 +179,7 @@ def batch_report(fill: pd.DataFrame, variants: Sequence[str], replications: int,
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("group", no_wrap=True)
         for i in chunk:
-            table.add_column(escape(headers[i]), justify="right", min_width=CELL)
+            table.add_column(escape(headers[i]), justify="right", min_width=column)
         for group in groups:
             row = []
             for i in chunk:
