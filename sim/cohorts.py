@@ -11,8 +11,14 @@ A staircase makes first-expiry-first-out a single clip: taking q units, soonest-
 leaves `max(S - q, 0)` and takes `min(S, q)`, itself the staircase of what was taken, so a
 shipment carries its ages to the customer. Staircases add (arrivals) and scale (a share
 destroyed: `floor(S * share)` is again a staircase, and its last column is the whole units
-destroyed). Columns before today are always zero: expiry at the start of day t removes column t
-from every later column. All work is on the columns t .. H and on the cells that move.
+destroyed).
+
+Taking from the front is deferred: a cell keeps the staircase `A` of what it was given and the
+count `T` of units taken from its front since, and holds `S = max(A - T, 0)`. An issue adds to
+T, and so does expiry, which takes every unit expiring today, the front of the order:
+`T = max(T, A[t])`; neither touches a row. Only an arrival that is not all later than what the
+cell holds, and a loss spread over the cohorts, rewrite a row (`A = S + R, T = 0`), on the
+columns t .. H and only for the cells concerned.
 """
 
 from __future__ import annotations
@@ -31,11 +37,13 @@ class Cohorts:
                  days: int) -> None:
         self.products = np.flatnonzero(shelf_life > 0)  # product columns with a shelf life
         p = len(shelf_life)
+        q = len(self.products)
         self.column = np.full(p, -1, dtype=np.int64)  # product -> cohort column
-        self.column[self.products] = np.arange(len(self.products))
+        self.column[self.products] = np.arange(q)
         self.life = shelf_life[self.products]
         self.days = days
         n = initial.shape[0]
+        self.n_cohort = q
         # Initial stock: unit i of N gets low + floor(i (high - low + 1) / N) days, so the units
         # with at most e days number ceil((e - low + 1) N / w), w = high - low + 1.
         units = initial[:, self.products][..., None]
@@ -44,46 +52,54 @@ class Cohorts:
                  )[..., None]
         e = np.arange(days + 1)
         count = -((-(e - low + 1) * units) // width)  # ceiling division, exact in integers
-        self.stairs = np.clip(count, 0, units).astype(np.int64)
-        self.stairs[..., days] = units[..., 0]
-        self.stairs = np.ascontiguousarray(self.stairs.reshape(n, len(self.products), days + 1))
-        # Shipments on their way: arrival day -> [(lanes, cohort columns, first column, rows)].
+        added = np.clip(count, 0, units).astype(np.int64)
+        added[..., days] = units[..., 0]
+        self.added = np.ascontiguousarray(added.reshape(n * q, days + 1))  # A, by flat cell
+        self.front = np.zeros(n * q, dtype=np.int64)  # T: units taken from the front since
+        # Shipments on their way: arrival day -> [(lanes, products, first column, rows)].
         self.transit: dict[int, list[tuple[np.ndarray, np.ndarray, int, np.ndarray]]] = {}
+
+    def cells(self, nodes: np.ndarray, products: np.ndarray) -> np.ndarray:
+        """Flat cell index of (node, product) pairs (products with a shelf life)."""
+        return nodes * self.n_cohort + self.column[products]
+
+    @property
+    def stairs(self) -> np.ndarray:
+        """The staircases held, int[n, cohort products, H + 1] (a copy; for checks)."""
+        held = np.maximum(self.added - self.front[:, None], 0)
+        return held.reshape(-1, self.n_cohort, self.days + 1)
+
+    def units(self) -> np.ndarray:
+        """On-hand units per (node, cohort product)."""
+        return (self.added[:, self.days] - self.front).reshape(-1, self.n_cohort)
 
     # -- whole-network steps at the start of a day ---------------------------------------
     def expire(self, t: int) -> np.ndarray | None:
         """Units expiring at the start of day t, removed; int[n, cohort products] or None."""
         if t >= self.days:
             return None
-        col = self.stairs[:, :, t]
-        gone = col.copy()
-        if not gone.any():
+        due = self.added[:, t]
+        gone = due - self.front
+        if not (gone > 0).any():
             return None
-        rows, cols = np.nonzero(gone)
-        self.stairs[rows, cols, t:] -= gone[rows, cols, None]
-        return gone
+        np.maximum(gone, 0, out=gone)
+        np.maximum(self.front, due, out=self.front)
+        return gone.reshape(-1, self.n_cohort)
 
     # -- issue ---------------------------------------------------------------------------
-    def take(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray, t: int
-             ) -> np.ndarray:
-        """Take `qty` units from each (node, product) cell, soonest-expiring first.
-
-        Cells must be unique and hold the units. Returns the staircases taken (rows over
-        columns t .. H).
-        """
-        cols = self.column[products]
-        held = self.stairs[nodes, cols, t:]
-        taken = np.minimum(held, qty[:, None])
-        self.stairs[nodes, cols, t:] = held - taken
-        return taken
-
     def take_block(self, a: int, used: np.ndarray, t: int) -> None:
         """FEFO take of `used` (int[nb, p]) from the block of nodes starting at row a."""
-        part = used[:, self.products]
-        rows, cols = np.nonzero(part)
-        if len(rows):
-            held = self.stairs[a + rows, cols, t:]
-            self.stairs[a + rows, cols, t:] = np.maximum(held - part[rows, cols, None], 0)
+        q = self.n_cohort
+        self.front[a * q:a * q + used.shape[0] * q] += used[:, self.products].ravel()
+
+    def issue_rows(self, cells: np.ndarray, after: np.ndarray, qty: np.ndarray, t: int
+                   ) -> np.ndarray:
+        """Staircases (columns t .. H) of the units [after, after + qty) in FEFO order.
+
+        Nothing is taken: the caller takes the cell's total afterwards.
+        """
+        skip = (self.front[cells] + after)[:, None]
+        return np.clip(self.added[cells, t:] - skip, 0, qty[:, None])
 
     def take_share(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray,
                    on_hand: np.ndarray, t: int) -> np.ndarray:
@@ -91,12 +107,14 @@ class Cohorts:
 
         A fire or a warm cold room hits old and new stock alike: each cohort loses about the
         same share, `floor(S * qty / on_hand)` in staircase form (exact: its last column is
-        qty). Returns the staircases taken.
+        qty). Cells must be unique. Returns the staircases taken (columns t .. H).
         """
-        cols = self.column[products]
-        held = self.stairs[nodes, cols, t:]
+        cells = self.cells(nodes, products)
+        held = np.maximum(self.added[cells, t:] - self.front[cells, None], 0)
         taken = (held * qty[:, None]) // np.maximum(on_hand, 1)[:, None]
-        self.stairs[nodes, cols, t:] = held - taken
+        self.added[cells, t:] = held - taken
+        self.added[cells, :t] = 0  # nothing taken from the front any more: nothing before t
+        self.front[cells] = 0
         return taken
 
     def add(self, nodes: np.ndarray, products: np.ndarray, rows: np.ndarray, first: int, t: int
@@ -109,11 +127,22 @@ class Cohorts:
         rows = rows[:, t - first:]
         dead = rows[:, 0].copy()
         live = rows - dead[:, None]
-        cols = self.column[products]
-        if len(np.unique(nodes * len(self.products) + cols)) == len(nodes):
-            self.stairs[nodes, cols, t:] += live
-        else:
-            np.add.at(self.stairs[:, :, t:], (nodes, cols), live)
+        cells = self.cells(nodes, products)
+        unique, where = np.unique(cells, return_inverse=True)
+        if len(unique) < len(cells):
+            summed = np.zeros((len(unique), live.shape[1]), dtype=np.int64)
+            np.add.at(summed, where, live)
+            cells, live = unique, summed
+        # Units that all expire after the run join without rewriting the row.
+        late = ~live[:, :-1].any(axis=1)
+        if late.any():
+            self.added[cells[late], self.days] += live[late, -1]
+        if not late.all():
+            early = cells[~late]
+            held = np.maximum(self.added[early, t:] - self.front[early, None], 0)
+            self.added[early, t:] = held + live[~late]
+            self.added[early, :t] = 0
+            self.front[early] = 0
         return dead
 
     def fresh(self, qty: np.ndarray, products: np.ndarray, t: int) -> np.ndarray:
@@ -133,15 +162,15 @@ class Cohorts:
             on = day == d
             self.transit.setdefault(d, []).append((lanes[on], products[on], first, rows[on]))
 
-    def arrivals(self, t: int, lane_lo: np.ndarray, keep: np.ndarray | None = None
+    def arrivals(self, t: int, into: np.ndarray
                  ) -> list[tuple[np.ndarray, np.ndarray, int, np.ndarray]]:
-        """Take today's shipments whose lane passes `lane_lo` (bool over lanes)."""
+        """Take today's shipments on the lanes marked in `into` (bool over lanes)."""
         entries = self.transit.get(t)
         if not entries:
             return []
         out, rest = [], []
         for lanes, products, first, rows in entries:
-            mine = lane_lo[lanes]
+            mine = into[lanes]
             if mine.all():
                 out.append((lanes, products, first, rows))
             elif mine.any():
@@ -154,7 +183,3 @@ class Cohorts:
         else:
             del self.transit[t]
         return out
-
-    def units(self) -> np.ndarray:
-        """On-hand units per (node, cohort product): the last column."""
-        return self.stairs[:, :, self.days]

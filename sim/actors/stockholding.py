@@ -431,10 +431,8 @@ class StockHolder:
             start = blk.out_starts[blk.src_out]  # each lane's supplier's first lane
             before = np.where((start > 0)[:, None], cum[np.maximum(start - 1, 0)], 0)
             upto = (cum - before)[lanes[stock], cols[stock]]
-            nodes = blk.a + src[stock]
-            held = co.stairs[nodes, cols[stock], t:]
-            rows[stock] = (np.minimum(held, upto[:, None])
-                           - np.minimum(held, (upto - units[stock])[:, None]))
+            cells = co.cells(blk.a + src[stock], products[stock])
+            rows[stock] = co.issue_rows(cells, upto - units[stock], units[stock], t)
             total = blk.out_sum(part)
             if blk.outside is not None:
                 total = total * ~blk.outside
