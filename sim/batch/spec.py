@@ -27,8 +27,9 @@ from pydantic import Field, ValidationError
 from sim.batch.variants import Variant
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.errors import did_you_mean
-from sim.scenario.limits import check_scenario, number_problems, read_text
+from sim.scenario.limits import read_text
 from sim.scenario.load import Source, _locate_error, _message, _read_yaml, apply_overrides
+from sim.scenario.numbers import number_problems
 from sim.scenario.schema import Model
 
 MAX_REPLICATIONS = 1_000_000
@@ -136,8 +137,8 @@ def load_batch_file(path: str | Path, sets: dict[str, Any] | None = None) -> Bat
         raise ScenarioError([problem], str(file))
     scenario = load_scenario(scenario_file)
     if options.set:
-        scenario = check_scenario(apply_overrides(scenario, options.set, f"{file}: set"))
+        scenario = apply_overrides(scenario, options.set, f"{file}: set")
     if sets:
-        scenario = check_scenario(apply_overrides(scenario, sets, "--set"))
+        scenario = apply_overrides(scenario, sets, "--set")
     variants = [Variant(v.name, dict(v.set)) for v in options.variants]
     return BatchSpec(file, scenario, options, variants)

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ValidationError
 from sim.injects.checks import Path_, run_checks
 from sim.injects.rules import DEFAULT_RULES, RulesFile
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
-from sim.scenario.limits import number_problems
 from sim.scenario.load import _merge, _message, _read_yaml
+from sim.scenario.numbers import number_problems
 
 
 class RulesError(ScenarioError):

@@ -1,23 +1,19 @@
-"""Limits on untrusted input: YAML that cannot hang, exhaust memory or overflow the engine.
+"""Limits on untrusted input: YAML that cannot hang or exhaust memory.
 
 Scenario, rules and batch files are exchanged between regions and agencies, so the reader
 assumes the worst. A file is read in bounded bytes; before anything is composed, one pass over
 the YAML event stream counts every node, aliases at their expanded size, so an alias bomb (a
 few hundred bytes that expand to billions of nodes) stops after `MAX_NODES` nodes, not after
-gigabytes. Depth, string length and collection length are bounded the same way. The numbers of
-a validated document are then checked against what the engine can count exactly
-(:func:`number_problems`). docs/input.md lists every limit and why it has the value it has.
+gigabytes. Depth, string length and collection length are bounded the same way. Numbers are
+checked in numbers.py; docs/input.md lists every limit and why it has the value it has.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
 from yaml.events import (
     AliasEvent,
     MappingEndEvent,
@@ -27,7 +23,7 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
-from sim.scenario.errors import Problem, ScenarioError, yaml_path
+from sim.scenario.errors import Problem, ScenarioError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A YAML file (scenario, rules, batch): 36x the largest shipped one (the inject rules, 56 kB)."""
@@ -44,17 +40,6 @@ MAX_CSV_BYTES = 16 * 1024 * 1024
 """A CSV table: 200x the Swedish lane table."""
 MAX_CSV_ROWS = 100_000
 """Rows in one CSV table (the Swedish reference network has 709 lanes)."""
-MAX_QUANTITY = 1e10
-"""Units: any stated quantity, and the whole scenario's demand a day after scaling and surges.
-With days of supply at most `MAX_SUPPLY_DAYS`, no stock exceeds 3.7e13, 1/30 of the engine's
-2**50 for unlimited stock, and a century of daily flows (3.7e14) stays far inside int64."""
-MAX_DAYS = 36_500
-"""Any number of days (horizon, lead time, window, start, duration): a century."""
-MAX_SUPPLY_DAYS = 3_650
-"""Days of supply (initial_days, reorder_days, target_days): ten years of normal demand."""
-MAX_SEED = 2**64 - 1
-"""Seeds are non-negative and at most 64 bits (what numpy's SeedSequence is given by users)."""
-
 # libyaml when present: parsing and composing at C speed; the limits are checked on the event
 # stream first, so nothing is composed or constructed before the whole document passed them.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -186,132 +171,3 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     finally:
         loader.dispose()
     return data, node
-
-
-# --- numbers --------------------------------------------------------------------------------
-
-
-SUPPLY_DAYS = frozenset({"initial_days", "reorder_days", "target_days"})
-
-
-def _is_days(path: tuple[str | int, ...]) -> bool:
-    """Whether the number at `path` counts days (by the field names of the scenario language)."""
-    for i, part in enumerate(path):
-        if isinstance(part, str) and (part.endswith("_days") or
-                                      part in ("start_day", "dos_thresholds")):
-            return True
-        if part == "points" and path[i + 2 : i + 3] == (0,):
-            return True  # a profile point is [day, factor]
-    return False
-
-
-def _show(value: float) -> str:
-    """A number for a message; a huge integer by its size (str() refuses 4,300+ digits)."""
-    if isinstance(value, int) and abs(value) >= 10**15:
-        return f"a number of {int(math.log10(abs(value))) + 1:,} digits"
-    return f"{value:g}"
-
-
-def number_problem(path: tuple[str | int, ...], value: float) -> str | None:
-    """What is wrong with one number of a document at `path`, or None."""
-    if isinstance(value, float) and math.isnan(value):
-        return "not a number (.nan): give a number"
-    if isinstance(value, float) and math.isinf(value):
-        hint = ""
-        if any(isinstance(p, str) and "capacity" in p for p in path):
-            hint = "; for no limit leave the key out"
-        return f"infinite (.inf): give a finite number{hint}"
-    if path and path[-1] == "seed":
-        if not 0 <= value <= MAX_SEED:
-            return f"a seed is a whole number from 0 to 2**64 - 1 (got {_show(value)})"
-        return None
-    if path and path[-1] in SUPPLY_DAYS:
-        if abs(value) > MAX_SUPPLY_DAYS:
-            return (f"{_show(value)} days of supply is more than the limit of {MAX_SUPPLY_DAYS:,} "
-                    "(ten years)")
-        return None
-    if _is_days(path):
-        if abs(value) > MAX_DAYS:
-            return f"{_show(value)} days is more than the limit of {MAX_DAYS:,} days (a century)"
-        return None
-    if abs(value) > MAX_QUANTITY:
-        return (f"{_show(value)} is above the limit of {MAX_QUANTITY:g}: the engine counts units "
-                "exactly in 64-bit integers (docs/input.md, numbers)")
-    return None
-
-
-def number_problems(value: Any, path: tuple[str | int, ...] = ()
-                    ) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every number in a validated model (or plain data) that breaks a limit, with its path."""
-    if isinstance(value, BaseModel):
-        for name, info in type(value).model_fields.items():
-            yield from number_problems(getattr(value, name), (*path, info.alias or name))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from number_problems(item, (*path, key))
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            yield from number_problems(item, (*path, i))
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        message = number_problem(path, value)
-        if message:
-            yield path, message
-
-
-def demand_problems(scenario: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Demand that would add up past `MAX_QUANTITY` a day once scaled and surged.
-
-    A bound, not the engine's exact flow: a rule counts once for every node (it may match them
-    all), at the largest scale any node has, times every surge that could overlap.
-    """
-    nodes = scenario.nodes
-    surge = 1.0
-    for d in scenario.disruptions:
-        if getattr(d, "type", None) == "demand_surge":
-            surge *= max(1.0, d.factor)
-
-    def largest(spec: Any) -> float:
-        factors = [1.0, *(s.factor for s in spec.surges)]
-        if spec.profile is not None:
-            factors += [f for _, f in spec.profile.points]
-        return max(factors) * surge
-
-    total, biggest = 0.0, ((), 0.0)
-    for i, node in enumerate(nodes):
-        for product, spec in node.demand.items():
-            scale = node.scale.get(spec.per, 1.0) if spec.per else 1.0
-            amount = spec.mean_per_day * scale * largest(spec)
-            total += amount
-            if amount > biggest[1]:
-                biggest = (("nodes", i, "demand", product, "mean_per_day"), amount)
-    for i, rule in enumerate(scenario.demands):
-        spec = rule.demand
-        scale = max((n.scale.get(spec.per, 1.0) for n in nodes), default=1.0) if spec.per else 1
-        amount = spec.mean_per_day * scale * largest(spec) * len(nodes)
-        total += amount
-        if amount > biggest[1]:
-            biggest = (("demands", i, "demand", "mean_per_day"), amount)
-    if total > MAX_QUANTITY:
-        yield biggest[0], (
-            f"demand could add up to {total:.3g} units a day (mean_per_day x scale x surge "
-            f"factors, over the nodes it applies to); the limit is {MAX_QUANTITY:g} a day, so "
-            "that stocks stay far below the engine's 2**50 (docs/input.md, numbers)")
-
-
-def scenario_problems(scenario: Any, source: Any) -> list[Problem]:
-    """Every number of a validated scenario the engine cannot count exactly, as Problems."""
-    found = list(number_problems(scenario))
-    if not found:
-        found = list(demand_problems(scenario))
-    if source is None:
-        return [Problem(yaml_path(path), message) for path, message in found]
-    return [source.problem(path, message) for path, message in found]
-
-
-def check_scenario(scenario: Any) -> Any:
-    """`scenario`, or a ScenarioError listing the numbers the engine cannot count exactly."""
-    source = scenario.source
-    problems = scenario_problems(scenario, source)
-    if problems:
-        raise ScenarioError(problems, getattr(source, "file", None))
-    return scenario

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
-from sim.scenario.limits import LimitExceeded, check_scenario, load_yaml, read_text
+from sim.scenario.limits import LimitExceeded, load_yaml, read_text
+from sim.scenario.numbers import scenario_number_problems
 from sim.scenario.tables import cell, read_table
 
 Path_ = tuple[str | int, ...]
@@ -588,12 +589,24 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     source = Source(str(path), data, lines)
     if overrides:
         source = _overridden(source, overrides)
-    return check_scenario(validate(source))
+    return validate(_numbers_checked(source))
 
 
 def from_dict(data: dict[str, Any], name: str | None = None) -> schema.Scenario:
     """Validate a scenario given as plain data (e.g. built in a notebook)."""
-    return check_scenario(validate(Source(name, copy.deepcopy(data), {})))
+    return validate(_numbers_checked(Source(name, copy.deepcopy(data), {})))
+
+
+def _numbers_checked(source: Source) -> Source:
+    """`source`, or a ScenarioError for numbers the engine cannot count exactly.
+
+    Before validation: it compiles the network, which must never see such numbers.
+    """
+    found = scenario_number_problems(source.data)
+    if found:
+        raise ScenarioError([source.problem(path, message) for path, message in found],
+                            source.file)
+    return source
 
 
 def _overridden(source: Source, overrides: dict[str, Any], label: str = "--set") -> Source:
