@@ -357,6 +357,31 @@ def test_schema_and_cross_reference_problems_are_reported_together_once(tmp_path
     assert "valid list" not in res.output  # no second line for the other union member
 
 
+def test_items_left_out_of_the_check_keep_their_own_indices(tmp_path):
+    # Two nodes with a bad role cannot be checked; the lanes after them still can, and are
+    # reported at their place in the file, not at an index shifted by the nodes left out.
+    path = tmp_path / "shifted.yaml"
+    path.write_text("""\
+name: shifted
+horizon_days: 40
+products:
+  a: {name: A, group: g, unit: u}
+nodes:
+  - {id: maker, role: manufacturer, country: SE, region: r, unlimited: true}
+  - {id: w1, role: warf, country: SE, region: r}
+  - {id: w2, role: ward, country: SE, region: r}
+  - {id: w3, role: wardd, country: SE, region: r}
+lanes:
+  - {from: maker, to: w1, lead_time_days: 2}
+  - {from: maker, to: w2, lead_time_days: 2}
+  - {from: makr, to: w3, lead_time_days: 2}
+""", encoding="utf-8")
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario(path)
+    found = [(p.path, p.line) for p in caught.value.problems]
+    assert found == [("nodes[1].role", 7), ("nodes[3].role", 9), ("lanes[2].from", 13)]
+
+
 # --- small bugs ----------------------------------------------------------------------------------
 
 

@@ -499,17 +499,20 @@ def _checks_despite(source: Source, errors: list[Any], renames: dict[tuple, str]
     removed: set[str] = set()
     first = True
     for _ in range(4):
-        for err in errors:
-            path, _, _ = _locate_error(data, err["loc"])
-            if not path:
-                return []  # a problem with the whole file: nothing to check against
-            if first and err["type"] in ("missing",) and tuple(path) in {
-                    (*p[:-1], m) for p, m in renames.items()}:
-                continue
-            if first:
-                _repair(data, path, renames.get(tuple(path)), err["type"] == "missing")
-            else:
-                _drop_item(data, path, kept, removed)
+        # Located before anything changes: dropping an item shifts the indices after it.
+        paths = [(_locate_error(data, err["loc"])[0], err["type"]) for err in errors]
+        if any(not path for path, _ in paths):
+            return []  # a problem with the whole file: nothing to check against
+        if first:
+            meant = {(*p[:-1], m) for p, m in renames.items()}
+            for path, kind in paths:
+                if not (kind == "missing" and tuple(path) in meant):
+                    _repair(data, path, renames.get(tuple(path)), kind == "missing")
+        else:
+            # Last item first, so the indices of the others still hold.
+            items = {tuple(path[:2]): path for path, _ in paths}
+            for key in sorted(items, key=lambda k: (str(k[0]), -_index(k)), reverse=False):
+                _drop_item(data, items[key], kept, removed)
         try:
             scenario = schema.Scenario.model_validate(data)
             break
@@ -529,6 +532,11 @@ def _checks_despite(source: Source, errors: list[Any], renames: dict[tuple, str]
                 continue  # names an item left out of the repaired copy: not a second mistake
             out.append(problem)
     return out
+
+
+def _index(key: tuple) -> int:
+    """The list index in a (section, index) key, or 0 for a mapping key."""
+    return key[1] if len(key) > 1 and isinstance(key[1], int) else 0
 
 
 def _repair(data: dict, path: list, rename: str | None, missing: bool) -> None:
