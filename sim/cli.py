@@ -29,7 +29,9 @@ BAD_INPUT = 2
 
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a scenario value: path.to.key=value (repeatable)."),
+    typer.Option("--set", help="Override a scenario value: path.to.key=value, list items by "
+                 "index or name, e.g. policies\\[hp_fluids].policy.target_days=45 (repeatable; "
+                 "`beredskap paths FILE` lists the paths)."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 RoleOption = Annotated[
@@ -561,10 +563,11 @@ def paths(
     sets: SetOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """List every path --set, --sweep, --link and batch files can change, with value and type.
+    r"""List every path --set, --sweep, --link and batch files can change, with value and type.
 
     Rules, nodes and disruptions go by name where they have one:
-    policies[hp_fluids].policy.target_days, nodes[tamro].region.
+    policies\[hp_fluids].policy.target_days, nodes\[tamro].region (the backslashes keep
+    Rich, which prints the help, from reading the brackets as markup).
     """
     from sim.scenario.paths import settable_paths
 

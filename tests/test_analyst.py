@@ -389,6 +389,9 @@ def test_batch_help_shows_the_dist_extra():
     res = runner.invoke(app, ["batch", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0
     assert "pip install '.[dist]'" in res.output
+    for command in ("validate", "paths"):
+        text = _flat(runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output)
+        assert "policies[hp_fluids].policy.target_days" in text
 
 
 def test_resuming_a_finished_batch_says_it_ran_nothing(scenario_file, tmp_path):
