@@ -32,9 +32,9 @@ from sim.scenario import schema
 class Effect:
     """One switched-on change; `factor(t)` gives its strength on day t."""
 
-    # capacity | production | lead_time | lane_capacity | closure | hold | ordering | intake |
-    # demand
-    # power: the power capacity factor after backup; capacity: other node capacity factors
+    # power | capacity | production | lead_time | lane_capacity | closure | hold | ordering |
+    # intake | demand. Power (after backup) is kept apart from other node capacity factors
+    # (staff) because cold-chain spoilage reads it alone.
     kind: str
     mask: np.ndarray
     # A number, or one value per masked cell (power after each node's own backup).

@@ -422,6 +422,22 @@ def test_recurring_windows_reach_the_injects():
     assert logged == [(math.ceil(w.start), math.ceil(w.end) if w.end < 120 else None)
                       for w in eng.windows]
     assert len(logged) > 3
+    # Each start's inject tells its own window's length (the mean when it outlasts the run).
+    text = {"extends": "default", "rules": {"factory_loss_start": {"text": {"en": {
+        "message": "{day}: {duration_days}"}}}}}
+    table = sim.injects(run, lang="en", rules=text)
+    said = table[table["rule"] == "factory_loss_start"]["message"].tolist()
+    assert said == [f"{start}: {end - start if end is not None else 3}"
+                    for start, end in logged]
+    # An exercise that begins inside the second window hears of it on its first day; the
+    # first window, over by then, is not news.
+    start, end = logged[1]
+    assert end is not None and end - start >= 2
+    late = {**text, "window": {"from_day": start + 1}}
+    table = sim.injects(run, lang="en", rules=late)
+    starts = table[table["rule"] == "factory_loss_start"]
+    assert starts["scenario_day"].tolist()[0] == start + 1
+    assert starts["message"].tolist() == [f"{start + 1}: {end - start}", *said[2:]]
 
 
 def test_a_stock_loss_switches_nothing_but_its_windows_are_drawn_and_logged():
