@@ -321,6 +321,12 @@ def batch(
     if (role or group or region) and pick(aggregate, "aggregate", False):
         raise _fail("--role, --group and --region need per-replication KPIs: drop --aggregate "
                     "(or filter summary.csv by role and group)", debug)
+    try:  # a misspelt --role is a message before the batch runs, not after
+        from sim.results import select
+
+        select(pd_empty_kpis(), sc, role, group, region)
+    except ValueError as exc:
+        raise _fail(str(exc), debug, exc) from None
     if daily is not None and "daily" not in plan["tables"]:
         raise _fail("--daily sets the level of the daily table; keep it with "
                     "--tables kpis,daily", debug)

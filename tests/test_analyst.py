@@ -268,6 +268,14 @@ def test_a_misspelt_filter_is_a_message_before_anything_runs(scenario_file, tmp_
     assert not out.exists()
 
 
+def test_a_misspelt_batch_filter_is_a_message_before_anything_runs(scenario_file, tmp_path):
+    out = tmp_path / "b"
+    res = runner.invoke(app, ["batch", str(scenario_file), "-r", "2", "--workers", "1",
+                              "--region", "skåne", "--out", str(out)])
+    assert res.exit_code == 2 and "did you mean 'skane'?" in res.output
+    assert not out.exists()
+
+
 def test_batch_filters_use_order_fill_for_suppliers(scenario_file, tmp_path):
     out = tmp_path / "b"
     res = runner.invoke(app, ["batch", str(scenario_file), "-r", "3", "--workers", "1",
