@@ -291,7 +291,8 @@ def batch(
         options, variants = None, []
 
         def label(variant: Any) -> str:
-            return "--sweep"
+            return "/".join(name for name, given in (("--sweep", sweep), ("--link", link))
+                            if given) or "--sweep"
 
     def pick(given: Any, key: str, default: Any) -> Any:
         if given is not None:
