@@ -56,8 +56,9 @@ class Cohorts:
         added[..., days] = units[..., 0]
         self.added = np.ascontiguousarray(added.reshape(n * q, days + 1))  # A, by flat cell
         self.front = np.zeros(n * q, dtype=np.int64)  # T: units taken from the front since
-        # Shipments on their way: arrival day -> [(lanes, products, first column, rows)].
-        self.transit: dict[int, list[tuple[np.ndarray, np.ndarray, int, np.ndarray]]] = {}
+        # Shipments on their way: arrival day -> [(lanes, products, units, first column, rows)],
+        # rows None for units that all outlive the run.
+        self.transit: dict[int, list[Shipment]] = {}
 
     def cells(self, nodes: np.ndarray, products: np.ndarray) -> np.ndarray:
         """Flat cell index of (node, product) pairs (products with a shelf life)."""
@@ -92,14 +93,21 @@ class Cohorts:
         q = self.n_cohort
         self.front[a * q:a * q + used.shape[0] * q] += used[:, self.products].ravel()
 
-    def issue_rows(self, cells: np.ndarray, after: np.ndarray, qty: np.ndarray, t: int
-                   ) -> np.ndarray:
-        """Staircases (columns t .. H) of the units [after, after + qty) in FEFO order.
+    def issue(self, cells: np.ndarray, after: np.ndarray, qty: np.ndarray, t: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """The units [after, after + qty) of each cell's FEFO order, without taking them.
 
-        Nothing is taken: the caller takes the cell's total afterwards.
+        Returns which of them all outlive the run (`late`: no row needed) and, for the others,
+        their staircases (columns t .. H). The caller takes the cell's total afterwards.
         """
-        skip = (self.front[cells] + after)[:, None]
-        return np.clip(self.added[cells, t:] - skip, 0, qty[:, None])
+        skip = self.front[cells] + after
+        # All beyond the last day when no more than `skip` units expire within the run.
+        late = self.added[cells, self.days - 1] <= skip
+        if late.all():
+            return late, np.empty((0, self.days + 1 - t), dtype=np.int64)
+        early = ~late
+        rows = np.clip(self.added[cells[early], t:] - skip[early, None], 0, qty[early, None])
+        return late, rows
 
     def take_share(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray,
                    on_hand: np.ndarray, t: int) -> np.ndarray:
@@ -117,22 +125,41 @@ class Cohorts:
         self.front[cells] = 0
         return taken
 
-    def add(self, nodes: np.ndarray, products: np.ndarray, rows: np.ndarray, first: int, t: int
-            ) -> np.ndarray:
+    def add_late(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray) -> None:
+        """Add units that all outlive the run (cells may repeat); no row changes but the last.
+
+        They are later than anything a cell holds, so the count taken from its front stands.
+        """
+        np.add.at(self.added[:, self.days], self.cells(nodes, products), qty)
+
+    def add_fresh(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray, t: int
+                  ) -> None:
+        """Add units released on day t with their full shelf life (unique cells)."""
+        late = t + self.life[self.column[products]] >= self.days
+        if late.any():
+            self.add_late(nodes[late], products[late], qty[late])
+        if not late.all():
+            early = ~late
+            self.add(nodes[early], products[early], self.fresh(qty[early], products[early], t),
+                     t, t, unique=True)
+
+    def add(self, nodes: np.ndarray, products: np.ndarray, rows: np.ndarray, first: int, t: int,
+            unique: bool = False) -> np.ndarray:
         """Add staircases (columns first .. H) to cells on day t; returns units already expired.
 
         Units whose expiry day is t or earlier (they ran out on the way) are not added: the
-        caller books them as expired at the cell. Cells may repeat.
+        caller books them as expired at the cell. Cells may repeat unless `unique`.
         """
         rows = rows[:, t - first:]
         dead = rows[:, 0].copy()
         live = rows - dead[:, None]
         cells = self.cells(nodes, products)
-        unique, where = np.unique(cells, return_inverse=True)
-        if len(unique) < len(cells):
-            summed = np.zeros((len(unique), live.shape[1]), dtype=np.int64)
-            np.add.at(summed, where, live)
-            cells, live = unique, summed
+        if not unique:
+            uniq, where = np.unique(cells, return_inverse=True)
+            if len(uniq) < len(cells):
+                summed = np.zeros((len(uniq), live.shape[1]), dtype=np.int64)
+                np.add.at(summed, where, live)
+                cells, live = uniq, summed
         # Units that all expire after the run join without rewriting the row.
         late = ~live[:, :-1].any(axis=1)
         if late.any():
@@ -152,34 +179,53 @@ class Cohorts:
         return np.where(e[None, :] >= expiry[:, None], qty[:, None], 0).astype(np.int64)
 
     # -- shipments -----------------------------------------------------------------------
-    def send(self, day: np.ndarray, lanes: np.ndarray, products: np.ndarray, rows: np.ndarray,
-             first: int) -> None:
-        """Book aged shipments (staircase rows from column `first`) to arrive on `day`."""
+    def send(self, day: np.ndarray, lanes: np.ndarray, products: np.ndarray, qty: np.ndarray,
+             rows: np.ndarray | None, first: int) -> None:
+        """Book aged shipments to arrive on `day`.
+
+        `rows` are their staircases from column `first`, or None for units that all outlive
+        the run.
+        """
         keep = day < self.days
         if not keep.all():
-            day, lanes, products, rows = day[keep], lanes[keep], products[keep], rows[keep]
+            day, lanes, products, qty = day[keep], lanes[keep], products[keep], qty[keep]
+            rows = None if rows is None else rows[keep]
+        if not len(day):
+            return
+        first_day = int(day[0])
+        if (day == first_day).all():
+            self.transit.setdefault(first_day, []).append((lanes, products, qty, first, rows))
+            return
         for d in np.unique(day).tolist():
             on = day == d
-            self.transit.setdefault(d, []).append((lanes[on], products[on], first, rows[on]))
+            self.transit.setdefault(d, []).append(
+                (lanes[on], products[on], qty[on], first, None if rows is None else rows[on]))
 
-    def arrivals(self, t: int, into: np.ndarray
-                 ) -> list[tuple[np.ndarray, np.ndarray, int, np.ndarray]]:
+    def arrivals(self, t: int, into: np.ndarray) -> list[Shipment]:
         """Take today's shipments on the lanes marked in `into` (bool over lanes)."""
         entries = self.transit.get(t)
         if not entries:
             return []
         out, rest = [], []
-        for lanes, products, first, rows in entries:
-            mine = into[lanes]
+        for entry in entries:
+            mine = into[entry[0]]
             if mine.all():
-                out.append((lanes, products, first, rows))
+                out.append(entry)
             elif mine.any():
-                out.append((lanes[mine], products[mine], first, rows[mine]))
-                rest.append((lanes[~mine], products[~mine], first, rows[~mine]))
+                out.append(_part(entry, mine))
+                rest.append(_part(entry, ~mine))
             else:
-                rest.append((lanes, products, first, rows))
+                rest.append(entry)
         if rest:
             self.transit[t] = rest
         else:
             del self.transit[t]
         return out
+
+
+Shipment = tuple[np.ndarray, np.ndarray, np.ndarray, int, "np.ndarray | None"]
+
+
+def _part(entry: Shipment, mask: np.ndarray) -> Shipment:
+    lanes, products, qty, first, rows = entry
+    return lanes[mask], products[mask], qty[mask], first, None if rows is None else rows[mask]

@@ -57,7 +57,7 @@ class Manufacturer(Actor):
             if len(rows):
                 products = co.products[cols]
                 units = part[rows, products]
-                co.add(blk.a + rows, products, co.fresh(units, products, t), t, t)
+                co.add_fresh(blk.a + rows, products, units, t)
         part[...] = 0  # taken; the clock drops the emptied day
 
     def produce(self, blk: Block, t: int, fx: Effects) -> None:

@@ -167,15 +167,20 @@ class StockHolder:
         """The ages of today's arrivals join the cohorts; what ran out on the way expires."""
         st, co = self.state, self.state.cohorts
         assert co is not None
-        for lanes, products, first, rows in co.arrivals(t, blk.in_lane):
+        for lanes, products, qty, first, rows in co.arrivals(t, blk.in_lane):
             if fx.any_hold:
                 held = fx.lane_hold[lanes, products]
                 if held.any():
                     co.send(np.full(int(held.sum()), t + 1), lanes[held], products[held],
-                            rows[held], first)
-                    lanes, products, rows = lanes[~held], products[~held], rows[~held]
+                            qty[held], None if rows is None else rows[held], first)
+                    go = ~held
+                    lanes, products, qty = lanes[go], products[go], qty[go]
+                    rows = None if rows is None else rows[go]
             nodes = self.net.lane_dst[lanes]
-            dead = co.add(nodes, products, rows, first, t)
+            if rows is None:
+                co.add_late(nodes, products, qty)
+                continue
+            dead = co.add(nodes, products, rows, first, t, unique=not blk.split)
             if dead.any():
                 st.book_expired(nodes, products, dead)
 
@@ -416,7 +421,9 @@ class StockHolder:
         products = co.products[cols]
         units = part[lanes, cols]
         src = blk.src_out[lanes]
-        rows = np.empty((len(units), co.days + 1 - t), dtype=np.int64)
+        # Units that all outlive the run travel without a row.
+        late = np.zeros(len(units), dtype=bool)
+        parts: list[tuple[np.ndarray, np.ndarray]] = []  # (moving cells, their rows)
         if blk.unlimited:
             outside = np.ones(len(units), dtype=bool)
         elif blk.outside is not None:
@@ -424,20 +431,30 @@ class StockHolder:
         else:
             outside = np.zeros(len(units), dtype=bool)
         if outside.any():
-            rows[outside] = co.fresh(units[outside], products[outside], t)
-        stock = ~outside
-        if stock.any():
+            late[outside] = t + co.life[co.column[products[outside]]] >= co.days
+            fresh = np.flatnonzero(outside & ~late)
+            if len(fresh):
+                parts.append((fresh, co.fresh(units[fresh], products[fresh], t)))
+        stock = np.flatnonzero(~outside)
+        if len(stock):
             cum = np.cumsum(part, axis=0)
             start = blk.out_starts[blk.src_out]  # each lane's supplier's first lane
             before = np.where((start > 0)[:, None], cum[np.maximum(start - 1, 0)], 0)
             upto = (cum - before)[lanes[stock], cols[stock]]
             cells = co.cells(blk.a + src[stock], products[stock])
-            rows[stock] = co.issue_rows(cells, upto - units[stock], units[stock], t)
+            stock_late, stock_rows = co.issue(cells, upto - units[stock], units[stock], t)
+            late[stock[stock_late]] = True
+            if len(stock_rows):
+                parts.append((stock[~stock_late], stock_rows))
             total = blk.out_sum(part)
             if blk.outside is not None:
                 total = total * ~blk.outside
             co.take_block(blk.a, _widen(total, co.products, qty.shape[1]), t)
-        co.send(arrive[lanes], blk.la + lanes, products, rows, t)
+        day, lanes = arrive[lanes], blk.la + lanes
+        if late.any():
+            co.send(day[late], lanes[late], products[late], units[late], None, t)
+        for at, rows in parts:
+            co.send(day[at], lanes[at], products[at], units[at], rows, t)
 
     # -- 3. review and order ---------------------------------------------------------------
     def review(self, blk: Block, t: int, fx: Effects) -> np.ndarray | None:
