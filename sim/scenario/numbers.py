@@ -138,40 +138,45 @@ def _number(value: Any, default: float = 1.0) -> float:
     return default if number is None or not math.isfinite(number) else number
 
 
+def _items(value: Any) -> list:
+    """A raw list, or [] for anything else (validation reports what it should have been)."""
+    return value if isinstance(value, list) else []
+
+
 def demand_problems(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
     """Demand that could add up past `MAX_QUANTITY` a day once scaled and surged (raw data).
 
     A bound, not the engine's exact flow: a demand rule counts once for every node (it may
     match them all), at the largest scale any node has, times every surge that could overlap.
     """
-    nodes = [n for n in data.get("nodes") or [] if isinstance(n, dict)]
+    nodes = [n for n in _items(data.get("nodes")) if isinstance(n, dict)]
     surge = 1.0
-    for d in data.get("disruptions") or []:
+    for d in _items(data.get("disruptions")):
         if isinstance(d, dict) and d.get("type") == "demand_surge":
             surge *= max(1.0, _number(d.get("factor")))
 
     def amount(spec: Any, scales: list[dict]) -> float:
         if not isinstance(spec, dict):
             return 0.0
-        per = spec.get("per")
+        per = spec.get("per") if isinstance(spec.get("per"), str) else None
         scale = max((_number(s.get(per)) for s in scales if isinstance(s, dict)), default=1.0)
-        factors = [1.0, *(_number(s.get("factor")) for s in spec.get("surges") or []
+        factors = [1.0, *(_number(s.get("factor")) for s in _items(spec.get("surges"))
                           if isinstance(s, dict))]
         profile = spec.get("profile")
         if isinstance(profile, dict):
-            factors += [_number(p[1]) for p in profile.get("points") or []
+            factors += [_number(p[1]) for p in _items(profile.get("points"))
                         if isinstance(p, list | tuple) and len(p) == 2]
         return _number(spec.get("mean_per_day"), 0.0) * (scale if per else 1.0) * max(factors)
 
     found: list[tuple[float, Path_]] = []
-    for i, node in enumerate(data.get("nodes") or []):
+    for i, node in enumerate(_items(data.get("nodes"))):
         if isinstance(node, dict) and isinstance(node.get("demand"), dict):
             for product, spec in node["demand"].items():
                 found.append((amount(spec, [node.get("scale") or {}]),
                               ("nodes", i, "demand", product, "mean_per_day")))
-    for i, rule in enumerate(data.get("demands") or []):
+    for i, rule in enumerate(_items(data.get("demands"))):
         if isinstance(rule, dict):
-            each = amount(rule.get("demand"), [n.get("scale") or {} for n in nodes])
+            each = amount(rule.get("demand"), [n.get("scale") for n in nodes])
             found.append((each * max(1, len(nodes)), ("demands", i, "demand", "mean_per_day")))
     total = sum(a for a, _ in found) * surge
     if total > MAX_QUANTITY:
@@ -185,5 +190,10 @@ def scenario_number_problems(data: Any) -> list[tuple[Path_, str]]:
     """Every number of a raw scenario document the engine cannot count exactly."""
     found = list(number_problems(data, (), _numeric_keys()))
     if not found and isinstance(data, dict):
-        found = list(demand_problems(data))
+        try:
+            found = list(demand_problems(data))
+        except (TypeError, AttributeError, ValueError):
+            # A document of the wrong shape: validation says what is wrong with it, and it
+            # never reaches the network compiler this bound protects.
+            found = []
     return found
