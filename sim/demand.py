@@ -34,7 +34,7 @@ class Demand:
         self.rng = rng
         self.change_rng = change_rng
         self.shape = (net.n_nodes, net.n_products)
-        cells = net.has_demand
+        cells = net.plain_demand
         # Cells are drawn in the scenario's node order, whatever order the engine keeps nodes in.
         p = net.n_products
         rank = (net.scenario_index[:, None] * p + np.arange(p)).ravel()

@@ -56,6 +56,7 @@ class Effects:
     ordering_down: np.ndarray  # bool[n]: places no orders
     intake_down: np.ndarray  # bool[n]: ships nothing on customers' orders
     demand: np.ndarray | None  # float[n, p], None when 1 everywhere
+    admissions: np.ndarray | None = None  # float[n, care categories], None when 1 everywhere
     # float[n, p]: dispatch capacity factor where it differs by product (an outside source's
     # production factor times its node factor), None when node_capacity applies to all.
     dispatch: np.ndarray | None = None
@@ -129,6 +130,10 @@ class Disruptions:
                 if fx.demand is None:
                     fx.demand = np.ones((n, p))
                 fx.demand[e.mask] *= f
+            elif e.kind == "admissions":
+                if fx.admissions is None:
+                    fx.admissions = np.ones(e.mask.shape)
+                fx.admissions[e.mask] *= f
         fx.node_capacity *= fx.power
         outside = net.unlimited
         if outside.any() and (fx.production[outside] < 1).any():
@@ -244,7 +249,7 @@ def effects_of(net: Network, d: Any, start: float, end: float,
 
         return [Effect("production", cells, recovering, varies=ramp > 0)]
     if isinstance(d, schema.DemandSurge):
-        cells = _node_mask(net, d.where)[:, None] & _product_mask(net, d.products)[None, :]
+        nodes = _node_mask(net, d.where)
         peak, ramp = d.factor, d.ramp_days
 
         def surging(t: float) -> float:
@@ -252,7 +257,17 @@ def effects_of(net: Network, d: Any, start: float, end: float,
                 return peak
             return 1 + (peak - 1) * min(1.0, (t - start + 1) / ramp)
 
-        return [Effect("demand", cells, surging, varies=ramp > 0)]
+        out = []
+        # `products` alone: plain demand; `categories` alone: admissions; neither: both.
+        if d.products is not None or d.categories is None:
+            cells = nodes[:, None] & _product_mask(net, d.products)[None, :]
+            out.append(Effect("demand", cells, surging, varies=ramp > 0))
+        if net.care is not None and (d.categories is not None or d.products is None):
+            wanted = net.care.categories if d.categories is None else d.categories
+            cats = np.isin(net.care.categories, wanted)
+            out.append(Effect("admissions", nodes[:, None] & cats[None, :], surging,
+                              varies=ramp > 0))
+        return out
     raise TypeError(f"unknown disruption {d!r}")
 
 

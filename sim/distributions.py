@@ -53,11 +53,30 @@ class Sampler:
         out[logn] = np.exp(self.a[logn] + self.b[logn] ** 2 / 2)
         return out
 
+    def sample_each(self, rng: np.random.Generator, columns: np.ndarray) -> np.ndarray:
+        """One draw for each entry of `columns` (column indices); consumes 2 x len numbers.
+
+        For a variable number of draws per column, such as a stay per admission.
+        """
+        k = len(columns)
+        u = rng.random(k)
+        z = rng.standard_normal(k)
+        sub = Sampler.__new__(Sampler)
+        sub.kind, sub.a, sub.b, sub.c = (self.kind[columns], self.a[columns],
+                                         self.b[columns], self.c[columns])
+        sub.random = bool((sub.kind != 0).any())
+        return sub._transform(u[None, :], z[None, :])[0]
+
     def sample(self, rng: np.random.Generator, rows: int) -> np.ndarray:
         """A (rows, columns) array of draws; always consumes 2 x rows x columns numbers."""
         cols = len(self.kind)
         u = rng.random((rows, cols))
         z = rng.standard_normal((rows, cols))
+        return self._transform(u, z)
+
+    def _transform(self, u: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Draws from uniforms `u` and standard normals `z`, one column per spec."""
+        rows, cols = u.shape
         out = np.broadcast_to(self.a, (rows, cols)).copy()
         if not self.random:
             return out

@@ -29,6 +29,7 @@ import simpy
 from sim import disruptions as dis
 from sim.actors import ACTORS, Actor
 from sim.actors.stockholding import RecentDemand, make_block
+from sim.care import CareDemand
 from sim.demand import Demand
 from sim.losses import Losses
 from sim.network import Network
@@ -98,6 +99,8 @@ class Engine:
         ring = min(self.days, max(1, longest)) + 1
         self.state = State(net, np.ascontiguousarray(lead), ring)
         self.demand = Demand(net, rng.demand, rng.demand_change)
+        self.care = (None if net.care is None else CareDemand(
+            net, rng.admissions, rng.length_of_stay, rng.admissions_change, self.days))
         self.recorder = Recorder(net, self.days, replication, list(sc.reporting.dos_thresholds))
         self.disruptions = dis.Disruptions(net, permanent=dis.demand_profile_effects(net))
         # One substream per disruption: a recurring one's variable number of draws never
@@ -182,6 +185,8 @@ class Engine:
             self.losses.start_day(t, fx)
             self._budgets(fx)
             st.demand[...] = self.demand.draw(fx.demand)
+            if self.care is not None:
+                st.demand += self.care.draw(t, fx.admissions)
             yield clock.at(t, clock.end_rank)
             self.recorder.record(t, st)
             st.arrived(t)

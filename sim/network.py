@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.care_network import CareArrays, compile_care
 from sim.distributions import Sampler
 from sim.scenario import schema
 from sim.scenario.errors import Problem, did_you_mean
@@ -94,7 +95,9 @@ class Network:
     window_days: np.ndarray  # int[n, p]: moving-average window for recent demand
     reorder_days: np.ndarray  # float[n, p]: days-of-supply policies, else 0
     target_days: np.ndarray  # float[n, p]
-    has_demand: np.ndarray  # bool[n, p]
+    has_demand: np.ndarray  # bool[n, p]: own demand, plain or from care
+    plain_demand: np.ndarray  # bool[n, p]: plain per-product demand
+    care: CareArrays | None  # demand from care activity
     demand_mean: np.ndarray  # float[n, p]
     demand_dist: np.ndarray  # int8[n, p]
     demand_dispersion: np.ndarray  # float[n, p]
@@ -372,10 +375,17 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             f"{{{per}: ...}} to them or narrow the rule's match",
         ))
     has_demand &= ~unlimited[:, None]
+    plain_demand = has_demand.copy()
+
+    # Care activity: its expected demand is own demand like any other.
+    care = compile_care(sc, nodes, idx.node_mask, idx.product_mask, problem, problems,
+                        outside=unlimited)
+    care_expected = np.zeros((n, p)) if care is None else care.expected
+    has_demand |= care_expected > 0
 
     # Flows and which products each node handles, downstream first.
     handles = has_demand.copy()
-    normal_flow = demand_mean * has_demand
+    normal_flow = demand_mean * plain_demand + care_expected
     lane_flow = np.zeros((len(lanes), p))
     out_lanes: dict[int, list[int]] = defaultdict(list)
     for k, s in enumerate(lane_src.tolist()):
@@ -543,6 +553,8 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         reorder_days=reorder_days,
         target_days=target_days,
         has_demand=has_demand,
+        plain_demand=plain_demand,
+        care=care,
         demand_mean=demand_mean,
         demand_dist=demand_dist,
         demand_dispersion=demand_k,

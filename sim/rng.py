@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 # New purposes go at the end: a purpose's seed is its position, so existing ones keep theirs.
-PURPOSES: tuple[str, ...] = ("demand", "lead_time", "disruption", "demand_change")
+PURPOSES: tuple[str, ...] = ("demand", "lead_time", "disruption", "demand_change",
+                             "admissions", "length_of_stay", "admissions_change")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,12 @@ class Streams:
     disruption: np.random.Generator
     demand_change: np.random.Generator
     """Surges and profiles: extra demand on top of the base, or thinning below it."""
+    admissions: np.random.Generator
+    """Care: admissions per node and category."""
+    length_of_stay: np.random.Generator
+    """Care: one stay per admission."""
+    admissions_change: np.random.Generator
+    """Care: surges on admissions, on top of the base draws."""
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

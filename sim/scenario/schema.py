@@ -321,6 +321,61 @@ class DemandRule(Model):
     demand: DemandSpec
 
 
+# --- care activity ------------------------------------------------------------------------------
+
+Priority = Literal["imperative", "urgent", "deferrable"]
+
+
+class CareCategory(Model):
+    """A kind of care episode: how long patients stay, how urgent it is, how many staff it needs."""
+
+    length_of_stay_days: Distribution
+    """Days in care per admission, drawn per admission (a number is exact): an admission on day
+    t with a stay of L is in care on days t .. t + max(1, ceil(L)) - 1."""
+    priority: Priority = "urgent"
+    """`imperative` (never postponed), `urgent` or `deferrable` (planned care that can wait)."""
+    staff_shifts_per_patient_day: Units = 0
+    """Staff shifts worked per patient in care per day (drives per-shift norms such as PPE)."""
+
+
+class Norm(Model):
+    """What a care category consumes of the matched products."""
+
+    name: str | None = None
+    category: str
+    """A category of `care.categories`, or `all`."""
+    match: Match = Match()
+    """The nodes this norm holds at (all when omitted): a later norm overrides an earlier one
+    field by field, so a ward's own practice can refine the general norm."""
+    product: OneOrMany | None = None
+    group: OneOrMany | None = None
+    """Product ids or groups; every given key must match (all products when both omitted)."""
+    per_patient_day: Units = 0
+    per_admission: Units = 0
+    per_staff_shift: Units = 0
+
+
+class AdmissionRule(Model):
+    """Admissions of one care category at the matched nodes."""
+
+    name: str | None = None
+    match: Match = Match()
+    category: str
+    mean_per_day: Units
+    """Mean admissions per day (per unit of `per`, when given)."""
+    per: str | None = None
+    """Scale the mean by this size factor of the node (a key of the node's `scale`)."""
+    distribution: Literal["poisson", "deterministic"] = "poisson"
+
+
+class Care(Model):
+    """Demand from care activity: patients admitted, in care, and the staff who treat them."""
+
+    categories: Annotated[dict[str, CareCategory], Field(min_length=1)]
+    norms: list[Norm] = []
+    admissions: list[AdmissionRule] = []
+
+
 # --- nodes and lanes ----------------------------------------------------------------------------
 
 
@@ -571,7 +626,10 @@ class DemandSurge(Window):
     type: Literal["demand_surge"]
     where: Where
     products: list[str] | None = None
-    """Products or groups affected (all when omitted)."""
+    """Plain per-product demand: products or groups affected (all when omitted)."""
+    categories: list[str] | None = None
+    """Care: the admissions of these categories at the matched nodes rise by `factor` (all
+    categories when omitted)."""
     factor: Factor
     ramp_days: Days = 0
     """Demand rises linearly to `factor` over this many days from the start."""
@@ -628,6 +686,8 @@ class Scenario(Model):
     policies: list[PolicyRule] = []
     stocks: list[StockRule] = []
     demands: list[DemandRule] = []
+    care: Care | None = None
+    """Demand from care activity (adds to plain per-product demand)."""
     disruptions: list[Disruption] = []
 
     _source: Any = PrivateAttr(default=None)

@@ -1,0 +1,105 @@
+"""Demand from care activity: admissions, the census of patients in care, and what they use.
+
+Each day, at the start (docs/engine.md, "Care activity"):
+1. patients whose stay ends today leave the census;
+2. today's admissions are drawn per (node, category): Poisson at the mean admissions (or
+   whole units of a deterministic mean, fractions carried), in the scenario's node order from
+   the admissions stream; a `demand_surge` on categories adds Poisson(mean x (factor - 1))
+   from a separate stream (or thins binomially below 1), so surges never shift the base draws;
+3. each admission draws its stay from the stay stream, in the same order, and joins the census
+   for max(1, ceil(stay)) days (an admission on day t is in care on days t .. t + days - 1);
+4. the units each node needs of each product are census x (per patient-day + staff shifts per
+   patient-day x per shift) + admissions x per admission, summed over categories; whole units
+   are taken with the fraction carried to the next day, per node and product.
+
+Only admissions and stays are random: norms multiply them, so a variant that changes a norm
+sees exactly the same patients everywhere, and the same demand at every other node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.network import Network
+
+# Whole units of an expected amount are taken with this tolerance: 0.1 x 30 is 3, not 2.
+_EPS = 1e-9
+
+
+class CareDemand:
+    """Patients in care at every node and the units they use each day."""
+
+    def __init__(self, net: Network, admissions: np.random.Generator,
+                 stays: np.random.Generator, change: np.random.Generator, days: int) -> None:
+        ca = net.care
+        assert ca is not None
+        self.net = net
+        self.care = ca
+        self.admission_rng, self.stay_rng, self.change_rng = admissions, stays, change
+        self.days = days
+        n, c = ca.admissions.shape
+        self.shape = (n, c)
+        # Cells drawn in the scenario's node order, whatever order the engine keeps nodes in.
+        rank = (net.scenario_index[:, None] * c + np.arange(c)).ravel()
+
+        def cells_of(mask: np.ndarray) -> np.ndarray:
+            flat = np.flatnonzero(mask.ravel())
+            return flat[np.argsort(rank[flat], kind="stable")]
+
+        self.poisson = cells_of((ca.admissions > 0) & ~ca.fixed)
+        self.fixed = cells_of((ca.admissions > 0) & ca.fixed)
+        self.mean = ca.admissions.ravel()
+        self.fixed_carry = np.zeros(len(self.fixed))
+        self.census = np.zeros((n, c), dtype=np.int64)
+        # Patients leaving at the start of each day (day `days`: still in care at the end).
+        self.leaving = np.zeros((days + 1, n, c), dtype=np.int64)
+        self.per_census = ca.per_patient_day + ca.per_shift  # float[n, c, p]
+        self.per_admission = ca.per_admission
+        self.carry = np.zeros((n, net.n_products))
+        # Today's admissions, kept for the care records.
+        self.admitted = np.zeros((n, c), dtype=np.int64)
+
+    def draw(self, t: int, multiplier: np.ndarray | None) -> np.ndarray:
+        """Today's care demand, int[n, p]; `multiplier` (float[n, c]) scales admissions."""
+        self.census -= self.leaving[t]
+        admitted = self._admit(multiplier)
+        self.admitted = admitted
+        flat = admitted.ravel()
+        total = int(flat.sum())
+        if total:
+            cells = np.repeat(np.arange(flat.size), flat)
+            node, category = np.divmod(cells, self.shape[1])
+            stay = self.care.stay.sample_each(self.stay_rng, category)
+            days = np.maximum(1, np.ceil(stay - _EPS)).astype(np.int64)
+            np.add.at(self.leaving, (np.minimum(t + days, self.days), node, category), 1)
+            self.census += admitted
+        expected = (np.einsum("nc,ncp->np", self.census, self.per_census)
+                    + np.einsum("nc,ncp->np", admitted, self.per_admission))
+        whole = np.floor(expected + self.carry + _EPS)
+        self.carry = np.maximum(expected + self.carry - whole, 0.0)
+        return whole.astype(np.int64)
+
+    def _admit(self, multiplier: np.ndarray | None) -> np.ndarray:
+        out = np.zeros(self.shape[0] * self.shape[1], dtype=np.int64)
+        factor = None if multiplier is None else multiplier.ravel()
+        if len(self.poisson):
+            cells = self.poisson
+            base = self.mean[cells]
+            drawn = self.admission_rng.poisson(base)
+            if factor is not None:
+                f = factor[cells]
+                up, down = f > 1.0, f < 1.0
+                if up.any():
+                    drawn[up] += self.change_rng.poisson(base[up] * (f[up] - 1.0))
+                if down.any():
+                    drawn[down] = self.change_rng.binomial(drawn[down], np.maximum(f[down], 0))
+            out[cells] = drawn
+        if len(self.fixed):
+            mean = self.mean[self.fixed]
+            if factor is not None:
+                mean = mean * factor[self.fixed]
+            total = self.fixed_carry + mean
+            whole = np.floor(total + _EPS)
+            self.fixed_carry = total - whole
+            out[self.fixed] = whole.astype(np.int64)
+        return out.reshape(self.shape)

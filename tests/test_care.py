@@ -1,0 +1,195 @@
+"""Demand from care activity: admissions, stays, norms (docs/engine.md, "Care activity")."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+import pytest
+
+import sim
+from sim.care_network import stay_days_mean
+from sim.engine import run_replication
+from sim.network import network_of
+from sim.scenario import schema
+
+# Two-sided 99 % quantile of Student's t with 29 degrees of freedom (30 replications).
+T_99_29 = 2.7564
+REPS = 30
+WARMUP, HORIZON = 30, 160
+
+PRODUCTS = {"ringer": {"name": "Ringer", "group": "infusion_fluids"},
+            "gloves": {"name": "Gloves", "group": "ppe"},
+            "iv_set": {"name": "IV set", "group": "devices"}}
+
+
+def ward(id: str, beds: float = 10, region: str = "x") -> dict:
+    big = {"type": "base_stock", "level": 100_000}
+    return {"id": id, "role": "ward", "country": "SE", "region": region, "scale": {"beds": beds},
+            "policy": {p: big for p in PRODUCTS}}
+
+
+def care_scenario(care: dict, wards: list[dict] | None = None, **extra) -> sim.Scenario:
+    wards = wards or [ward("w")]
+    return sim.from_dict({
+        "name": "care", "horizon_days": HORIZON, "warmup_days": WARMUP, "seed": 11,
+        "products": PRODUCTS,
+        "nodes": [{"id": "src", "role": "manufacturer", "country": "SE", "region": "x",
+                   "unlimited": True}, *wards],
+        "lanes": [{"from": "src", "to": w["id"], "lead_time_days": 1} for w in wards],
+        "care": care, **extra})
+
+
+def demand_series(sc: sim.Scenario, node: str, product: str) -> np.ndarray:
+    """Daily demand at one node, int[replications, days] (the engine's own records)."""
+    net = network_of(sc)
+    i, j = net.node_ids.index(node), net.product_ids.index(product)
+    return np.array([run_replication(net, 5, r).daily.demand[:, i, j] for r in range(REPS)])
+
+
+def daily_means(sc: sim.Scenario, node: str, product: str) -> list[float]:
+    """Mean daily demand after warm-up, one value per replication."""
+    return demand_series(sc, node, product)[:, WARMUP:].mean(axis=1).tolist()
+
+
+def assert_in_99_interval(values: list[float], expected: float) -> None:
+    mean, sd = statistics.fmean(values), statistics.stdev(values)
+    half = T_99_29 * sd / math.sqrt(len(values))
+    assert abs(mean - expected) <= half, (mean, half, expected)
+
+
+TRAUMA = {"length_of_stay_days": 10, "priority": "imperative",
+          "staff_shifts_per_patient_day": 6}
+
+
+def test_littles_law_per_patient_day_and_per_admission():
+    # Poisson admissions 0.3 a day per bed x 10 beds, stay 10 days: census 30 in the mean;
+    # 4 bags a patient-day and 2 per admission: 30 x 4 + 3 x 2 = 126 a day.
+    care = {"categories": {"trauma": TRAUMA},
+            "norms": [{"category": "trauma", "product": "ringer", "per_patient_day": 4,
+                       "per_admission": 2}],
+            "admissions": [{"match": {"role": "ward"}, "category": "trauma",
+                            "mean_per_day": 0.3, "per": "beds"}]}
+    sc = care_scenario(care)
+    assert_in_99_interval(daily_means(sc, "w", "ringer"), 3 * 10 * 4 + 3 * 2)
+    net = network_of(sc)
+    assert net.normal_flow[net.node_ids.index("w"), net.product_ids.index("ringer")] == 126
+
+
+def test_littles_law_for_staff_shifts_and_random_stays():
+    # Stays uniform on [2, 6] days are counted in whole days, max(1, ceil(L)): 3, 4, 5 or 6
+    # with probability 1/4 each, mean 4.5; 6 shifts a patient-day, 10 gloves a shift, 2
+    # admissions a day: 2 x 4.5 x 6 x 10 = 540 gloves a day.
+    care = {"categories": {"trauma": {**TRAUMA, "length_of_stay_days": {
+                "distribution": "uniform", "low": 2, "high": 6}}},
+            "norms": [{"category": "all", "group": "ppe", "per_staff_shift": 10}],
+            "admissions": [{"category": "trauma", "mean_per_day": 2,
+                            "match": {"node": "w"}}]}
+    sc = care_scenario(care)
+    assert stay_days_mean(sc.care.categories["trauma"].length_of_stay_days) == pytest.approx(4.5)
+    assert_in_99_interval(daily_means(sc, "w", "gloves"), 540)
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    (3.0, 3.0), (2.2, 3.0), (0.4, 1.0),
+    ({"distribution": "uniform", "low": 0, "high": 2}, 1.5),  # ceil: 1 w.p. 1/2, 2 w.p. 1/2
+    ({"distribution": "triangular", "low": 0, "mode": 1, "high": 2}, 1.5),
+])
+def test_stay_days_mean_in_whole_days(spec, expected):
+    parsed = schema.CareCategory(length_of_stay_days=spec).length_of_stay_days
+    assert stay_days_mean(parsed) == pytest.approx(expected)
+
+
+def test_lognormal_stay_days_mean_matches_a_sample():
+    parsed = schema.CareCategory(length_of_stay_days={
+        "distribution": "lognormal", "mean": 5, "sd": 3}).length_of_stay_days
+    rng = np.random.default_rng(1)
+    sigma2 = math.log(1 + (3 / 5) ** 2)
+    draws = rng.lognormal(math.log(5) - sigma2 / 2, math.sqrt(sigma2), 400_000)
+    days = np.maximum(1, np.ceil(draws))
+    se = days.std() / math.sqrt(len(days))
+    assert abs(stay_days_mean(parsed) - days.mean()) < 4 * se
+
+
+def test_deterministic_admissions_give_an_exact_trace():
+    # 0.5 admissions a day, whole ones with the fraction carried: 0, 1, 0, 1, ...; a stay of 3
+    # days; 1 bag per patient-day: census 0, 1, 1, 2, 1, 2, 1, ... from day 1 on.
+    care = {"categories": {"c": {"length_of_stay_days": 3}},
+            "norms": [{"category": "c", "product": "ringer", "per_patient_day": 1}],
+            "admissions": [{"category": "c", "mean_per_day": 0.5,
+                            "distribution": "deterministic"}]}
+    res = sim.run(care_scenario(care), seed=1)
+    d = res.daily
+    demand = d[(d["node"] == "w") & (d["product"] == "ringer")].sort_values("day")["demand"]
+    assert demand.tolist()[:8] == [0, 1, 1, 2, 1, 2, 1, 2]
+
+
+def test_a_norm_changed_at_one_ward_changes_nothing_else():
+    # Common random numbers: norms multiply patients, they are never drawn, so changing one
+    # ward's norm leaves every node's patients and every other node's demand as they were.
+    base = {"categories": {"trauma": TRAUMA, "planned": {
+                "length_of_stay_days": {"distribution": "lognormal", "mean": 3, "sd": 2},
+                "priority": "deferrable", "staff_shifts_per_patient_day": 3}},
+            "norms": [{"category": "all", "product": "ringer", "per_patient_day": 2},
+                      {"category": "all", "group": "ppe", "per_staff_shift": 8},
+                      {"category": "planned", "product": "iv_set", "per_admission": 12}],
+            "admissions": [{"category": "trauma", "mean_per_day": 0.05, "per": "beds"},
+                           {"category": "planned", "mean_per_day": 0.2, "per": "beds"}]}
+    wards = [ward("a", 12), ward("b", 30), ward("c", 8)]
+    changed = {**base, "norms": [*base["norms"], {"category": "planned", "product": "iv_set",
+                                                   "per_admission": 20,
+                                                   "match": {"node": "b"}}]}
+    one = sim.run(care_scenario(base, wards), replications=2, seed=3).daily
+    two = sim.run(care_scenario(changed, wards), replications=2, seed=3).daily
+    key = ["replication", "day", "node", "product"]
+    one, two = one.set_index(key)["demand"], two.set_index(key)["demand"]
+    b_iv = (one.index.get_level_values("node") == "b") & (
+        one.index.get_level_values("product") == "iv_set")
+    assert (one[~b_iv] == two[~b_iv]).all()
+    # At ward b, 20 instead of 12 per planned admission: the same admissions behind both.
+    assert (two[b_iv] * 12 == one[b_iv] * 20).all() and one[b_iv].sum() > 0
+
+
+def test_a_surge_on_a_category_raises_its_admissions_and_what_they_use():
+    # Trauma admissions x 3 from day 60; the planned category and plain demand stay as they
+    # were. Gloves follow the trauma patients' staff shifts.
+    care = {"categories": {"trauma": TRAUMA, "planned": {"length_of_stay_days": 2}},
+            "norms": [{"category": "trauma", "group": "ppe", "per_staff_shift": 10},
+                      {"category": "planned", "product": "iv_set", "per_admission": 5}],
+            "admissions": [{"category": "trauma", "mean_per_day": 0.2, "match": {"node": "w"}},
+                           {"category": "planned", "mean_per_day": 4,
+                            "match": {"node": "w"}}]}
+    surge = {"type": "demand_surge", "name": "trauma", "start_day": 60, "duration_days": 1000,
+             "where": {"roles": ["ward"]}, "factor": 3, "categories": ["trauma"]}
+    calm, hot = care_scenario(care), care_scenario(care, disruptions=[surge])
+    late = slice(70, HORIZON)  # a stay after the surge began
+    # Gloves: 0.2 x 3 admissions x 10 days x 6 shifts x 10 = 360 a day.
+    assert_in_99_interval(demand_series(hot, "w", "gloves")[:, late].mean(axis=1).tolist(), 360)
+    # Planned care untouched, draw for draw (the surge's extra patients come from their own
+    # stream).
+    assert np.array_equal(demand_series(hot, "w", "iv_set"), demand_series(calm, "w", "iv_set"))
+
+
+def test_care_errors_name_the_category():
+    care = {"categories": {"trauma": TRAUMA},
+            "norms": [{"category": "truama", "product": "ringer", "per_patient_day": 1}]}
+    with pytest.raises(sim.ScenarioError, match="unknown care category 'truama'; did you mean "
+                                                "'trauma'"):
+        care_scenario(care)
+    surge = {"type": "demand_surge", "start_day": 1, "duration_days": 2, "where": {},
+             "factor": 2, "categories": ["trauma"]}
+    with pytest.raises(sim.ScenarioError, match="no care: section"):
+        sim.from_dict({**care_scenario({"categories": {"trauma": TRAUMA}}).resolved(),
+                       "care": None, "disruptions": [surge]})
+
+
+def test_stock_in_days_counts_care_demand():
+    care = {"categories": {"trauma": TRAUMA},
+            "norms": [{"category": "trauma", "product": "ringer", "per_patient_day": 4}],
+            "admissions": [{"category": "trauma", "mean_per_day": 0.5}]}
+    sc = care_scenario(care, stocks=[{"match": {}, "stock": {"initial_days": 7}}])
+    net = network_of(sc)
+    w, r = net.node_ids.index("w"), net.product_ids.index("ringer")
+    assert net.initial[w, r] == 7 * 0.5 * 10 * 4
+    assert net.has_demand[w, r] and not net.plain_demand[w, r]
