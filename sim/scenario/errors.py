@@ -35,6 +35,11 @@ class ScenarioError(ValueError):
         self.source = source
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple:
+        # Rebuilt from its problems, not its message: errors raised in batch worker processes
+        # cross back pickled.
+        return (type(self), (self.problems, self.source))
+
     def render(self) -> str:
         """The message users see: a headline and one bullet per problem."""
         n = len(self.problems)
