@@ -9,8 +9,9 @@ Each day, at the start (docs/engine.md, "Care activity"):
 3. each admission draws its stay from the stay stream, in the same order, and joins the census
    for max(1, ceil(stay)) days (an admission on day t is in care on days t .. t + days - 1);
 4. the units each node needs of each product are census x (per patient-day + staff shifts per
-   patient-day x per shift) + admissions x per admission, summed over categories; whole units
-   are taken with the fraction carried to the next day, per node and product.
+   patient-day x per shift) + admissions x per admission, summed over the categories of each
+   priority; whole units are taken with the fraction carried to the next day, per node,
+   priority and product.
 
 Only admissions and stays are random: norms multiply them, so a variant that changes a norm
 sees exactly the same patients everywhere, and the same demand at every other node.
@@ -55,12 +56,17 @@ class CareDemand:
         self.leaving = np.zeros((days + 1, n, c), dtype=np.int64)
         self.per_census = ca.per_patient_day + ca.per_shift  # float[n, c, p]
         self.per_admission = ca.per_admission
-        self.carry = np.zeros((n, net.n_products))
+        self.carry = np.zeros((3, n, net.n_products))
+        # Which priority each category has, one-hot: float[3, c].
+        self.by_priority = (ca.priority[None, :] == np.arange(3)[:, None]).astype(float)
         # Today's admissions, kept for the care records.
         self.admitted = np.zeros((n, c), dtype=np.int64)
 
     def draw(self, t: int, multiplier: np.ndarray | None) -> np.ndarray:
-        """Today's care demand, int[n, p]; `multiplier` (float[n, c]) scales admissions."""
+        """Today's care demand by priority (imperative, urgent, deferrable), int[3, n, p].
+
+        `multiplier` (float[n, c]) scales admissions.
+        """
         self.census -= self.leaving[t]
         admitted = self._admit(multiplier)
         self.admitted = admitted
@@ -73,8 +79,9 @@ class CareDemand:
             days = np.maximum(1, np.ceil(stay - _EPS)).astype(np.int64)
             np.add.at(self.leaving, (np.minimum(t + days, self.days), node, category), 1)
             self.census += admitted
-        expected = (np.einsum("nc,ncp->np", self.census, self.per_census)
-                    + np.einsum("nc,ncp->np", admitted, self.per_admission))
+        units = (self.census[:, :, None] * self.per_census
+                 + admitted[:, :, None] * self.per_admission)
+        expected = np.einsum("kc,ncp->knp", self.by_priority, units)
         whole = np.floor(expected + self.carry + _EPS)
         self.carry = np.maximum(expected + self.carry - whole, 0.0)
         return whole.astype(np.int64)

@@ -102,6 +102,8 @@ class Engine:
         self.care = (None if net.care is None else CareDemand(
             net, rng.admissions, rng.length_of_stay, rng.admissions_change, self.days))
         self.recorder = Recorder(net, self.days, replication, list(sc.reporting.dos_thresholds))
+        if self.care is not None:
+            self.recorder.watch_care(sc.warmup_days)
         self.disruptions = dis.Disruptions(net, permanent=dis.demand_profile_effects(net))
         # One substream per disruption: a recurring one's variable number of draws never
         # shifts another's windows.
@@ -186,7 +188,9 @@ class Engine:
             self._budgets(fx)
             st.demand[...] = self.demand.draw(fx.demand)
             if self.care is not None:
-                st.demand += self.care.draw(t, fx.admissions)
+                st.demand_k[0] = st.demand
+                st.demand_k[1:] = self.care.draw(t, fx.admissions)
+                st.demand += st.demand_k[1:].sum(axis=0)
             yield clock.at(t, clock.end_rank)
             self.recorder.record(t, st)
             st.arrived(t)

@@ -11,7 +11,10 @@ Which KPI to read depends on the role (docs/engine.md, "KPIs"):
   claims for that day; first_stockout_day: the first such day after warm-up (absolute day);
 - min_days_of_supply: lowest end-of-day on-hand stock over expected normal daily flow;
 - mean_on_hand: mean end-of-day on-hand stock;
-- expired: units whose shelf life ended while the node held them (0 for products without one).
+- expired: units whose shelf life ended while the node held them (0 for products without one);
+- fill_imperative, fill_urgent, fill_deferrable and unmet_imperative, unmet_urgent,
+  unmet_deferrable: fill rate and unmet units of the node's care demand of each priority
+  (empty and 0 without care demand of that priority).
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ from sim.records import Daily
 KPI_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "fill_rate", "orders", "orders_shipped", "order_fill_rate",
     "stockout_days", "first_stockout_day", "min_days_of_supply", "mean_on_hand", "expired",
+    "fill_imperative", "fill_urgent", "fill_deferrable",
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
 )
+PRIORITIES: tuple[str, ...] = ("imperative", "urgent", "deferrable")
 # Integer KPI columns (counts of units or days).
 COUNT_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "orders", "orders_shipped", "stockout_days", "expired",
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
 )
 
 
@@ -46,7 +53,18 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
         order_fill = np.where(orders > 0, shipped / np.maximum(orders, 1), np.nan)
         flow = np.where(net.normal_flow > MIN_FLOW, net.normal_flow, np.nan)
         dos = daily.on_hand[sl].min(axis=0) / flow
+    care: dict[str, np.ndarray] = {}
+    for k, name in enumerate(PRIORITIES):
+        if daily.care_demand is None:
+            care[f"fill_{name}"] = np.full(demand.shape, np.nan)
+            care[f"unmet_{name}"] = np.zeros(demand.shape)
+            continue
+        asked, got = daily.care_demand[k], daily.care_served[k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            care[f"fill_{name}"] = np.where(asked > 0, got / np.maximum(asked, 1), np.nan)
+        care[f"unmet_{name}"] = (asked - got).astype(float)
     return {
+        **care,
         "demand": demand.astype(float),
         "served": served.astype(float),
         "unmet": (demand - served).astype(float),

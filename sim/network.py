@@ -67,6 +67,7 @@ class Network:
     levels: list[np.ndarray]  # node indices by height, downstream first
     priority: np.ndarray  # int[n]
     own_tier: np.ndarray  # int[n]: tier of the node's own demand when it allocates
+    class_tier: np.ndarray  # int[n, 4]: tiers of plain demand and care by priority
     fallback: np.ndarray  # bool[n]: sourcing falls back to other lanes
     fallback_after: np.ndarray  # int[n]: days a supplier must have been empty
     # lanes
@@ -520,6 +521,10 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         levels=levels,
         priority=np.array([nd.priority for nd in nodes], dtype=np.int64),
         own_tier=np.array([nd.own_tier for nd in nodes], dtype=np.int64),
+        class_tier=np.array([[nd.own_tier, nd.care_tiers.get("imperative", nd.own_tier),
+                              nd.care_tiers.get("urgent", nd.own_tier + 1),
+                              nd.care_tiers.get("deferrable", nd.own_tier + 2)]
+                             for nd in nodes], dtype=np.int64).reshape(-1, 4),
         fallback=np.array([(nd.sourcing or d.sourcing) == "fallback" for nd in nodes],
                           dtype=bool),
         fallback_after=np.array([nd.fallback_after_days or d.fallback_after_days

@@ -43,6 +43,13 @@ class Recorder:
         self.floor = np.where(ordering, net.reorder_point / self.flow - _resupply_days(net),
                               net.initial / self.flow)
 
+    def watch_care(self, warmup: int) -> None:
+        """Sum care demand and service by priority over the days after warm-up."""
+        n, p = self.net.n_nodes, self.net.n_products
+        self.warmup = warmup
+        self.daily.care_demand = np.zeros((3, n, p), dtype=np.int64)
+        self.daily.care_served = np.zeros((3, n, p), dtype=np.int64)
+
     def watch_losses(self, expiry: bool, destruction: bool) -> None:
         """Keep daily expired (and destroyed) units, where the scenario can have any."""
         shape = self.daily.on_hand.shape
@@ -71,6 +78,9 @@ class Recorder:
         d.short[t] = state.short
         if self.lost is not None:
             self.lost[t] = state.lost
+        if d.care_demand is not None and t >= self.warmup:
+            d.care_demand += state.demand_k[1:]
+            d.care_served += state.served_k[1:]
         if state.losses_today:
             if d.expired is not None:
                 d.expired[t] = state.expired_today

@@ -59,6 +59,10 @@ class Daily:
         # can have any (None otherwise); the `expired` KPI and the events read them.
         self.expired: np.ndarray | None = None
         self.destroyed: np.ndarray | None = None
+        # With care: demand and same-day service by priority (imperative, urgent, deferrable),
+        # summed over the days after warm-up, int[3, n, p].
+        self.care_demand: np.ndarray | None = None
+        self.care_served: np.ndarray | None = None
 
 
 class Ledger(NamedTuple):

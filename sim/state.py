@@ -37,6 +37,14 @@ class State:
                                 int(lead_times.shape[0])) if net.shelf_life.any() else None)
         self.on_hand = net.initial.copy()
         self.backorder = np.zeros((n, p), dtype=np.int64)  # own demand not yet served
+        # With care: own demand in classes (plain, imperative, urgent, deferrable), each its
+        # own allocation tier; the totals above are their sums. Blocks without care nodes use
+        # the totals only.
+        self.classes = 1 if net.care is None else 4
+        if self.classes > 1:
+            self.demand_k = np.zeros((4, n, p), dtype=np.int64)
+            self.backorder_k = np.zeros((4, n, p), dtype=np.int64)
+            self.served_k = np.zeros((4, n, p), dtype=np.int64)
         self.owed = np.zeros((k, p), dtype=np.int64)  # customer orders not yet shipped
         self.new_orders = np.zeros((k, p), dtype=np.int64)  # placed today, not yet served
         self.on_order = np.zeros((n, p), dtype=np.int64)  # ordered, not yet received
@@ -94,6 +102,8 @@ class State:
         for a in (self.demand, self.served, self.lost, self.orders_in, self.orders_shipped,
                   self.claimed, self.granted):
             a.fill(0)
+        if self.classes > 1:
+            self.served_k.fill(0)
         if self.losses_today:
             self.expired_today.fill(0)
             self.destroyed_today.fill(0)

@@ -139,7 +139,22 @@ def scenarios(draw: st.DrawFn) -> dict:
         for w in draw(st.lists(st.sampled_from(wholesalers), min_size=1, max_size=2,
                                unique=True)):
             lanes.append({"from": w, "to": ward, "lead_time_days": draw(lead_times())})
+    care = None
+    if draw(st.booleans()):
+        priorities = ["imperative", "urgent", "deferrable"]
+        care = {"categories": {f"c{i}": {
+                    "length_of_stay_days": draw(st.one_of(st.integers(1, 8), lead_times())),
+                    "priority": draw(st.sampled_from(priorities)),
+                    "staff_shifts_per_patient_day": draw(st.integers(0, 4))}
+                    for i in range(draw(st.integers(1, 3)))},
+                "norms": [{"category": "all", "product": p,
+                           "per_patient_day": draw(st.floats(0, 3)),
+                           "per_admission": draw(st.floats(0, 3)),
+                           "per_staff_shift": draw(st.floats(0, 1))} for p in demanded],
+                "admissions": [{"match": {"role": "ward"}, "category": "c0",
+                                "mean_per_day": draw(st.floats(0, 2))}]}
     return {
+        "care": care,
         "name": "random",
         "horizon_days": draw(st.integers(5, 60)),
         "warmup_days": 0,

@@ -193,3 +193,40 @@ def test_stock_in_days_counts_care_demand():
     w, r = net.node_ids.index("w"), net.product_ids.index("ringer")
     assert net.initial[w, r] == 7 * 0.5 * 10 * 4
     assert net.has_demand[w, r] and not net.plain_demand[w, r]
+
+
+# --- priorities -------------------------------------------------------------------------------
+
+
+def short_ward(care_tiers: dict | None = None) -> sim.Scenario:
+    # No resupply, 12 units: imperative patients use 3 a day, deferrable ones 2 (one admission
+    # of each a day, a day's stay, per admission).
+    care = {"categories": {"trauma": {"length_of_stay_days": 1, "priority": "imperative"},
+                           "planned": {"length_of_stay_days": 1, "priority": "deferrable"}},
+            "norms": [{"category": "trauma", "product": "ringer", "per_admission": 3},
+                      {"category": "planned", "product": "ringer", "per_admission": 2}],
+            "admissions": [{"category": c, "mean_per_day": 1, "distribution": "deterministic"}
+                           for c in ("trauma", "planned")]}
+    node = {"id": "w", "role": "ward", "country": "SE", "region": "x",
+            "stock": {"ringer": {"initial": 12}}, "policy": {"ringer": {"type": "none"}}}
+    if care_tiers:
+        node["care_tiers"] = care_tiers
+    return sim.from_dict({"name": "short", "horizon_days": 4, "products": {
+        "ringer": PRODUCTS["ringer"]}, "nodes": [node], "care": care})
+
+
+def test_imperative_care_is_served_before_deferrable_care_when_short():
+    # Days 0 and 1 serve everyone (5 a day); day 2 has 2 left: all to trauma (tier 1), the
+    # planned patients (tier 3) get none; day 3 nothing. Trauma: 8 of 12 on the day asked,
+    # planned 4 of 8.
+    k = sim.run(short_ward(), seed=1).kpis.iloc[0]
+    assert (k["fill_imperative"], k["unmet_imperative"]) == (pytest.approx(8 / 12), 4)
+    assert (k["fill_deferrable"], k["unmet_deferrable"]) == (pytest.approx(4 / 8), 4)
+    assert np.isnan(k["fill_urgent"]) and k["unmet_urgent"] == 0
+    assert (k["demand"], k["served"]) == (20, 12)
+
+
+def test_care_tiers_set_the_order():
+    # Planned care first (tier 1), trauma last: day 2's 2 units go to the planned patients.
+    k = sim.run(short_ward({"imperative": 3, "deferrable": 1}), seed=1).kpis.iloc[0]
+    assert (k["unmet_imperative"], k["unmet_deferrable"]) == (6, 2)

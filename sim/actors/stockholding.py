@@ -65,6 +65,7 @@ class Block:
     in_starts: np.ndarray  # first inbound lane of each of them
     in_all: bool  # every node of the block has an inbound lane
     in_lane: np.ndarray  # bool[lanes]: the lane brings goods into the block
+    classes: int  # own-demand classes: 1, or 4 where a node has care demand (plain + priorities)
 
     nodes: slice = field(init=False)  # the block's node rows
     lanes: slice = field(init=False)  # the lanes out of it
@@ -101,11 +102,15 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
     src_out = net.lane_src[la:lb] - a
     nb = b - a
     # Claim rows: own backorders, customers' backlog, own demand today, customers' orders today.
-    # Rank 2 x tier, +1 for new claims: tier 1 first, backlog before new within a tier.
-    own = net.own_tier[a:b]
+    # Rank 2 x tier, +1 for new claims: tier 1 first, backlog before new within a tier. With
+    # care, own demand comes in four classes (plain, imperative, urgent, deferrable), each at
+    # its tier: own rows are class by class, the block's nodes within each.
+    classes = 4 if net.care is not None and (net.care.admissions[a:b] > 0).any() else 1
+    own = net.own_tier[a:b] if classes == 1 else net.class_tier[a:b].T.ravel()
     cust = net.priority[net.lane_dst[la:lb]]
     rank = np.concatenate([2 * own, 2 * cust, 2 * own + 1, 2 * cust + 1])
-    group = np.concatenate([np.arange(nb), src_out, np.arange(nb), src_out])
+    mine = np.tile(np.arange(nb), classes)
+    group = np.concatenate([mine, src_out, mine, src_out])
     inbound = np.zeros((nb, p), dtype=np.int64)
     np.add.at(inbound, dst_in, net.lane_share[lanes_in] > 0)
     ordering = net.policy_kind[a:b] == POLICY_ORDER
@@ -127,6 +132,7 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         out_starts=np.searchsorted(src_out, np.arange(nb)) if len(src_out) else src_out,
         in_nodes=in_nodes, in_starts=in_starts, in_all=len(in_nodes) == nb,
         in_lane=(net.lane_dst >= a) & (net.lane_dst < b),
+        classes=classes,
     )
 
 
@@ -191,6 +197,14 @@ class StockHolder:
         nodes, lanes = blk.nodes, blk.lanes
         nb = blk.b - blk.a
         demand, backorder = st.demand[nodes], st.backorder[nodes]
+        K = blk.classes
+        if K > 1:  # own demand by class: rows class by class (views of the state)
+            p = demand.shape[1]
+            demand_k = st.demand_k[:, nodes].reshape(K * nb, p)
+            backorder_k = st.backorder_k[:, nodes].reshape(K * nb, p)
+        else:
+            demand_k, backorder_k = demand, backorder
+        m = K * nb  # own claim rows
         has_lanes = blk.lb > blk.la
         if has_lanes:
             owed, new = st.owed[lanes], st.new_orders[lanes]
@@ -223,10 +237,15 @@ class StockHolder:
             on_hand = np.where(blk.outside, UNLIMITED_STOCK, on_hand)
         # (These are views of the state: anything needed after it changes is taken first.)
         if not has_lanes:
-            # Demand points: one claimant per node, backorders first.
             asked_here = demand + backorder
-            old = np.minimum(backorder, on_hand)
-            fresh = np.minimum(demand, on_hand - old)
+            if K == 1:
+                # Demand points: one claimant per node, backorders first.
+                old = np.minimum(backorder, on_hand)
+                fresh = np.minimum(demand, on_hand - old)
+            else:  # by tier, then backorders first, pro rata within each
+                given = allocate(np.concatenate([backorder_k, demand_k]), on_hand, blk.group,
+                                 blk.rank, blk.group_index)
+                old, fresh = given[:m], given[m:]
             self._serve_own(blk, old, fresh)
             self._end_serve(blk, asked_here)
             return
@@ -243,16 +262,16 @@ class StockHolder:
                                       or np.isfinite(st.dispatch_budget[nodes]).any())
         if not limited and (total <= on_hand).all():
             # Enough for every claim: no allocation to make.
-            self._serve_own(blk, backorder.copy(), demand.copy())
+            self._serve_own(blk, backorder_k.copy(), demand_k.copy())
             self._ship_lanes(blk, owed, new, claimed, owed_c.copy(), new_c.copy(), t, fx)
         else:
             k = blk.lb - blk.la
-            rows = np.concatenate([backorder, owed_c, demand, new_c])
+            rows = np.concatenate([backorder_k, owed_c, demand_k, new_c])
             given = allocate(rows, on_hand, blk.group, blk.rank, blk.group_index)
             if limited:
                 given = self._refit(blk, rows, given, on_hand)
-            g_old, g_new = given[nb:nb + k], given[2 * nb + k:]
-            self._serve_own(blk, given[:nb], given[nb + k:2 * nb + k])
+            g_old, g_new = given[m:m + k], given[2 * m + k:]
+            self._serve_own(blk, given[:m], given[m + k:2 * m + k])
             self._ship_lanes(blk, owed, new, claimed, g_old, g_new, t, fx)
         self._end_serve(blk, asked_here)
 
@@ -263,9 +282,15 @@ class StockHolder:
         st.new_orders[blk.lanes] = 0
 
     def _serve_own(self, blk: Block, old: np.ndarray, fresh: np.ndarray) -> None:
-        """Own demand served: backorders `old`, today's `fresh`; the rest waits or is lost."""
+        """Own demand served: backorders `old`, today's `fresh`; the rest waits or is lost.
+
+        With classes, `old` and `fresh` are rows class by class (the block's nodes within each).
+        """
         st, net = self.state, self.net
         nodes = blk.nodes
+        if blk.classes > 1:
+            self._serve_classes(blk, old, fresh)
+            return
         unmet = st.demand[nodes] - fresh
         used = old + fresh
         st.on_hand[nodes] -= used
@@ -279,6 +304,29 @@ class StockHolder:
             st.lost[nodes] += np.where(lost, unmet, 0)
         else:
             st.backorder[nodes] += unmet - old
+
+    def _serve_classes(self, blk: Block, old: np.ndarray, fresh: np.ndarray) -> None:
+        """`_serve_own` for a block with own demand in classes."""
+        st, net = self.state, self.net
+        nodes = blk.nodes
+        nb = blk.b - blk.a
+        old = old.reshape(blk.classes, nb, -1)
+        fresh = fresh.reshape(blk.classes, nb, -1)
+        unmet = st.demand_k[:, nodes] - fresh
+        used = old.sum(axis=0) + fresh.sum(axis=0)
+        st.on_hand[nodes] -= used
+        st.consumed[nodes] += used
+        if st.cohorts is not None:
+            st.cohorts.take_block(blk.a, used, st.t)
+        st.served_k[:, nodes] += fresh
+        st.served[nodes] += fresh.sum(axis=0)
+        if blk.loses:
+            lost = net.unmet_lost[nodes][None, :, None]
+            st.backorder_k[:, nodes] += np.where(lost, 0, unmet) - old
+            st.lost[nodes] += np.where(lost, unmet, 0).sum(axis=0)
+        else:
+            st.backorder_k[:, nodes] += unmet - old
+        st.backorder[nodes] = st.backorder_k[:, nodes].sum(axis=0)
 
     def _end_serve(self, blk: Block, asked: np.ndarray) -> None:
         """A stockout day: nothing left on hand of a product the node was asked for today."""
@@ -302,9 +350,10 @@ class StockHolder:
         """
         st = self.state
         nb, k = blk.b - blk.a, blk.lb - blk.la
+        m = blk.classes * nb  # own claim rows
         p = rows.shape[1]
-        lane_rows = np.r_[nb:nb + k, 2 * nb + k:2 * nb + 2 * k]
-        own_rows = np.r_[0:nb, nb + k:2 * nb + k]
+        lane_rows = np.r_[m:m + k, 2 * m + k:2 * m + 2 * k]
+        own_rows = np.r_[0:m, m + k:2 * m + k]
         lane_left = _units(st.lane_budget[blk.lanes]).copy()
         disp_left = _units(st.dispatch_budget[blk.nodes]).copy()
         out = given.copy()
@@ -350,11 +399,12 @@ class StockHolder:
                                   or np.isfinite(st.dispatch_budget[blk.nodes]).any()):
             return old.copy(), new.copy()  # copies: `old` and `new` may be views of the state
         nb, k = blk.b - blk.a, blk.lb - blk.la
-        none = np.zeros((nb, old.shape[1]), np.int64)
+        m = blk.classes * nb
+        none = np.zeros((m, old.shape[1]), np.int64)
         rows = np.concatenate([none, old, none, new])
         unlimited = np.full((nb, old.shape[1]), UNLIMITED_STOCK)
         out = self._refit(blk, rows, rows, unlimited)
-        return out[nb:nb + k], out[2 * nb + k:]
+        return out[m:m + k], out[2 * m + k:]
 
     def _ship_lanes(self, blk: Block, owed: np.ndarray, new: np.ndarray, claimed: np.ndarray,
                     sent_old: np.ndarray, sent_new: np.ndarray, t: int, fx: Effects) -> None:

@@ -418,6 +418,10 @@ class Node(Model):
     own_tier: Annotated[int, Field(ge=1)] = 1
     """The tier of this node's own demand when it allocates its stock, on the same scale as its
     customers' `priority` (1: own patients first, alongside tier-1 customers)."""
+    care_tiers: dict[Literal["imperative", "urgent", "deferrable"],
+                     Annotated[int, Field(ge=1)]] = {}
+    """Allocation tiers of care demand by priority, on the scale of `own_tier` and customers'
+    `priority` (default: imperative at `own_tier`, urgent one below, deferrable two below)."""
     sourcing: Literal["fixed", "fallback"] | None = None
     """How orders are split over inbound lanes: `fixed` by share always; `fallback` moves the
     part for a closed lane, a supplier with an IT outage or an empty supplier to the other
