@@ -1,0 +1,169 @@
+"""`beredskap size`, `sensitivity` and `report`: thin commands, registered by `sim.cli`.
+
+They parse, call `sim.research` or `sim.report`, and print.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from sim.cli import DebugOption, _fail, err_console, out_console
+
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", "-w", min=1, help="Local processes (default: all cores).")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")]
+
+
+@contextmanager
+def executor_for(workers: int | None, scheduler: str | None, debug: bool) -> Iterator[Any]:
+    """Local processes (spawned, ended with this process), a Dask client, or none for one core."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    if scheduler and workers:
+        raise _fail("--workers is for local processes; with --scheduler the cluster decides",
+                    debug)
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise _fail("--scheduler needs Dask: pip install '.[dist]'", debug, exc) from None
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise _fail(f"cannot reach the Dask scheduler at {scheduler}: {exc}", debug,
+                        exc) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = workers or os.cpu_count() or 1
+    if n <= 1:
+        yield None
+        return
+    from sim.batch.runner import exit_with_parent
+
+    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Any]:
+    """A bar for the round that runs now: `progress(what, done, total)`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   console=err_console, disable=quiet, transient=True)
+    task = bar.add_task("", total=1)
+
+    def progress(what: str, done: int, total: int) -> None:
+        bar.update(task, description=what, completed=done, total=total)
+
+    with bar:
+        yield progress
+
+
+def _num(value: float, pattern: str = "{:.4f}") -> str:
+    return "–" if value is None or not math.isfinite(value) else pattern.format(value)
+
+
+def size_command(
+    file: Annotated[Path, typer.Argument(help="Sizing file (YAML): scenario, vary, target.")],
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", min=2,
+                                 help="Replications per candidate (default: the file's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the file's, else the "
+                                                  "scenario's); the confirmation uses seed+1.")
+                    ] = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: Annotated[bool, typer.Option(help="Finish an interrupted sizing in --out.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Find the cheapest stockpile whose KPI meets a target with stated confidence."""
+    from sim.export import default_out_dir
+    from sim.research.folder import SizingFolderError
+    from sim.research.size import SizingFile, SizingInfeasible, check, size
+    from sim.research.spec import load_spec
+    from sim.scenario import ScenarioError
+
+    try:  # every check before anything runs or is written
+        loaded = load_spec(file, SizingFile, {"replications": replications, "seed": seed})
+        check(loaded)
+    except ScenarioError as exc:
+        raise _fail(exc.render(), debug, exc) from None
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc), debug, exc) from None
+    if resume and out is None:
+        raise _fail("--resume needs --out: the folder of the sizing to finish", debug)
+    target = out or default_out_dir(f"{loaded.scenario.name}-size")
+    started = time.perf_counter()
+    infeasible = None
+    with executor_for(workers, scheduler, debug) as executor, progress_bar(quiet) as progress:
+        try:
+            result = size(file, executor, target, resume, overwrite, progress, replications,
+                          seed)
+        except SizingInfeasible as exc:
+            result, infeasible = exc.result, str(exc)
+        except (SizingFolderError, ScenarioError) as exc:
+            raise _fail(str(exc), debug, exc) from None
+    if quiet:
+        out_console.print(str(result.folder), highlight=False)
+    else:
+        print_sizing(result, time.perf_counter() - started)
+    if infeasible:
+        err_console.print(f"[bold red]no solution:[/] {escape(infeasible)}", highlight=False)
+        raise typer.Exit(1)
+
+
+def print_sizing(result: Any, seconds: float) -> None:
+    """The candidates tried (a table) and the winner."""
+    t = result.target
+    sign = "≥" if t["direction"] == "at_least" else "≤"
+    where = ", ".join(f"{k}={v}" for k, v in t["match"].items()) or "all"
+    table = Table(title=f"Candidates: {t['kpi']} over {where}, target {sign} {t['bound']:g} "
+                        f"at {t['confidence']:.0%} confidence", title_justify="left")
+    paths = list(result.best)
+    for header in ["phase", "seed", *paths, "cost", "n", t["kpi"], "lower", "upper", "meets"]:
+        table.add_column(escape(header), justify="left" if header == "phase" else "right",
+                         overflow="fold")
+    for d in result.trials.to_dict("records"):
+        values = [f"{d[p]:g}" if isinstance(d[p], float) else str(d[p]) for p in paths]
+        table.add_row(str(d["phase"]), str(d["seed"]), *values, f"{d['cost']:g}", str(d["n"]),
+                      _num(d["kpi"]), _num(d["lower"]), _num(d["upper"]),
+                      "yes" if d["meets"] else "no")
+    out_console.print(table)
+    best = ", ".join(f"{k} = {v}" for k, v in result.best.items())
+    verdict = "Cheapest setting that meets the target" if result.feasible else "Best found"
+    out_console.print(
+        f"\n{verdict} ({result.method}): [bold]{escape(best)}[/] (cost {result.cost:g}); "
+        f"{t['kpi']} {result.kpi:.4f}, one-sided {t['confidence']:.0%} bounds "
+        f"[{result.lower:.4f}, {result.upper:.4f}] on the confirmation run (fresh seed)",
+        highlight=False, soft_wrap=True)
+    out_console.print(
+        f"{len(result.trials)} evaluations, {result.replications_run} replications in "
+        f"{seconds:.1f} s; results in [bold]{escape(str(result.folder))}[/]", highlight=False)

@@ -1,0 +1,262 @@
+"""Sizing and sensitivity files: what to vary, what to measure, checked like scenarios are.
+
+```yaml
+scenario: three_months_degraded.yaml        # relative to this file
+vary:
+  - {path: "stocks[hp_fluids].stock.initial_days", low: 0, high: 120, step: 5, cost: 1.0}
+target:
+  kpi: fill_rate
+  match: {role: ward, group: infusion_fluids}
+  at_least: 0.95
+  confidence: 0.95
+replications: 50
+```
+
+Every mistake is reported at once with the file, line and key, as for a scenario; the scenario
+paths are tried at both ends of their ranges before anything runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from sim.scenario import Problem, Scenario, ScenarioError, from_dict, load_scenario
+from sim.scenario.errors import did_you_mean
+from sim.scenario.load import Source, _locate_error, _message, _read_yaml, apply_overrides
+from sim.scenario.schema import Match, Model
+
+KpiName = Literal["fill_rate", "order_fill_rate", "unmet", "stockout_days", "share_short"]
+RISING: frozenset[str] = frozenset({"fill_rate", "order_fill_rate"})
+"""KPIs that more stock raises; the others (unmet units, stockout days, share short) it lowers."""
+MAX_REPLICATIONS = 100_000
+
+
+class Vary(Model):
+    """One decision variable: a scenario path, its range and the cost of one unit of it."""
+
+    path: Annotated[str, Field(min_length=1)]
+    low: float
+    high: float
+    step: Annotated[float, Field(gt=0)] = 1.0
+    cost: Annotated[float, Field(ge=0)] = 1.0
+    """Cost per unit of the value (per day of supply, per unit of stock, ...)."""
+    follow: dict[str, float] = Field(default_factory=dict)
+    """Other paths set to this value plus an offset, e.g. a reorder point 7 days below a target."""
+
+    @model_validator(mode="after")
+    def _range(self) -> Vary:
+        if self.low > self.high:
+            raise ValueError(f"empty range: low {self.low:g} is above high {self.high:g}")
+        return self
+
+
+class Kpi(Model):
+    """A KPI over the matched node-products, aggregated by units as the batch summary does."""
+
+    kpi: KpiName = "fill_rate"
+    match: Match = Match()
+
+
+class Target(Kpi):
+    """A KPI with the bound it must meet and the confidence of that."""
+
+    at_least: float | None = None
+    at_most: float | None = None
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    """The one-sided confidence bound (lower for at_least, upper for at_most) must meet it."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Target:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least and at_most")
+        rising = self.kpi in RISING
+        if rising and self.at_most is not None:
+            raise ValueError(f"{self.kpi} rises with stock: give at_least, not at_most")
+        if not rising and self.at_least is not None:
+            raise ValueError(f"{self.kpi} falls with stock: give at_most, not at_least")
+        return self
+
+    @property
+    def bound(self) -> float:
+        """The value the KPI must reach."""
+        return float(self.at_least if self.at_least is not None else self.at_most)  # type: ignore[arg-type]
+
+
+class SizingFile(Model):
+    """The sizing file's schema (`beredskap size`, `sim.size`)."""
+
+    scenario: Any
+    """A path (relative to the sizing file), a `Scenario`, or plain scenario data."""
+    vary: Annotated[list[Vary], Field(min_length=1)]
+    target: Target
+    replications: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] = 20
+    confirm_replications: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] | None = None
+    """Fresh replications (another seed) that confirm the winner; default: `replications`."""
+    seed: int | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    """Overrides applied to the scenario for every candidate."""
+
+
+class Parameter(Model):
+    """One uncertain input: a scenario path and the range it is sampled over (uniformly)."""
+
+    path: Annotated[str, Field(min_length=1)]
+    low: float
+    high: float
+    integer: bool = False
+    """Round sampled values to whole numbers (levels in units, whole days)."""
+
+    @model_validator(mode="after")
+    def _range(self) -> Parameter:
+        if not self.low < self.high:
+            raise ValueError(f"empty range: low {self.low:g} must be below high {self.high:g}")
+        return self
+
+
+class SensitivityFile(Model):
+    """The sensitivity file's schema (`beredskap sensitivity`, `sim.sensitivity`)."""
+
+    scenario: Any
+    method: Literal["morris", "sobol"] = "morris"
+    parameters: Annotated[list[Parameter], Field(min_length=1)]
+    kpi: Kpi
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 5
+    trajectories: Annotated[int, Field(ge=2, le=10_000)] = 10
+    """Morris: number of trajectories (each costs parameters + 1 model points)."""
+    levels: Annotated[int, Field(ge=2, le=100)] = 4
+    """Morris: grid levels per parameter."""
+    samples: Annotated[int, Field(ge=2, le=1_000_000)] = 64
+    """Sobol: base sample size N (costs N x (2 x parameters + 2) points; a power of 2)."""
+    seed: int | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+def _field_names() -> list[str]:
+    models = (SizingFile, Vary, Target, Match, SensitivityFile, Parameter, Kpi)
+    return list(dict.fromkeys(name for m in models for name in m.model_fields))
+
+
+@dataclass
+class Loaded:
+    """A checked spec: its options, the scenario it runs on, and where it came from."""
+
+    options: Any
+    scenario: Scenario
+    label: str
+    source: Source
+
+
+def _validate(model: type[Model], data: Any, source: Source) -> Any:
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("", "expected a mapping with a 'scenario' key",
+                                     source.file, 1)], source.file)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where, parent, _ = _locate_error(data, err["loc"])
+            message = _message(err, parent, where)
+            if err["type"] == "extra_forbidden" and where:
+                key = str(where[-1])
+                message = f"unknown key '{key}'{did_you_mean(key, _field_names())}"
+            problems.append((err["type"], source.problem(tuple(where), message)))
+        # A bad value for a one-or-many key fails both ways; the list complaint is noise.
+        paths = {p.path for kind, p in problems if kind != "list_type"}
+        kept = [p for kind, p in problems if kind != "list_type" or p.path not in paths]
+        raise ScenarioError(kept, source.file or "spec") from None
+
+
+def _scenario(value: Any, base: Path | None, source: Source) -> Scenario:
+    if isinstance(value, Scenario):
+        return value
+    if isinstance(value, dict):
+        return from_dict(value)
+    if isinstance(value, (str, Path)) and str(value):
+        file = Path(value) if base is None else base / value
+        if not file.is_file():
+            raise ScenarioError([source.problem(("scenario",),
+                                                f"scenario file not found: {file}")],
+                                source.file or "spec")
+        return load_scenario(file)
+    raise ScenarioError([source.problem(("scenario",), "expected a scenario file name, a "
+                                        f"Scenario or scenario data (got {type(value).__name__})")],
+                        source.file or "spec")
+
+
+def load_spec(spec: Any, model: type[Model], changes: dict[str, Any] | None = None) -> Loaded:
+    """A sizing or sensitivity spec from a YAML file or a dict, with its scenario loaded.
+
+    `changes` replace top-level keys (command-line options such as `--replications`). Raises
+    `ScenarioError` with every problem found (file, line, key, did-you-mean).
+    """
+    if isinstance(spec, (str, Path)):
+        file = Path(spec)
+        data, lines = _read_yaml(file)
+        source = Source(str(file), data if isinstance(data, dict) else {}, lines)
+        base: Path | None = file.parent
+        label = str(file)
+    else:
+        data = dict(spec) if isinstance(spec, dict) else spec
+        source = Source(None, data if isinstance(data, dict) else {}, {})
+        base, label = None, "spec"
+    if changes and isinstance(data, dict):
+        data = {**data, **{k: v for k, v in changes.items() if v is not None}}
+    options = _validate(model, data, source)
+    scenario = _scenario(options.scenario, base, source)
+    if options.set:
+        scenario = apply_overrides(scenario, options.set, f"{label}: set")
+    return Loaded(options, scenario, label, source)
+
+
+def path_problems(scenario: Scenario, corners: list[dict[str, Any]],
+                  label: str) -> list[Problem]:
+    """Apply each set of overrides to the scenario; the problems found, each once."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for overrides in corners:
+        try:
+            apply_overrides(scenario, overrides, label)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                if (p.path, p.message) not in seen:
+                    seen.add((p.path, p.message))
+                    problems.append(p)
+    return problems
+
+
+def where(source: Source, path: tuple) -> str:
+    """`file:line: key` of a spec entry, to name it in messages about what it sets."""
+    hit = source.locate(path)
+    from sim.scenario.errors import yaml_path
+
+    return f"{hit[0]}:{hit[1]}: {yaml_path(path)}" if hit else f"{source.file or 'spec'}: " + (
+        yaml_path(path))
+
+
+def match_problems(scenario: Scenario, match: Match, source: Source,
+                   where: tuple) -> list[Problem]:
+    """Names in `match` exist in the scenario (a typo would silently match nothing)."""
+    known = {
+        "node": [n.id for n in scenario.nodes],
+        "role": list(dict.fromkeys(n.role for n in scenario.nodes)),
+        "region": list(dict.fromkeys(n.region for n in scenario.nodes)),
+        "country": list(dict.fromkeys(n.country for n in scenario.nodes)),
+        "tag": list(dict.fromkeys(t for n in scenario.nodes for t in n.tags)),
+        "group": list(dict.fromkeys(p.group for p in scenario.products.values())),
+        "product": list(scenario.products),
+    }
+    problems = []
+    for key, names in known.items():
+        given = getattr(match, key)
+        for value in [given] if isinstance(given, str) else list(given or []):
+            if value not in names:
+                problems.append(source.problem(
+                    (*where, "match", key),
+                    f"no {key} '{value}' in scenario '{scenario.name}'"
+                    f"{did_you_mean(value, names)}"))
+    return problems
