@@ -596,6 +596,16 @@ def schema() -> None:
     out_console.print_json(json.dumps(Scenario.model_json_schema(by_alias=True)))
 
 
+def _register_research() -> None:
+    # The research commands live in their own module; it imports this one's helpers.
+    from sim import cli_research
+
+    app.command("size")(cli_research.size_command)
+
+
+_register_research()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
