@@ -56,7 +56,7 @@ EXPECT: dict[str, str] = {
     "scenarios/overflow_as_text.yaml": "initial: infinite (.inf)",
     "scenarios/huge_demand.yaml": "1e+30 is above the limit of 1e+10",
     "scenarios/int64_level.yaml": "level: a number of 19 digits is above the limit",
-    "scenarios/long_integer.yaml": "4300 digits",
+    "scenarios/long_integer.yaml": "long_integer.yaml:11: a number of 5,001 digits",
     "scenarios/demand_times_scale.yaml": "demand could add up to 1e+11 units a day",
     "scenarios/surge_overflow.yaml": "demand could add up to 1e+15 units a day",
     "scenarios/horizon_forever.yaml": "horizon_days: 1e+10 days is more than the limit",
@@ -86,7 +86,7 @@ EXPECT: dict[str, str] = {
     "scenarios/xref_no_supplier.yaml": "has demand for saline but no lane brings it",
     "scenarios/xref_product.yaml": "unknown product 'salin'; did you mean 'saline'?",
     "scenarios/xref_cycle.yaml": "lanes form a cycle",
-    "scenarios/xref_extends_missing.yaml": "nowhere.yaml",
+    "scenarios/xref_extends_missing.yaml": "extends: 'nowhere.yaml': no such file",
     "scenarios/xref_extends_self.yaml": "extends itself",
     "scenarios/xref_csv_missing.yaml": "CSV table",
     # CSV tables (each loaded through the scenario of the same name)

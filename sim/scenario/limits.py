@@ -10,6 +10,7 @@ checked in numbers.py; docs/input.md lists every limit and why it has the value 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,13 @@ MAX_CSV_ROWS = 100_000
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _Mark:
+    """A position for a problem found outside the parser (0-based line, as YAML marks)."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 class LimitExceeded(yaml.YAMLError):
     """A YAML document broke one of the limits; `line` says where."""
 
@@ -64,6 +72,13 @@ def _too_many(mark: Any) -> LimitExceeded:
         "repeats): too big for a scenario, or an alias expansion bomb", mark)
 
 
+def _add_item(frame: list[Any], event: Any) -> None:
+    frame[3] += 1
+    if frame[3] > MAX_ITEMS * frame[4]:
+        raise LimitExceeded(f"more than {MAX_ITEMS:,} entries in one list or mapping",
+                            frame[2])
+
+
 def check_events(text: str) -> None:
     """Walk the YAML event stream once and raise LimitExceeded at the first limit broken.
 
@@ -72,7 +87,8 @@ def check_events(text: str) -> None:
     the stream is still a few hundred events long.
     """
     count = 0
-    stack: list[list[Any]] = []  # per open collection: [count at its start, anchor, mark, items]
+    # per open collection: [count at its start, anchor, mark, events inside, events per entry]
+    stack: list[list[Any]] = []
     sizes: dict[str, int] = {}  # anchor -> expanded size of the node it names
     opened: set[str] = set()  # anchors of collections not yet closed
     for event in yaml.parse(text, Loader=_Loader):
@@ -92,8 +108,10 @@ def check_events(text: str) -> None:
         elif kind in _OPEN:
             count += 1
             if stack:
-                stack[-1][3] += 1
-            stack.append([count - 1, event.anchor, event.start_mark, 0])
+                _add_item(stack[-1], event)
+            # a mapping's entries are keys and values: two events each
+            per = 2 if kind is MappingStartEvent else 1
+            stack.append([count - 1, event.anchor, event.start_mark, 0, per])
             if len(stack) > MAX_DEPTH:
                 raise LimitExceeded(f"nested more than {MAX_DEPTH} levels deep",
                                     event.start_mark)
@@ -101,12 +119,7 @@ def check_events(text: str) -> None:
                 opened.add(event.anchor)
             continue
         elif kind in _CLOSE:
-            start, anchor, mark, items = stack.pop()
-            if kind is MappingEndEvent:
-                items //= 2
-            if items > MAX_ITEMS:
-                raise LimitExceeded(f"{items:,} entries in one list or mapping (at most "
-                                    f"{MAX_ITEMS:,})", mark)
+            start, anchor, _, _, _ = stack.pop()
             if anchor is not None:
                 sizes[anchor] = count - start
                 opened.discard(anchor)
@@ -114,7 +127,7 @@ def check_events(text: str) -> None:
         else:
             continue
         if stack:
-            stack[-1][3] += 1
+            _add_item(stack[-1], event)
         if count > MAX_NODES:
             raise _too_many(event.start_mark)
 
@@ -166,8 +179,13 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise LimitExceeded(f"cannot read a value: {exc}", None) from None
+    except ValueError as exc:  # Python reads integers of at most 4,300 digits
+        digits = re.search(r"[0-9]{4300,}", text)
+        if digits is None:
+            raise LimitExceeded(f"cannot read a value: {exc}", None) from None
+        line = text.count("\n", 0, digits.start())
+        raise LimitExceeded(f"a number of {digits.end() - digits.start():,} digits",
+                            _Mark(line)) from None
     finally:
         loader.dispose()
     return data, node

@@ -157,6 +157,11 @@ def _load_file(file: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict[Pat
     if base_file in chain or base_file == file.resolve():
         line = lines.get(("extends",), (name, None))[1]
         raise ScenarioError([Problem("extends", f"'{parent}' extends itself", name, line)], name)
+    if not base_file.is_file():
+        line = lines.get(("extends",), (name, None))[1]
+        raise ScenarioError([Problem("extends", f"'{parent}': no such file ({base_file}); the "
+                                                "path is relative to this file", name, line)],
+                            name)
     base, base_lines = _load_file(base_file, (*chain, file.resolve()))
     merged = _merge(base, data, (), base_lines, lines)
     for key, where in lines.items():
