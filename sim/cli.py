@@ -98,7 +98,7 @@ def validate(
     """Check a scenario and report every problem in it (exit 2 if there are any)."""
     sc = _load(file, sets, debug)
     out_console.print(
-        f"[green]ok[/] {file}: scenario '{sc.name}', {len(sc.nodes)} nodes, "
+        f"[green]ok[/] {escape(str(file))}: scenario '{escape(sc.name)}', {len(sc.nodes)} nodes, "
         f"{len(sc.products)} products, {len(sc.lanes)} lanes, {len(sc.disruptions)} disruptions, "
         f"{sc.horizon_days} days",
         highlight=False,
@@ -547,7 +547,7 @@ def injects(
 
 
 def _print_injects(msel: Any, rows: int = 20) -> None:
-    table = Table(title=f"{msel.labels.title}: {msel.scenario.name}")
+    table = Table(title=f"{msel.labels.title}: {escape(msel.scenario.name)}")
     headings = msel.labels.headings
     for column, justify in (("number", "right"), ("scenario_day", "right"), ("time", "left")):
         table.add_column(headings[column], justify=justify,  # type: ignore[arg-type]
@@ -555,7 +555,8 @@ def _print_injects(msel: Any, rows: int = 20) -> None:
     table.add_column(headings["to"], no_wrap=True, overflow="ellipsis", max_width=24)
     table.add_column(headings["synopsis"], min_width=16)
     for row in msel.table.head(rows).itertuples(index=False):
-        table.add_row(str(row.number), str(row.scenario_day), row.time, row.to, row.synopsis)
+        table.add_row(str(row.number), str(row.scenario_day), row.time, escape(row.to),
+                      escape(row.synopsis))
     out_console.print(table)
     if len(msel.table) > rows:
         out_console.print(f"... and {len(msel.table) - rows} more", style="dim")
@@ -601,6 +602,7 @@ def _register_research() -> None:
     from sim import cli_research
 
     app.command("size")(cli_research.size_command)
+    app.command("report")(cli_research.report_command)
 
 
 _register_research()

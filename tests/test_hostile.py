@@ -360,3 +360,19 @@ def test_numbers_stay_numbers_in_csv(tmp_path):
     safe = csv_safe(frame)
     assert safe["on_hand"].tolist() == [-3, 4] and safe["fill"].tolist() == [0.5, -0.25]
     assert safe["node"].tolist() == ["'=a", "b"]
+
+
+def test_names_with_terminal_markup_are_printed_as_written(tmp_path):
+    """Rich reads '[/]' as markup; a name must never be taken for it (it crashed validate)."""
+    name = "[/] oops [bold"
+    text = (HOSTILE / "batch" / "base.yaml").read_text().replace("name: base",
+                                                                  f"name: '{name}'")
+    scenario = tmp_path / "markup.yaml"
+    scenario.write_text(text)
+    result = runner.invoke(app, ["validate", str(scenario)])
+    assert result.exit_code == 0 and name in result.output
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(out), "-r", "1"])
+    assert result.exit_code == 0 and name in result.output
+    result = runner.invoke(app, ["injects", str(out), "--lang", "en", "--no-timeline"])
+    assert result.exit_code == 0, result.output
