@@ -167,3 +167,29 @@ def print_sizing(result: Any, seconds: float) -> None:
     out_console.print(
         f"{len(result.trials)} evaluations, {result.replications_run} replications in "
         f"{seconds:.1f} s; results in [bold]{escape(str(result.folder))}[/]", highlight=False)
+
+
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A run or batch results folder.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="HTML file (default: report.<lang>.html in the folder).")] = None,
+    lang: Annotated[str, typer.Option(help="Language: sv, nb or en.")] = "en",
+    variant: Annotated[str | None, typer.Option(
+        help="Batch variant for the maps and tables (default: the first).")] = None,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write a self-contained HTML situation report (lägesbild) of a run or batch."""
+    from sim.situation import situation_report
+
+    started = time.perf_counter()
+    try:
+        path = situation_report(folder, out, lang, variant)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc), debug, exc) from None
+    if quiet:
+        out_console.print(str(path), highlight=False)
+        return
+    out_console.print(f"report ({lang}, {path.stat().st_size / 1e6:.2f} MB) in "
+                      f"{time.perf_counter() - started:.1f} s: [bold]{escape(str(path))}[/]",
+                      highlight=False)

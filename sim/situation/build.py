@@ -1,0 +1,156 @@
+"""Render a `Situation` into one self-contained HTML file with Jinja2 (autoescaped)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from sim.export.atomic import atomic_write
+from sim.situation import figures
+from sim.situation.data import Situation, open_situation
+from sim.situation.texts import LANGUAGES, TEXTS
+
+
+def _pct(value: float) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.1%}"
+
+
+def _days(value: float) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.0f}"
+
+
+def _ci(low: float, high: float) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "–"
+    return f"{max(low, 0.0):.1%} – {min(high, 1.0):.1%}"
+
+
+def _fill_table(s: Situation) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    f = s.fill_groups
+    variants = list(dict.fromkeys(f["variant"].astype(str)))
+    rows = []
+    for group in dict.fromkeys(f["group"].astype(str)):
+        cells = []
+        for v in variants:
+            r = f[(f["group"] == group) & (f["variant"].astype(str) == v)]
+            if r.empty:
+                cells.append("–")
+                continue
+            r0 = r.iloc[0]
+            cells.append(f"{_pct(r0['mean'])} ({_ci(r0['ci95_low'], r0['ci95_high'])})")
+        rows.append((group, cells))
+    return variants, rows
+
+
+def _assumptions(s: Situation, t: dict[str, str]) -> tuple[list[tuple[str, str]], list[dict]]:
+    m = s.manifest
+    plan = m.get("plan", {})
+    digest = m.get("scenario_hash")
+    if plan.get("variants"):
+        names = [v["name"] for v in plan["variants"]]
+        digest = plan["variants"][names.index(s.variant) if s.variant in names else 0].get(
+            "scenario_hash")
+    facts = [(t["scenario"], str(plan.get("scenario") or m.get("scenario", ""))),
+             (t["seed"], str(plan.get("seed", m.get("seed", "")))),
+             (t["replications"], str(s.replications)),
+             (t["version"], str(m.get("package_version", ""))),
+             (t["created"], str(m.get("created", "")))]
+    if digest:
+        facts.append((t["hash"], str(digest)))
+    if s.variant is not None:
+        facts.append((t["variant"], s.variant))
+    rules: list[dict] = []
+    sc = s.scenario
+    if sc is not None:
+        facts += [(t["horizon"], str(sc.horizon_days)), (t["warmup"], str(sc.warmup_days)),
+                  (t["nodes"], ", ".join(f"{role} {n}" for role, n in pd.Series(
+                      [n.role for n in sc.nodes]).value_counts(sort=False).items())),
+                  (t["products"], ", ".join(f"{g} {n}" for g, n in pd.Series(
+                      [p.group for p in sc.products.values()]).value_counts(sort=False)
+                      .items()))]
+        for section, attr in (("policies", "policy"), ("stocks", "stock")):
+            for i, rule in enumerate(getattr(sc, section)):
+                spec = getattr(rule, attr).model_dump(exclude_none=True, exclude_defaults=True)
+                match = rule.match.model_dump(exclude_none=True)
+                rules.append({"section": section, "name": rule.name or f"{section}[{i}]",
+                              "text": f"{match} → {spec}"})
+    return facts, rules
+
+
+def render(s: Situation, lang: str = "en") -> str:
+    """The report as HTML text."""
+    import jinja2
+
+    from sim import __version__
+
+    t = TEXTS[lang]
+    sc = s.scenario
+    thresholds = list(sc.reporting.dos_thresholds) if sc is not None else [14, 7, 3]
+    cuts = sorted(thresholds)
+    legend = [f"{t['below']} {c:g}" for c in cuts] + [f"{t['at_least']} {cuts[-1]:g}"]
+    heatmaps, lowest = [], []
+    if s.dos is not None and not s.dos.empty:
+        for group in dict.fromkeys(s.dos["group"]):
+            rows = s.dos[s.dos["group"] == group]
+            heatmaps.append({"group": group, "uri": figures.heatmap(
+                rows, thresholds, f"{group}: {t['dos']}", t["day"], legend)})
+        low = s.dos.loc[s.dos.groupby(["region", "group"], sort=False)["median"].idxmin()]
+        for r in low.sort_values("median").itertuples(index=False):
+            lowest.append({"region": r.region, "group": r.group, "median": _days(r.median),
+                           "range": f"{_days(r.p10)} – {_days(r.p90)}",
+                           "low": bool(r.median < cuts[0])})
+    first = []
+    for region, rows in s.first_stockout.groupby("region", sort=False):
+        first.append((region, [{"group": r.group, "median": _days(r.median),
+                                "earliest": _days(r.earliest), "share": f"{r.share:.0%}"}
+                               for r in rows.itertuples(index=False)]))
+    first.sort(key=lambda item: min(float(x["median"]) if x["median"] != "–" else 1e9
+                                    for x in item[1]))
+    fill_variants, fill = _fill_table(s)
+    roles = [{"role": r.role, "group": r.group, "of": t[r.of], "mean": _pct(r.mean),
+              "ci": _ci(r.ci95_low, r.ci95_high)} for r in s.fill_roles.itertuples(index=False)]
+    windows = [{"name": w.name, "start": w.start, "end": "–" if pd.isna(w.end) else int(w.end)}
+               for w in s.windows.itertuples(index=False)]
+    horizon = sc.horizon_days if sc is not None else int(
+        max([w["start"] for w in windows] + [1]) + 1)
+    timeline = figures.timeline(s.windows, horizon, t["day"]) if windows else ""
+    facts, rules = _assumptions(s, t)
+    name = facts[0][1]
+    citation = (f"beredskap {s.manifest.get('package_version', __version__)}, "
+                f"{t['scenario'].lower()} '{name}', {t['seed'].lower()} {facts[1][1]}, "
+                f"{s.replications} {t['replications'].lower()}; {s.folder.name}.")
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sim.situation", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("report.html.j2").render(
+        lang=lang, t=t, name=name, version=__version__, folder=str(s.folder),
+        created=s.manifest.get("created", ""), variant=s.variant if s.kind == "batch" else None,
+        heatmaps=heatmaps, thresholds=", ".join(f"{c:g}" for c in cuts),
+        batch=s.kind == "batch", replications=s.replications, lowest=lowest,
+        dos_note=t.get(s.dos_note, ""), first=first, fill_variants=fill_variants, fill=fill,
+        roles=roles, windows=windows, timeline=timeline, facts=facts, rules=rules,
+        citation=citation)
+
+
+def situation_report(folder: str | Path, out: str | Path | None = None, lang: str = "en",
+                     variant: str | None = None) -> Path:
+    """Write the self-contained HTML situation report of a run or batch folder; return its path.
+
+    `lang` is sv, nb or en; `out` defaults to `report.<lang>.html` in the folder; `variant`
+    picks the batch variant the maps and tables show (default: the first). Raises `ValueError`
+    (a `NotAResultsFolder` for a folder that is not one) before anything is written.
+    """
+    if lang not in LANGUAGES:
+        from sim.scenario.errors import did_you_mean
+
+        raise ValueError(f"--lang '{lang}': expected {', '.join(LANGUAGES)}"
+                         f"{did_you_mean(lang, LANGUAGES)}")
+    target = Path(out) if out is not None else Path(folder) / f"report.{lang}.html"
+    if target.is_dir():
+        raise ValueError(f"--out {target} is a folder; give a file name")
+    s = open_situation(folder, variant)
+    html = render(s, lang)
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return target

@@ -1,0 +1,161 @@
+"""`beredskap report`: one self-contained HTML file, checked as text and in headless Chromium.
+
+The browser test runs Debian's `chromium` with name resolution switched off (every host maps to
+NOTFOUND), so a report that reached for the network would show a broken image and a console
+message; the report itself forbids any load but inline data (Content-Security-Policy), and any
+console message at all fails the test (the report has no scripts). A control page proves the
+console check can fail. `.ci/run` installs chromium and sets BEREDSKAP_REQUIRE_BROWSER=1, so in
+CI a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.situation.texts import TEXTS
+from tests.batch_helpers import SCENARIO
+
+runner = CliRunner()
+SECTIONS = ("picture", "first", "fill", "roles", "timeline", "assumptions")
+EXTERNAL = re.compile(r"""(?:https?|ftp)://|(?:src|href)\s*=\s*["']//""", re.IGNORECASE)
+
+
+def two_regions() -> dict:
+    data = copy.deepcopy(SCENARIO)
+    data["name"] = "report-test"
+    data["nodes"][4]["region"] = "skane"  # ward_2
+    data["horizon_days"] = 50
+    return data
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    scenario = root / "report_test.yaml"
+    scenario.write_text(yaml.safe_dump(two_regions(), sort_keys=False), encoding="utf-8")
+    run = root / "run"
+    res = runner.invoke(app, ["run", str(scenario), "-r", "3", "--out", str(run), "-q"])
+    assert res.exit_code == 0, res.output
+    batch = root / "batch"
+    res = runner.invoke(app, ["batch", str(scenario), "-r", "3", "--workers", "1",
+                              "--sweep", "nodes[wholesaler].policy.saline.level=20,80",
+                              "--tables", "kpis,daily,events", "--daily", "region",
+                              "--out", str(batch), "-q"])
+    assert res.exit_code == 0, res.output
+    return {"run": run, "batch": batch, "root": root}
+
+
+def report(folder, *args) -> str:
+    res = runner.invoke(app, ["report", str(folder), *args])
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+@pytest.mark.parametrize("kind", ["run", "batch"])
+@pytest.mark.parametrize("lang", ["sv", "nb", "en"])
+def test_report_is_self_contained_with_every_section(folders, kind, lang):
+    report(folders[kind], "--lang", lang)
+    path = folders[kind] / f"report.{lang}.html"
+    html = path.read_text(encoding="utf-8")
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in html
+    assert TEXTS[lang]["title"] in html and f'<html lang="{lang}">' in html
+    assert not EXTERNAL.search(html), EXTERNAL.search(html)
+    assert "<script" not in html and "<link" not in html
+    # Both regions in the heatmaps' table, the disruption in the timeline, the seed cited.
+    assert html.count("data:image/png;base64,") == 2 + 1  # two groups, one timeline
+    assert "Slow roads" in html and "Trauma at ward 0" in html
+    assert "skane" in html and "uppsala" in html
+    assert 20_000 < path.stat().st_size < 1_000_000
+    if kind == "batch":
+        assert "level=20" in html and "level=80" in html  # fill per variant
+
+
+def test_words_exist_in_every_language():
+    keys = set(TEXTS["en"])
+    for lang, words in TEXTS.items():
+        assert set(words) == keys, lang
+
+
+def test_report_names_a_missing_daily_table(folders, tmp_path):
+    out = tmp_path / "r.html"
+    batch = folders["root"] / "kpis_only"
+    res = runner.invoke(app, ["batch", str(folders["root"] / "report_test.yaml"), "-r", "2",
+                              "--workers", "1", "--out", str(batch), "-q"])
+    assert res.exit_code == 0, res.output
+    report(batch, "--out", str(out))
+    html = out.read_text(encoding="utf-8")
+    assert "--tables kpis,daily,events --daily region" in html
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["{root}/nowhere"], "is not a results folder (no manifest.json)"),
+    (["{root}"], "is not a results folder"),
+    (["{run}", "--lang", "dk"], "--lang 'dk': expected sv, nb, en"),
+    (["{run}", "--variant", "x"], "--variant is for batch folders"),
+    (["{batch}", "--variant", "levle=20"], "did you mean 'level=20'?"),
+    (["{run}", "--out", "{root}"], "is a folder; give a file name"),
+])
+def test_bad_input_is_a_message_exit_2_nothing_written(folders, args, message):
+    before = {p: p.stat().st_mtime for p in folders["root"].rglob("*")}
+    filled = [a.format(**folders) for a in args]
+    res = runner.invoke(app, ["report", *filled])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output
+    after = {p: p.stat().st_mtime for p in folders["root"].rglob("*")}
+    assert after == before
+
+
+def chromium() -> str | None:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("BEREDSKAP_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed, and CI requires the browser test")
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+    return found
+
+
+def browse(page, tmp_path, *extra: str) -> tuple[str, list[str]]:
+    """Open `page` headless with no name resolution; return the DOM and console messages."""
+    profile = tmp_path / f"profile-{page.stem}"
+    cmd = [chromium(), "--headless=new", "--no-sandbox", "--disable-gpu",
+           "--no-first-run", "--disable-extensions", "--disable-background-networking",
+           "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
+           f"--user-data-dir={profile}", *extra, page.as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    return done.stdout, console
+
+
+def test_chromium_opens_the_report_offline_without_console_messages(folders, tmp_path):
+    report(folders["batch"], "--lang", "sv")
+    page = folders["batch"] / "report.sv.html"
+    dom, console = browse(page, tmp_path, "--dump-dom")
+    assert console == []
+    for section in SECTIONS:
+        assert f'id="{section}"' in dom
+    assert dom.count("<img") == 3 and "Lägesbild" in dom
+    shot = tmp_path / "report.png"
+    browse(page, tmp_path, f"--screenshot={shot}", "--window-size=1200,2400")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_the_console_check_can_fail(tmp_path):
+    page = tmp_path / "bad.html"
+    csp = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+           "img-src data:\">")
+    page.write_text(f"<!DOCTYPE html><html><head>{csp}</head><body>"
+                    "<img src='http://example.com/x.png'></body></html>", encoding="utf-8")
+    _, console = browse(page, tmp_path, "--dump-dom")
+    assert any("Content Security Policy" in line for line in console), console
