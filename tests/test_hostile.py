@@ -131,6 +131,18 @@ PEAK_MB = 32
 runner = CliRunner()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _command_built_once():
+    """Typer builds the click command on every invoke (0.1 s here); 90 invokes share one."""
+    import functools
+
+    import typer.testing
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", functools.cache(typer.testing._get_command))
+        yield
+
+
 def _kind(name: str) -> str:
     return name.split("/")[0]
 
@@ -260,7 +272,7 @@ def test_bombs_stay_small_in_a_real_process():
 
 
 def test_the_command_line_shows_no_traceback_for_a_bomb(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "sim.cli", "run",
+    done = subprocess.run([sys.executable, "-c", "from sim.cli import main; main()", "run",
                            str(HOSTILE / "scenarios/bomb_maps.yaml"), "--out",
                            str(tmp_path / "out")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and BOMB in done.stderr and "Traceback" not in done.stderr
