@@ -172,11 +172,16 @@ class FolderLock:
         """Take the folder, or raise FolderBusyError naming it."""
         if sys.platform == "win32":  # no fcntl; two runs at once are on the user there
             return
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        self._take(self.file, "a run that is still writing it")
-        batch_lock = self.folder / ".lock"
-        if batch_lock.exists():
-            self._take(batch_lock, "a batch that is still running")
+        try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            self._take(self.file, "a run that is still writing it")
+            batch_lock = self.folder / ".lock"
+            if batch_lock.exists():
+                self._take(batch_lock, "a batch that is still running")
+        except OSError as exc:
+            self.release()
+            raise RunRefused(f"cannot write in {self.folder.parent}: "
+                             f"{exc.strerror or exc}") from None
 
     def _take(self, path: Path, who: str) -> None:
         import fcntl
