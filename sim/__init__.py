@@ -8,12 +8,15 @@ res.summary(role="ward")                       # fill with its 95 % CI, by role 
 again = sim.open("results/three-months-degraded-...")   # a run or batch folder, reopened
 b = sim.batch(sc, sweep={"disruptions.0.duration_days": [30, 90]}, replications=20)
 b.summary                                      # mean, sd, 95 % CI per variant and KPI
+best = sim.size("study.yaml")                  # cheapest stockpile meeting a target
+sim.sensitivity("screen.yaml")                 # Morris or Sobol indices (a DataFrame)
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from sim.batch import BatchResult, Variant, batch
 from sim.injects import injects
+from sim.research import SizingResult, sensitivity, size
 from sim.results import RunResult
 from sim.run import open_folder as open
 from sim.run import run
@@ -30,6 +33,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SizingResult",
     "Variant",
     "__version__",
     "batch",
@@ -38,4 +42,6 @@ __all__ = [
     "load_scenario",
     "open",
     "run",
+    "sensitivity",
+    "size",
 ]

@@ -603,6 +603,7 @@ def _register_research() -> None:
 
     app.command("size")(cli_research.size_command)
     app.command("report")(cli_research.report_command)
+    app.command("sensitivity")(cli_research.sensitivity_command)
 
 
 _register_research()

@@ -193,3 +193,66 @@ def report_command(
     out_console.print(f"report ({lang}, {path.stat().st_size / 1e6:.2f} MB) in "
                       f"{time.perf_counter() - started:.1f} s: [bold]{escape(str(path))}[/]",
                       highlight=False)
+
+
+def sensitivity_command(
+    file: Annotated[Path, typer.Argument(help="Sensitivity file (YAML): scenario, parameters, "
+                                              "kpi.")],
+    method: Annotated[str | None, typer.Option(
+        help="morris (screening, the default) or sobol (variance shares).")] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", min=1,
+                                 help="Replications per model point (default: the file's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the design and the runs.")] = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: Annotated[bool, typer.Option(help="Finish an interrupted analysis in --out.")
+                      ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Rank scenario parameters by their effect on a KPI (Morris or Sobol, with SALib)."""
+    from sim.export import default_out_dir
+    from sim.research.folder import SizingFolderError
+    from sim.research.sensitivity import _salib, check, sensitivity
+    from sim.research.spec import SensitivityFile, load_spec
+    from sim.scenario import ScenarioError
+
+    try:  # every check before anything runs or is written
+        _salib()
+        loaded = load_spec(file, SensitivityFile,
+                           {"replications": replications, "seed": seed, "method": method})
+        check(loaded)
+    except ScenarioError as exc:
+        raise _fail(exc.render(), debug, exc) from None
+    except (ValueError, OSError, ImportError) as exc:
+        raise _fail(str(exc), debug, exc) from None
+    if resume and out is None:
+        raise _fail("--resume needs --out: the folder of the analysis to finish", debug)
+    target = out or default_out_dir(f"{loaded.scenario.name}-sensitivity")
+    started = time.perf_counter()
+    with executor_for(workers, scheduler, debug) as executor, progress_bar(quiet) as progress:
+        try:
+            table = sensitivity(file, executor, target, resume, overwrite, progress,
+                                replications, seed, method)
+        except (SizingFolderError, ScenarioError, ValueError) as exc:
+            raise _fail(str(exc), debug, exc) from None
+    if quiet:
+        out_console.print(str(target), highlight=False)
+        return
+    a = table.attrs
+    grid = Table(title=f"{a['method'].capitalize()} indices of {a['kpi']} "
+                       f"(95 % confidence half-widths)", title_justify="left")
+    for c in table.columns:
+        grid.add_column(escape(c), justify="left" if c == "parameter" else "right",
+                        overflow="fold")
+    for row in table.itertuples(index=False):
+        grid.add_row(escape(str(row[0])), *(_num(float(v)) for v in row[1:]))
+    out_console.print(grid)
+    out_console.print(
+        f"{a['model_points']} model points x {a['replications']} replication(s) in "
+        f"{time.perf_counter() - started:.1f} s; results in [bold]{escape(str(target))}[/]",
+        highlight=False)

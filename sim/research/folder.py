@@ -33,25 +33,27 @@ def _write_text(path: Path, text: str) -> None:
 class SizingFolder:
     """Creates, checks and completes one sizing folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, spec_name: str = SPEC, kind: str = "sizing") -> None:
         self.path = path
+        self.spec_name = spec_name
+        self.kind = kind
 
     def start(self, record: dict[str, Any], resume: bool, overwrite: bool) -> None:
         """Make the folder for `record`, or check that an existing one ran the same search."""
-        spec_file = self.path / SPEC
+        spec_file = self.path / self.spec_name
         if self.path.exists() and not self.path.is_dir():
             raise SizingFolderError(f"{self.path} is a file; --out needs a folder")
         if self.path.exists() and any(self.path.iterdir()):
             if not spec_file.exists():
                 # Never delete what is not ours, even with --overwrite.
-                raise SizingFolderError(f"{self.path} exists and is not a sizing folder; "
+                raise SizingFolderError(f"{self.path} exists and is not a {self.kind} folder; "
                                         "choose another --out (nothing in it was touched)")
             if resume:
                 old = json.loads(spec_file.read_text(encoding="utf-8"))
                 differ = [k for k in record if old.get(k) != record[k]]
                 if differ:
                     raise SizingFolderError(
-                        f"{self.path} holds another sizing ({', '.join(differ)} differ); "
+                        f"{self.path} holds another {self.kind} ({', '.join(differ)} differ); "
                         "choose another --out, or --overwrite")
                 return
             if not overwrite:

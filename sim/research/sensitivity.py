@@ -1,0 +1,201 @@
+"""`sim.sensitivity`: which uncertain inputs move a KPI, by Morris screening or Sobol indices.
+
+SALib makes the design and computes the indices; every design point is a batch variant, all
+run in one batch on the executor with the same seed, so two points differ by their inputs and
+not by noise (common random numbers). The KPI of a point is its mean over `replications`.
+
+- Morris (default): `trajectories` x (parameters + 1) points. mu_star is the mean absolute
+  elementary effect: the KPI change for a step of 2/3 of a parameter's range (4 levels), so
+  parameters with different units compare; sigma large against mu_star means interaction or
+  non-linearity. Cheap screening.
+- Sobol: `samples` x (parameters + 2) points (first and total order, no second order). S1 is
+  the share of the KPI's variance a parameter explains alone, ST with its interactions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.research.evaluate import Evaluator, Progress
+from sim.research.spec import (
+    SensitivityFile,
+    load_spec,
+    match_problems,
+    path_problems,
+    where,
+)
+from sim.scenario import ScenarioError
+
+SPEC = "sensitivity.json"
+
+
+def _salib() -> Any:
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise ImportError("sensitivity analysis needs SALib: pip install '.[research]' "
+                          "(or pip install SALib)") from None
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    return morris_sample, morris_analyze, sobol_sample, sobol_analyze
+
+
+def check(loaded: Any) -> None:
+    """Every problem at once: parameters that do not apply at either end, unknown match names."""
+    options: SensitivityFile = loaded.options
+    problems = []
+    paths = [p.path for p in options.parameters]
+    problems += [loaded.source.problem(("parameters",), f"path '{p}' is given twice")
+                 for p in sorted({p for p in paths if paths.count(p) > 1})]
+    for i, p in enumerate(options.parameters):
+        ends = [_value(p, p.low), _value(p, p.high)]
+        problems += path_problems(loaded.scenario, [{p.path: v} for v in ends],
+                                  where(loaded.source, ("parameters", i, "path")))
+    if options.method == "sobol" and options.samples & (options.samples - 1):
+        problems.append(loaded.source.problem(
+            ("samples",), f"Sobol samples must be a power of 2 (got {options.samples}; "
+                          f"try {1 << (options.samples - 1).bit_length()})"))
+    problems += match_problems(loaded.scenario, options.kpi.match, loaded.source, ("kpi",))
+    if problems:
+        raise ScenarioError(problems, loaded.label)
+
+
+def _value(parameter: Any, x: float) -> Any:
+    return int(np.rint(x)) if parameter.integer else float(x)
+
+
+def design(options: SensitivityFile, seed: int) -> tuple[dict[str, Any], np.ndarray]:
+    """The SALib problem and its sample matrix (one row per model point)."""
+    morris_sample, _, sobol_sample, _ = _salib()
+    problem = {"num_vars": len(options.parameters),
+               "names": [p.path for p in options.parameters],
+               "bounds": [[p.low, p.high] for p in options.parameters]}
+    if options.method == "morris":
+        x = morris_sample.sample(problem, options.trajectories, num_levels=options.levels,
+                                 seed=seed)
+    else:
+        x = sobol_sample.sample(problem, options.samples, calc_second_order=False, seed=seed)
+    return problem, x
+
+
+def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
+                resume: bool = False, overwrite: bool = False,
+                progress: Progress | None = None, replications: int | None = None,
+                seed: int | None = None, method: str | None = None) -> pd.DataFrame:
+    """Sensitivity indices of a KPI to scenario parameters; one row per parameter.
+
+    `spec` is a sensitivity file's path or a dict with `scenario`, `method` (morris or sobol),
+    `parameters` (a list of `{path, low, high}`, `integer: true` to round), `kpi` (as a sizing
+    target without the bound), `replications`, and `trajectories` (Morris) or `samples`
+    (Sobol). Columns: `parameter` and `mu_star`, `mu_star_conf`, `sigma`, `mu` (Morris) or
+    `S1`, `S1_conf`, `ST`, `ST_conf` (Sobol); `.attrs` holds the method, model points and
+    replications run. With `out`, the folder gets the batch round, `indices.csv`,
+    `samples.csv` (inputs and KPI per point) and `sensitivity.png`.
+    """
+    from sim.research.folder import SizingFolder
+
+    changes = {"replications": replications, "seed": seed, "method": method}
+    loaded = load_spec(spec, SensitivityFile, changes)
+    check(loaded)
+    options: SensitivityFile = loaded.options
+    seed = loaded.scenario.seed if options.seed is None else int(options.seed)
+    problem, x = design(options, seed)
+    points = [{p.path: _value(p, v) for p, v in zip(options.parameters, row, strict=True)}
+              for row in x]
+    record = {"spec": options.model_dump(mode="json", exclude={"scenario"}),
+              "scenario": loaded.scenario.name, "seed": seed}
+    folder = SizingFolder(Path(out), SPEC, "sensitivity") if out is not None else None
+    if folder is not None:
+        folder.start(record, resume, overwrite)
+    evaluator = Evaluator(loaded.scenario, options.kpi, executor,
+                          folder.path if folder else None, progress,
+                          where(loaded.source, ("parameters",)))
+    try:
+        series = evaluator.run(points, options.replications, seed, options.method)
+    finally:
+        evaluator.close()
+    y = np.array([float(np.nanmean(s.to_numpy(dtype=float))) if len(s) else np.nan
+                  for s in series])
+    if np.isnan(y).any():
+        raise ValueError(f"the KPI {options.kpi.kpi} is undefined at some points (no demand "
+                         "or orders among the matched node-products); widen kpi.match")
+    table = _indices(options, problem, x, y, seed)
+    table.attrs.update(method=options.method, model_points=len(points),
+                       replications=options.replications, kpi=options.kpi.kpi,
+                       simulated_replications=evaluator.replications_run)
+    if folder is not None:
+        _finish(folder.path, record, table, x, y, options)
+    return table
+
+
+def _indices(options: SensitivityFile, problem: dict[str, Any], x: np.ndarray, y: np.ndarray,
+             seed: int) -> pd.DataFrame:
+    _, morris_analyze, _, sobol_analyze = _salib()
+    names = problem["names"]
+    if options.method == "morris":
+        r = morris_analyze.analyze(problem, x, y, num_levels=options.levels, seed=seed)
+        columns = ("mu_star", "mu_star_conf", "sigma", "mu")
+    else:
+        r = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+        columns = ("S1", "S1_conf", "ST", "ST_conf")
+    data = {"parameter": names, **{c: np.asarray(r[c], dtype=float) for c in columns}}
+    out = pd.DataFrame(data)
+    key = "mu_star" if options.method == "morris" else "ST"
+    return out.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)
+
+
+def plot(table: pd.DataFrame, ax: Any = None) -> Any:
+    """μ* against σ for Morris (with μ* intervals), bars with intervals for Sobol."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    if "mu_star" in table:
+        ax.errorbar(table["mu_star"], table["sigma"], xerr=table["mu_star_conf"], fmt="o",
+                    capsize=3)
+        for row in table.itertuples(index=False):
+            ax.annotate(str(row.parameter), (row.mu_star, row.sigma), fontsize=7,
+                        xytext=(4, 4), textcoords="offset points")
+        ax.set_xlabel("μ* (mean absolute elementary effect)")
+        ax.set_ylabel("σ (spread of the effects)")
+    else:
+        pos = np.arange(len(table))
+        ax.bar(pos - 0.2, table["S1"], 0.4, yerr=table["S1_conf"], capsize=3, label="S1")
+        ax.bar(pos + 0.2, table["ST"], 0.4, yerr=table["ST_conf"], capsize=3, label="ST")
+        ax.set_xticks(pos, labels=list(table["parameter"]), rotation=20, ha="right",
+                      fontsize=7)
+        ax.set_ylabel("Sobol index")
+        ax.legend()
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def _finish(path: Path, record: dict[str, Any], table: pd.DataFrame, x: np.ndarray,
+            y: np.ndarray, options: SensitivityFile) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.export.atomic import atomic_write
+
+    samples = pd.DataFrame(x, columns=[p.path for p in options.parameters]).assign(kpi=y)
+    atomic_write(path / "samples.csv", lambda tmp: samples.to_csv(tmp, index=False))
+    atomic_write(path / "indices.csv", lambda tmp: table.to_csv(tmp, index=False))
+    fig = plot(table)
+    try:
+        atomic_write(path / "sensitivity.png",
+                     lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    finally:
+        plt.close(fig)
+    done = {**record, **table.attrs}
+    atomic_write(path / "result.json", lambda tmp: tmp.write_text(
+        json.dumps(done, indent=2, default=str), encoding="utf-8"))
