@@ -425,7 +425,12 @@ def validate(source: Source) -> schema.Scenario:
         scenario = schema.Scenario.model_validate(source.data)
     except ValidationError as exc:
         problems, renames = _schema_problems(source, exc.errors())
-        problems.extend(_checks_despite(source, exc.errors(), renames, problems))
+        try:
+            problems.extend(_checks_despite(source, exc.errors(), renames, problems))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            # The repaired copy is a best effort on data of the wrong shape; if a check trips
+            # over it, the shape problems alone are still the right answer.
+            pass
         raise ScenarioError(_dedupe(problems), source.file) from None
     problems = run_checks(scenario, source)
     if problems:
