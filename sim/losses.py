@@ -36,17 +36,17 @@ class Losses:
         self.net = net
         self.state = state
         self.days = state.days
-        # Stock-loss windows by start day: (cells, share, quarantine days).
-        self.hits: dict[int, list[tuple[np.ndarray, float, int | None]]] = {}
+        # Stock-loss windows by start day: (cells, share, quarantine days, name).
+        self.hits: dict[int, list[tuple[np.ndarray, float, int | None, str]]] = {}
         for w in windows:
             d = net.scenario.disruptions[w.index]
             if not isinstance(d, schema.StockLoss):
                 continue
             day = max(0, math.ceil(w.start))
-            if day >= self.days:
+            if day >= self.days or day >= w.end:  # a window that covers no day
                 continue
             cells = node_mask(net.nodes, d.where)[:, None] & _products(net, d.products)[None, :]
-            self.hits.setdefault(day, []).append((cells, d.share, d.quarantine_days))
+            self.hits.setdefault(day, []).append((cells, d.share, d.quarantine_days, w.name))
         self.cold = net.cold_chain
         self.any_cold = bool(net.cold_chain.any())
         self.floor = net.scenario.defaults.cold_chain_power_floor
@@ -60,11 +60,11 @@ class Losses:
             gone = co.expire(t)
             if gone is not None:
                 rows, cols = np.nonzero(gone)
-                st.book_expired(rows, co.products[cols], gone[rows, cols])
+                st.book_expired(rows, co.products[cols], gone[rows, cols], "shelf life ended")
         if st.recalled:
             self._release(t)
-        for cells, share, quarantine in self.hits.get(t, ()):
-            self._hit(t, cells, share, quarantine)
+        for cells, share, quarantine, name in self.hits.get(t, ()):
+            self._hit(t, cells, share, quarantine, name)
         if self.any_cold:
             power = getattr(fx, "power", None)
             if power is not None:
@@ -79,9 +79,11 @@ class Losses:
                 life = co.column[products] >= 0
                 dead = co.add(nodes[life], products[life], rows, 0, t)
                 if dead.any():
-                    st.book_expired(nodes[life], products[life], dead)
+                    st.book_expired(nodes[life], products[life], dead,
+                                    "shelf life ended in recall quarantine")
 
-    def _hit(self, t: int, cells: np.ndarray, share: float, quarantine: int | None) -> None:
+    def _hit(self, t: int, cells: np.ndarray, share: float, quarantine: int | None, name: str
+             ) -> None:
         st = self.state
         units = np.floor(st.on_hand * share + _EPS).astype(np.int64) * cells
         nodes, products = np.nonzero(units)
@@ -90,9 +92,10 @@ class Losses:
         qty = units[nodes, products]
         rows = self._take_share(nodes, products, qty, t)
         if quarantine is None:
-            st.book_destroyed(nodes, products, qty)
+            st.book_destroyed(nodes, products, qty, name)
             return
         st.on_hand[nodes, products] -= qty
+        st.log("recalled", nodes, products, qty, name)
         release = t + quarantine
         if release < self.days:
             st.recalled.setdefault(release, []).append((nodes, products, qty, rows))
@@ -114,7 +117,7 @@ class Losses:
             return
         qty = units[nodes, products]
         self._take_share(nodes, products, qty, t)
-        st.book_destroyed(nodes, products, qty)
+        st.book_destroyed(nodes, products, qty, "cold chain: no power")
 
     def _take_share(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray, t: int
                     ) -> np.ndarray | None:

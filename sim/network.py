@@ -309,7 +309,7 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
     # Initial stock specs (values need the flows below). Stock given in units means the node
     # has the product, from a rule or its own entry; stock in days is days of a flow, which
     # only a product the node makes or gets by lane has, so it adds nothing here.
-    s_choice, s_specs, _ = _resolve(idx, sc.stocks, "stock", "stock")
+    s_choice, s_specs, s_origin = _resolve(idx, sc.stocks, "stock", "stock")
     stocked = np.zeros((n, p), dtype=bool)
     for s, spec in enumerate(s_specs):
         if (spec.initial or 0) > 0:
@@ -401,10 +401,20 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
                 normal_flow[i] += lane_flow[k]
                 handles[i] |= handles[d] & carries[k]
             if inputs[i].any():
-                # What the node makes draws its inputs: their flow is made x per unit.
-                made = np.where(produces[i], normal_flow[i], 0.0)
-                normal_flow[i] += made @ inputs[i]
-                handles[i] |= ((handles[i] & produces[i]) @ (inputs[i] > 0)) > 0
+                # What the node makes draws its inputs: their flow is made x per unit, and an
+                # input it makes itself draws its own inputs in turn (to a fixed point).
+                drawn = normal_flow[i].copy()
+                for _ in range(p + 1):
+                    made = np.where(produces[i], normal_flow[i], 0.0)
+                    flow = drawn + made @ inputs[i]
+                    used = handles[i] | (((handles[i] & produces[i]) @ (inputs[i] > 0)) > 0)
+                    if np.allclose(flow, normal_flow[i]) and (used == handles[i]).all():
+                        break
+                    normal_flow[i], handles[i] = flow, used
+                else:
+                    problems.append(problem(("nodes", i, "inputs"),
+                                            f"the inputs of node '{nodes[i].id}' go round in a "
+                                            "cycle (a product needs itself, at one remove)"))
 
     # Policies. A node orders a product only where a lane brings it or it makes it.
     sources = produces | (inbound > 0)
@@ -495,8 +505,23 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
     initial_life[..., 1] = np.maximum(shelf_life, 1)
     for s, spec in enumerate(s_specs):
         life = spec.remaining_shelf_life_days
-        if life is not None:
-            initial_life[s_choice == s] = life if isinstance(life, tuple) else (life, life)
+        if life is None:
+            continue
+        low, high = life if isinstance(life, tuple) else (life, life)
+        section, where, product = s_origin[s]
+        path = (("stocks", where, "stock", "remaining_shelf_life_days") if section == "rule"
+                else ("nodes", where, "stock", idx.pids[product], "remaining_shelf_life_days"))
+        cells = s_choice == s
+        if section == "node" and not shelf_life[product]:
+            problems.append(problem(path, f"{idx.pids[product]} has no shelf_life_days: give "
+                                          "the product one, or remove this"))
+            continue
+        longest = int(shelf_life[cells.any(axis=0)].max(initial=0))
+        if high > longest > 0:
+            problems.append(problem(path, f"{high} days left is more than the shelf life "
+                                          f"({longest} days) of the products it applies to"))
+            continue
+        initial_life[cells] = (low, high)
 
     dispatch = np.full((n, p), np.inf)
     for i, nd in enumerate(nodes):

@@ -94,16 +94,11 @@ class Recorder:
         """Derive the events from the daily arrays; return every event of the run.
 
         Within a day, events keep the order a day-by-day recorder would log them in: the
-        disruption switches (logged as they happen), production held back by an input (as it
-        happens), expired and destroyed stock, then stockout starts and ends, allocation cuts
+        disruption switches, then stock lost (expired, recalled, destroyed) and production held
+        back by an input (logged as they happen), then stockout starts and ends, allocation cuts
         and restorations, and the days-of-supply alarms by threshold, highest first.
         """
         d, watch = self.daily, self.watch
-        # Stock lost at the start of a day comes before the day's stockouts.
-        if d.expired is not None:
-            self._cells("expired", d.expired > 0, d.expired, "shelf life ended")
-        if d.destroyed is not None:
-            self._cells("destroyed", d.destroyed > 0, d.destroyed)
         short = d.short & watch
         d.short[:] = short
         before = np.concatenate([np.zeros_like(short[:1]), short[:-1]])

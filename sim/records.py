@@ -32,6 +32,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "dos_below",
     "dos_recovered",
     "expired",
+    "recalled",
     "destroyed",
     "input_shortage",
 )

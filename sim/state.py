@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.cohorts import Cohorts
 from sim.network import Network
+from sim.records import EventChunk
 
 # Stands in for an unlimited source's stock when allocating: larger than any order, small
 # enough that float ratios over it stay exact.
@@ -131,20 +132,30 @@ class State:
             self.arrivals[slot] = 0
             self.due[slot] = False
 
-    def book_expired(self, nodes: np.ndarray, products: np.ndarray, units: np.ndarray) -> None:
+    def book_expired(self, nodes: np.ndarray, products: np.ndarray, units: np.ndarray,
+                     detail: str) -> None:
         """Units at (node, product) cells (may repeat) leave stock as expired today."""
         np.subtract.at(self.on_hand, (nodes, products), units)
         np.add.at(self.expired, (nodes, products), units)
         np.add.at(self.expired_today, (nodes, products), units)
         self.losses_today = True
+        self.log("expired", nodes, products, units, detail)
 
-    def book_destroyed(self, nodes: np.ndarray, products: np.ndarray, units: np.ndarray
-                       ) -> None:
+    def book_destroyed(self, nodes: np.ndarray, products: np.ndarray, units: np.ndarray,
+                       detail: str) -> None:
         """Units at unique (node, product) cells are destroyed today."""
         self.on_hand[nodes, products] -= units
         self.destroyed[nodes, products] += units
         self.destroyed_today[nodes, products] += units
         self.losses_today = True
+        self.log("destroyed", nodes, products, units, detail)
+
+    def log(self, kind: str, nodes: np.ndarray, products: np.ndarray, values: np.ndarray,
+            detail: str) -> None:
+        """Events of today, one per (node, product) (node then product order within a kind)."""
+        order = np.lexsort((products, self.net.scenario_index[nodes]))
+        self.events.append(EventChunk(self.t, kind, nodes[order], products[order],
+                                      np.asarray(values, dtype=float)[order], detail))
 
     def recalled_units(self) -> np.ndarray:
         """Units held by a recall, int[n, p]."""

@@ -45,9 +45,14 @@ def demands() -> st.SearchStrategy[dict]:
     )
 
 
-def remaining() -> st.SearchStrategy[Any]:
-    return st.one_of(st.none(), st.integers(1, 30),
-                     st.builds(lambda lo, w: (lo, lo + w), st.integers(1, 20), st.integers(0, 20)))
+def remaining(lives: list[int | None]) -> st.SearchStrategy[Any]:
+    """Remaining shelf life of initial stock, within every product's shelf life."""
+    top = min((life for life in lives if life), default=0)
+    if not top:
+        return st.none()
+    return st.one_of(st.none(), st.integers(1, top),
+                     st.integers(1, top).flatmap(lambda hi: st.builds(
+                         lambda lo: (lo, hi), st.integers(1, hi))))
 
 
 @st.composite
@@ -59,12 +64,18 @@ def disruptions(draw: st.DrawFn, wholesalers: list[str], makers: list[str]) -> l
         duration = draw(st.integers(1, 25))
         kind = draw(st.sampled_from(
             ["power_outage", "transport", "export_ban", "factory_loss", "it_outage",
-             "demand_surge", "stock_loss"]))
+             "demand_surge", "stock_loss", "staff_absence"]))
         d: dict[str, Any] = {"type": kind, "name": f"d{i}", "start_day": start,
                              "duration_days": duration}
+        if draw(st.integers(0, 3)) == 0:  # windows that come and go at random
+            del d["start_day"], d["duration_days"]
+            d["recurring"] = {"mean_days_between": draw(st.floats(1, 20)),
+                              "mean_duration_days": draw(st.floats(0.5, 8)),
+                              "distribution": draw(st.sampled_from(["exponential",
+                                                                    "lognormal"]))}
         if kind == "power_outage":
             d.update(where={"roles": [draw(st.sampled_from(["wholesaler", "manufacturer"]))]},
-                     capacity_factor=draw(st.floats(0, 1)))
+                     capacity_factor=draw(st.floats(0, 1)), backup_refill=draw(st.booleans()))
         elif kind == "transport":
             d.update(lanes={"to": [draw(st.sampled_from(wholesalers))]},
                      lead_time_factor=draw(st.floats(1, 3)),
@@ -72,11 +83,15 @@ def disruptions(draw: st.DrawFn, wholesalers: list[str], makers: list[str]) -> l
         elif kind == "export_ban":
             d.update(country="DE")
         elif kind == "factory_loss":
-            if not makers:
-                continue
-            d.update(nodes=[makers[0]], recovery_days=draw(st.integers(0, 10)))
+            # The outside source too: a foreign plant's loss.
+            d.update(nodes=[draw(st.sampled_from([*makers, "src"]))],
+                     capacity_factor=draw(st.sampled_from([0.0, 0.3, 1.0])),
+                     recovery_days=draw(st.integers(0, 10)), restart_days=draw(st.integers(0, 5)))
+        elif kind == "staff_absence":
+            d.update(where={"roles": [draw(st.sampled_from(["wholesaler", "manufacturer"]))]},
+                     absent_share=draw(st.floats(0, 1)))
         elif kind == "stock_loss":
-            del d["duration_days"]
+            d.pop("duration_days", None)
             d.update(where={"roles": [draw(st.sampled_from(["ward", "wholesaler"]))]},
                      share=draw(st.floats(0, 1)),
                      quarantine_days=draw(st.one_of(st.none(), st.integers(1, 20))))
@@ -122,7 +137,8 @@ def scenarios(draw: st.DrawFn) -> dict:
     wholesalers = [f"wh{i}" for i in range(draw(st.integers(1, 3)))]
     for w in wholesalers:
         nodes.append({"id": w, "role": "wholesaler", "country": "SE",
-                      "region": draw(st.sampled_from(REGIONS))})
+                      "region": draw(st.sampled_from(REGIONS)),
+                      "backup_power_days": draw(st.integers(0, 3))})
         lanes.append({"from": "src", "to": w, "lead_time_days": draw(lead_times()),
                       "capacity_per_day": draw(st.one_of(st.none(), st.floats(1, 200)))})
         if makers and draw(st.booleans()):
@@ -165,6 +181,8 @@ def scenarios(draw: st.DrawFn) -> dict:
         "policies": [{"match": {}, "policy": draw(policies())},
                      {"match": {"role": "ward"}, "policy": draw(policies())}],
         "stocks": [{"match": {}, "stock": {"initial_days": draw(st.floats(0, 20)),
-                                           "remaining_shelf_life_days": draw(remaining())}}],
+                                           "remaining_shelf_life_days": draw(remaining(
+                                               [pr["shelf_life_days"] for pr in
+                                                products.values()]))}}],
         "disruptions": draw(disruptions(wholesalers, makers)),
     }

@@ -104,8 +104,11 @@ def test_shipments_keep_their_age():
     res = sim.run(sc, seed=1)
     assert ledger(res, "w")["expired"] == 10
     assert ledger(res, "wh")["expired"] == 86
-    assert sorted((d, n, v) for d, n, _, v in events(res, "expired")) == [
-        (4, "w", 10.0), (4, "wh", 86.0)]
+    # The ward's 9 expire on its shelf, the unit on the way on arrival: two events.
+    ev = res.events[res.events["kind"] == "expired"]
+    assert sorted(zip(ev["day"], ev["node"], ev["value"], ev["detail"], strict=True)) == [
+        (4, "w", 1.0, "shelf life ended on the way"), (4, "w", 9.0, "shelf life ended"),
+        (4, "wh", 86.0, "shelf life ended")]
     assert series(res, "w", "on_hand") == [0, 9, 9, 9, 0, 0]
 
 
@@ -185,6 +188,59 @@ def test_fractional_inputs_are_taken_whole_and_credited():
     assert ledger(res, "m", "c")["consumed"] == 7
 
 
+@pytest.mark.parametrize(("per_unit", "comps", "capacity", "made"), [
+    (0.5, 1, 1, 2), (1 / 3, 7, 2, 21), (0.1, 3, 7, 30), (0.25, 5, 3, 20)])
+def test_fractional_inputs_make_exactly_what_the_inputs_allow(per_unit, comps, capacity, made):
+    # Components for exactly floor(comps / per_unit) units, none to come, at any capacity:
+    # the credit pays for units only once.
+    sc = maker_with_inputs(per_unit, comps, horizon=40)
+    data = sc.resolved()
+    data["nodes"][1]["capacity"] = {"p": capacity}
+    res = sim.run(sim.from_dict(data), seed=1)
+    assert ledger(res, "m")["produced"] == made
+    assert ledger(res, "m", "c")["consumed"] == comps
+
+
+@pytest.mark.parametrize("comps", [1, 3, 19])
+def test_a_shared_input_is_used_to_the_last_unit(comps):
+    # Two products, one component each; 10 a day of each would be made. Every component
+    # goes into a unit.
+    products = {**INPUTS, "q": {"name": "Q", "group": "g"}}
+    src = node("src", role="manufacturer", unlimited=True, products=["c"])
+    maker = node("m", role="manufacturer", capacity={"p": 10, "q": 10},
+                 inputs={"p": {"c": 1}, "q": {"c": 1}},
+                 stock={"p": {"initial": 0}, "q": {"initial": 0}, "c": {"initial": comps}},
+                 policy={"p": {"type": "base_stock", "level": 1000},
+                         "q": {"type": "base_stock", "level": 1000}, "c": NONE})
+    ward = node("w", demand={"p": fixed(10), "q": fixed(10)},
+                policy={"p": {"type": "base_stock", "level": 10},
+                        "q": {"type": "base_stock", "level": 10}})
+    sc = scenario([src, maker, ward],
+                  [{"from": "src", "to": "m", "lead_time_days": 3, "products": ["c"]},
+                   {"from": "m", "to": "w", "lead_time_days": 1}],
+                  horizon=10, products=products)
+    res = sim.run(sc, seed=1)
+    assert ledger(res, "m")["produced"] + ledger(res, "m", "q")["produced"] == comps
+    assert ledger(res, "m", "c")["final"] == 0
+
+
+def test_an_input_of_an_input_gets_its_flow():
+    # The maker makes a (2 b a unit) and b (3 c a unit): 10 a a day draw 20 b and 60 c.
+    products = {x: {"name": x, "group": "g"} for x in "abc"}
+    src = node("src", role="manufacturer", unlimited=True, products=["c"])
+    maker = node("m", role="manufacturer", capacity={"a": 20, "b": 40},
+                 inputs={"a": {"b": 2}, "b": {"c": 3}},
+                 policy={x: {"type": "base_stock", "level": 100} for x in "abc"})
+    ward = node("w", demand={"a": fixed(10)}, policy={"a": {"type": "base_stock", "level": 10}})
+    sc = scenario([src, maker, ward],
+                  [{"from": "src", "to": "m", "lead_time_days": 3, "products": ["c"]},
+                   {"from": "m", "to": "w", "lead_time_days": 1}], products=products)
+    net = network_of(sc)
+    m = net.node_ids.index("m")
+    assert net.normal_flow[m].tolist() == [10, 20, 60]
+    assert net.handles[m].all()
+
+
 def test_inputs_add_their_flow_to_the_makers_normal_flow():
     net = network_of(maker_with_inputs(2, 0, horizon=5))
     m, c, p = net.node_ids.index("m"), net.product_ids.index("c"), net.product_ids.index("p")
@@ -211,7 +267,12 @@ def test_stock_loss_destroys_its_share_on_the_start_day():
     # Day 3 starts with 37: floor(0.25 x 37) = 9 destroyed before the day's demand.
     assert series(res, "w", "on_hand") == [39, 38, 37, 27, 26, 25]
     assert events(res, "destroyed") == [(3, "w", "p", 9.0)]
+    assert res.events[res.events["kind"] == "destroyed"]["detail"].tolist() == ["fire"]
     assert ledger(res, "w")["destroyed"] == 9
+    # A window that covers no day destroys nothing.
+    none = sim.run(scenario([ward], [], horizon=6, disruptions=[{**loss, "duration_days": 0}]),
+                   seed=1)
+    assert ledger(none, "w")["destroyed"] == 0
 
 
 def test_a_recall_holds_stock_out_of_use_then_returns_it():
@@ -222,6 +283,7 @@ def test_a_recall_holds_stock_out_of_use_then_returns_it():
     # 8 recalled at the start of day 2, back at the start of day 5, when the 3 units
     # backordered meanwhile and the day's 1 are served.
     assert series(res, "w", "on_hand") == [9, 8, 0, 0, 0, 4, 3, 2]
+    assert events(res, "recalled") == [(2, "w", "p", 8.0)]
     assert ledger(res, "w")["destroyed"] == 0
     short = sim.run(scenario([ward], [], horizon=4, disruptions=[recall]), seed=1)
     assert ledger(short, "w")["recalled"] == 8  # still held at the end of the run
@@ -298,3 +360,12 @@ def test_cohorts_stay_consistent_with_stock(data):
     # Nothing on hand has outlived its shelf life: after the last day's expiry every column
     # but the last (units expiring after the run) is empty.
     assert (stairs[:, :, : sc.horizon_days] == 0).all()
+
+
+def test_remaining_shelf_life_must_fit_the_product():
+    ward = node("w", demand={"p": fixed(1)}, policy={"p": NONE},
+                stock={"p": {"initial": 5, "remaining_shelf_life_days": 50}})
+    with pytest.raises(sim.ScenarioError, match="more than the shelf life"):
+        scenario([ward], [], products=product(10))
+    with pytest.raises(sim.ScenarioError, match="has no shelf_life_days"):
+        scenario([ward], [], products=product(None))

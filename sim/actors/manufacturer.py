@@ -13,7 +13,6 @@ import numpy as np
 
 from sim.actors.stockholding import Actor, Block
 from sim.disruptions import Effects
-from sim.records import EventChunk
 
 
 class Manufacturer(Actor):
@@ -112,20 +111,31 @@ class Manufacturer(Actor):
             ratio = np.where(over, have / np.where(over, use, 1), 1.0)
             cut = np.where(needs, ratio[:, None, :], 1.0).min(axis=2)
             made = np.floor(made * cut + 1e-9).astype(np.int64)
+            # What the rounding left goes out product by product while every input covers
+            # it, so no input is left idle while a product using it waits (rare: a loop over
+            # the products that use inputs).
+            for j in np.flatnonzero(needs.any(axis=(0, 2))).tolist():
+                left = have - np.einsum("ij,ijm->im", made, per)
+                need = needs[:, j, :]
+                fits = np.where(need, np.floor(np.maximum(left, 0) / np.where(need, per[:, j, :], 1)
+                                               + 1e-9), np.inf).min(axis=1)
+                fits = np.where(np.isfinite(fits), fits, 0).astype(np.int64)
+                made[:, j] += np.clip(planned[:, j] - made[:, j], 0, fits)
             use = np.einsum("ij,ijm->im", made, per)
         short = made < planned
         if short.any():
             began = short & ~st.input_short[nodes]
             rows, cols = np.nonzero(began)
             if len(rows):
-                st.events.append(EventChunk(t, "input_shortage", blk.a + rows, cols,
-                                            (planned - made)[rows, cols].astype(float),
-                                            "production held back by a missing input"))
+                st.log("input_shortage", blk.a + rows, cols, (planned - made)[rows, cols],
+                       "production held back by a missing input")
         st.input_short[nodes] = short
-        take = np.maximum(np.ceil(use - st.input_credit[nodes] - 1e-9), 0).astype(np.int64)
+        credit = st.input_credit[nodes]
+        take = np.maximum(np.ceil(use - credit - 1e-9), 0).astype(np.int64)
         take = np.where(use > 0, take, 0)
+        # The credit pays for part of today's use whether or not anything is taken out.
+        st.input_credit[nodes] = np.maximum(np.where(use > 0, credit + take - use, credit), 0.0)
         if take.any():
-            st.input_credit[nodes] += take - use
             st.on_hand[nodes] -= take
             st.consumed[nodes] += take
             if st.cohorts is not None:

@@ -188,7 +188,7 @@ class StockHolder:
                 continue
             dead = co.add(nodes, products, rows, first, t, unique=not blk.split)
             if dead.any():
-                st.book_expired(nodes, products, dead)
+                st.book_expired(nodes, products, dead, "shelf life ended on the way")
 
     # -- 2. serve --------------------------------------------------------------------------
     def serve(self, blk: Block, t: int, fx: Effects) -> None:
