@@ -16,9 +16,10 @@ destroyed).
 Taking from the front is deferred: a cell keeps the staircase `A` of what it was given and the
 count `T` of units taken from its front since, and holds `S = max(A - T, 0)`. An issue adds to
 T, and so does expiry, which takes every unit expiring today, the front of the order:
-`T = max(T, A[t])`; neither touches a row. Only an arrival that is not all later than what the
-cell holds, and a loss spread over the cohorts, rewrite a row (`A = S + R, T = 0`), on the
-columns t .. H and only for the cells concerned.
+`T = max(T, A[t])`; neither touches a row. Units that all outlive the run join the last column
+only (they are later than anything held, so T stands). Other arrivals and losses spread over
+the cohorts rewrite a row (`A = S + R, T = 0`), on the columns t .. H and only for the cells
+concerned.
 """
 
 from __future__ import annotations
