@@ -425,8 +425,10 @@ def validate(source: Source) -> schema.Scenario:
         scenario = schema.Scenario.model_validate(source.data)
     except ValidationError as exc:
         problems, renames = _schema_problems(source, exc.errors())
+        from sim.scenario.repair import checks_despite
+
         try:
-            problems.extend(_checks_despite(source, exc.errors(), renames, problems))
+            problems.extend(checks_despite(source, exc.errors(), renames, problems))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):
             # The repaired copy is a best effort on data of the wrong shape; if a check trips
             # over it, the shape problems alone are still the right answer.
@@ -483,111 +485,6 @@ def _schema_problems(
                 message = _message(err, parent, list(path))
             problems.append(source.problem(path, message))
     return problems, renames
-
-
-class _Repaired(Source):
-    """A repaired copy of a source whose list indices are mapped back to the original's."""
-
-    kept: dict[str, list[int]]
-
-    def problem(self, path: Path_, message: str) -> Problem:
-        """A problem at `path` of the repaired data, located in the original file."""
-        if len(path) > 1 and isinstance(path[1], int) and str(path[0]) in self.kept:
-            path = (path[0], self.kept[str(path[0])][path[1]], *path[2:])
-        return super().problem(path, message)
-
-
-def _checks_despite(source: Source, errors: list[Any], renames: dict[tuple, str],
-                    reported: list[Problem]) -> list[Problem]:
-    """The cross-reference problems of a file whose shape is wrong, from a repaired copy."""
-    from sim.scenario.checks import CHECKS
-
-    data = copy.deepcopy(source.data)
-    if not isinstance(data, dict):
-        return []
-    kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
-    removed: set[str] = set()
-    first = True
-    for _ in range(4):
-        # Located before anything changes: dropping an item shifts the indices after it.
-        paths = [(_locate_error(data, err["loc"])[0], err["type"]) for err in errors]
-        if any(not path for path, _ in paths):
-            return []  # a problem with the whole file: nothing to check against
-        if first:
-            meant = {(*p[:-1], m) for p, m in renames.items()}
-            for path, kind in paths:
-                if not (kind == "missing" and tuple(path) in meant):
-                    _repair(data, path, renames.get(tuple(path)), kind == "missing")
-        else:
-            # Last item first, so the indices of the others still hold.
-            items = {tuple(path[:2]): path for path, _ in paths}
-            for key in sorted(items, key=lambda k: (str(k[0]), -_index(k)), reverse=False):
-                _drop_item(data, items[key], kept, removed)
-        try:
-            scenario = schema.Scenario.model_validate(data)
-            break
-        except ValidationError as exc:
-            errors, first = exc.errors(), False
-    else:
-        return []
-    repaired = _Repaired(source.file, data, source.lines, source.overridden)
-    repaired.kept = kept
-    seen = {p.path for p in reported}
-    out = []
-    for check in CHECKS:
-        for problem in check(scenario, repaired):
-            if any(problem.path == s or problem.path.startswith((f"{s}.", f"{s}[")) for s in seen):
-                continue  # inside something already reported
-            if any(f"'{name}'" in problem.message for name in removed):
-                continue  # names an item left out of the repaired copy: not a second mistake
-            out.append(problem)
-    return out
-
-
-def _index(key: tuple) -> int:
-    """The list index in a (section, index) key, or 0 for a mapping key."""
-    return key[1] if len(key) > 1 and isinstance(key[1], int) else 0
-
-
-def _repair(data: dict, path: list, rename: str | None, missing: bool) -> None:
-    """Drop the key at `path` (its default applies), or rename a misspelt one."""
-    parent: Any = data
-    for part in path[:-1]:
-        try:
-            parent = parent[part]
-        except (KeyError, IndexError, TypeError):
-            return
-    key = path[-1]
-    if missing or not isinstance(parent, dict) or key not in parent:
-        return
-    value = parent.pop(key)
-    if rename is not None:
-        parent[rename] = value
-
-
-# Stand-ins for required top-level values that are wrong or missing, so the cross-references
-# can still be checked; long enough that no window or warm-up check fires because of them.
-_STAND_INS: dict[str, Any] = {"horizon_days": 10**6, "name": "?"}
-
-
-def _drop_item(data: dict, path: list, kept: dict[str, list[int]], removed: set[str]) -> None:
-    """Leave out the top-level item that `path` is in (a node, lane, product, rule)."""
-    section = data.get(path[0]) if path else None
-    if len(path) < 2:
-        if path and path[0] in data:
-            data.pop(path[0])  # a top-level value: its default applies
-        elif path and _STAND_INS.get(str(path[0])) is not None:
-            data[path[0]] = _STAND_INS[str(path[0])]  # required, and already reported
-        return
-    if isinstance(section, list) and isinstance(path[1], int) and path[1] < len(section):
-        label = _item_label(section[path[1]])
-        if label:
-            removed.add(label)
-        del section[path[1]]
-        del kept[str(path[0])][path[1]]
-    elif isinstance(section, dict) and path[1] in section:
-        removed.add(str(path[1]))
-        section.pop(path[1])
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
