@@ -16,8 +16,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli import DebugOption, _fail, err_console, out_console
-
+# Nothing from sim.cli at import: it imports this module to register the commands, and this
+# module may be imported first. Its helpers are imported where they are used.
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")]
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", "-w", min=1, help="Local processes (default: all cores).")
@@ -34,6 +35,8 @@ def executor_for(workers: int | None, scheduler: str | None, debug: bool) -> Ite
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
+
+    from sim.cli import _fail
 
     if scheduler and workers:
         raise _fail("--workers is for local processes; with --scheduler the cluster decides",
@@ -72,6 +75,8 @@ def progress_bar(quiet: bool) -> Iterator[Any]:
     """A bar for the round that runs now: `progress(what, done, total)`."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from sim.cli import err_console
+
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    console=err_console, disable=quiet, transient=True)
     task = bar.add_task("", total=1)
@@ -105,6 +110,7 @@ def size_command(
     debug: DebugOption = False,
 ) -> None:
     """Find the cheapest stockpile whose KPI meets a target with stated confidence."""
+    from sim.cli import _fail, err_console, out_console
     from sim.export import default_out_dir
     from sim.research.folder import SizingFolderError
     from sim.research.size import SizingFile, SizingInfeasible, check, size
@@ -142,13 +148,18 @@ def size_command(
 
 def print_sizing(result: Any, seconds: float) -> None:
     """The candidates tried (a table) and the winner."""
+    from sim.cli import out_console
+
     t = result.target
     sign = "≥" if t["direction"] == "at_least" else "≤"
     where = ", ".join(f"{k}={v}" for k, v in t["match"].items()) or "all"
     table = Table(title=f"Candidates: {t['kpi']} over {where}, target {sign} {t['bound']:g} "
                         f"at {t['confidence']:.0%} confidence", title_justify="left")
     paths = list(result.best)
-    for header in ["phase", "seed", *paths, "cost", "n", t["kpi"], "lower", "upper", "meets"]:
+    # A path's last key heads its column (a full path would wrap into a tall header).
+    short = [p.split(".")[-1] for p in paths]
+    heads = short if len(set(short)) == len(short) else paths
+    for header in ["phase", "seed", *heads, "cost", "n", t["kpi"], "lower", "upper", "meets"]:
         table.add_column(escape(header), justify="left" if header == "phase" else "right",
                          overflow="fold")
     for d in result.trials.to_dict("records"):
@@ -157,6 +168,12 @@ def print_sizing(result: Any, seconds: float) -> None:
                       _num(d["kpi"]), _num(d["lower"]), _num(d["upper"]),
                       "yes" if d["meets"] else "no")
     out_console.print(table)
+    if heads != paths:
+        for head, path in zip(heads, paths, strict=True):
+            follow = [k for k in result.settings if k not in paths]
+            also = f" (with {', '.join(follow)})" if follow and len(paths) == 1 else ""
+            out_console.print(f"{escape(head)}: {escape(path)}{escape(also)}", highlight=False,
+                              soft_wrap=True)
     best = ", ".join(f"{k} = {v}" for k, v in result.best.items())
     verdict = "Cheapest setting that meets the target" if result.feasible else "Best found"
     out_console.print(
@@ -180,6 +197,7 @@ def report_command(
     debug: DebugOption = False,
 ) -> None:
     """Write a self-contained HTML situation report (lägesbild) of a run or batch."""
+    from sim.cli import _fail, out_console
     from sim.situation import situation_report
 
     started = time.perf_counter()
@@ -215,6 +233,7 @@ def sensitivity_command(
     debug: DebugOption = False,
 ) -> None:
     """Rank scenario parameters by their effect on a KPI (Morris or Sobol, with SALib)."""
+    from sim.cli import _fail, out_console
     from sim.export import default_out_dir
     from sim.research.folder import SizingFolderError
     from sim.research.sensitivity import _salib, check, sensitivity
