@@ -19,9 +19,14 @@ sees exactly the same patients everywhere, and the same demand at every other no
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.network import Network
+
+if TYPE_CHECKING:
+    from sim.rationing import Rationing
 
 # Whole units of an expected amount are taken with this tolerance: 0.1 x 30 is 3, not 2.
 _EPS = 1e-9
@@ -59,17 +64,29 @@ class CareDemand:
         self.carry = np.zeros((3, n, net.n_products))
         # Which priority each category has, one-hot: float[3, c].
         self.by_priority = (ca.priority[None, :] == np.arange(3)[:, None]).astype(float)
-        # Today's admissions, kept for the care records.
-        self.admitted = np.zeros((n, c), dtype=np.int64)
+        # Admissions waiting under a rationing rule, by the day they came.
+        self.waiting = np.zeros((days + 1, n, c), dtype=np.int64)
+        self.any_waiting = False
+        # Per (node, category), summed over the days after warm-up: the care table.
+        self.warmup = 0
+        self.tally = {k: np.zeros((n, c), dtype=np.int64) for k in (
+            "admissions", "deferred_admissions", "cancelled_admissions", "patient_days")}
+        # Rationing: demand as it would be without conservation, and what it saved.
+        self.shadow_carry = np.zeros((3, n, net.n_products))
+        self.conserved = np.zeros((n, net.n_products), dtype=np.int64)  # today
 
-    def draw(self, t: int, multiplier: np.ndarray | None) -> np.ndarray:
+    def draw(self, t: int, multiplier: np.ndarray | None, rationing: Rationing | None = None
+             ) -> np.ndarray:
         """Today's care demand by priority (imperative, urgent, deferrable), int[3, n, p].
 
-        `multiplier` (float[n, c]) scales admissions.
+        `multiplier` (float[n, c]) scales admissions; `rationing` defers admissions and
+        conserves products where its rules are active today.
         """
         self.census -= self.leaving[t]
         admitted = self._admit(multiplier)
-        self.admitted = admitted
+        deferred = cancelled = None
+        if rationing is not None:
+            admitted, deferred, cancelled = self._ration(t, admitted, rationing)
         flat = admitted.ravel()
         total = int(flat.sum())
         if total:
@@ -79,12 +96,61 @@ class CareDemand:
             days = np.maximum(1, np.ceil(stay - _EPS)).astype(np.int64)
             np.add.at(self.leaving, (np.minimum(t + days, self.days), node, category), 1)
             self.census += admitted
+        if t >= self.warmup:
+            tally = self.tally
+            tally["admissions"] += admitted
+            tally["patient_days"] += self.census
+            if deferred is not None:
+                tally["deferred_admissions"] += deferred
+                tally["cancelled_admissions"] += cancelled
         units = (self.census[:, :, None] * self.per_census
                  + admitted[:, :, None] * self.per_admission)
         expected = np.einsum("kc,ncp->knp", self.by_priority, units)
-        whole = np.floor(expected + self.carry + _EPS)
-        self.carry = np.maximum(expected + self.carry - whole, 0.0)
-        return whole.astype(np.int64)
+        whole = np.floor(expected + self.shadow_carry + _EPS)
+        self.shadow_carry = np.maximum(expected + self.shadow_carry - whole, 0.0)
+        conserve = None if rationing is None else rationing.conserve
+        if conserve is None:
+            self.carry[...] = self.shadow_carry
+            self.conserved.fill(0)
+            return whole.astype(np.int64)
+        # Conserving cells use their own carry; the others follow the demand without
+        # conservation, so `conserved` is exactly what conservation saved.
+        less = expected * conserve[None]
+        kept = np.floor(less + self.carry + _EPS)
+        self.carry = np.where(conserve[None] < 1, np.maximum(less + self.carry - kept, 0.0),
+                              self.shadow_carry)
+        kept = np.where(conserve[None] < 1, kept, whole)
+        self.conserved = (whole - kept).sum(axis=0).astype(np.int64)
+        return kept.astype(np.int64)
+
+    def _ration(self, t: int, admitted: np.ndarray, rationing: Rationing
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """New admissions of deferred priorities wait.
+
+        The waiting are admitted when their rule ends, or cancelled once they have waited
+        longer than `cancel_after_days`.
+        """
+        prio = self.care.priority
+        defer = rationing.defer[:, prio]  # bool[n, c]
+        deferred = np.where(defer, admitted, 0)
+        cancelled = np.zeros_like(admitted)
+        if deferred.any():
+            self.waiting[t] += deferred
+            admitted = admitted - deferred
+            self.any_waiting = True
+        if self.any_waiting:
+            released = ~defer
+            admitted = admitted + np.where(released, self.waiting[: t + 1].sum(axis=0), 0)
+            self.waiting[:, released] = 0
+            cancel = rationing.cancel[:, prio]  # days, inf for never
+            if np.isfinite(cancel).any():
+                came = np.arange(t + 1)[:, None, None]
+                late = (t - came > cancel[None]) & defer[None]
+                gone = np.where(late, self.waiting[: t + 1], 0)
+                cancelled = gone.sum(axis=0)
+                self.waiting[: t + 1] -= gone
+            self.any_waiting = bool(self.waiting.any())
+        return admitted, deferred, cancelled
 
     def _admit(self, multiplier: np.ndarray | None) -> np.ndarray:
         out = np.zeros(self.shape[0] * self.shape[1], dtype=np.int64)

@@ -33,6 +33,7 @@ from sim.care import CareDemand
 from sim.demand import Demand
 from sim.losses import Losses
 from sim.network import Network
+from sim.rationing import Rationing
 from sim.recorder import Recorder
 from sim.records import Daily, EventChunk, Ledger
 from sim.rng import streams, substream
@@ -104,6 +105,11 @@ class Engine:
         self.recorder = Recorder(net, self.days, replication, list(sc.reporting.dos_thresholds))
         if self.care is not None:
             self.recorder.watch_care(sc.warmup_days)
+            self.care.warmup = sc.warmup_days
+        self.rationing = Rationing(net, self.state) if sc.rationing else None
+        if self.rationing is not None:
+            self.conservation = rng.conservation
+            self.recorder.watch_conserved(sc.warmup_days)
         self.disruptions = dis.Disruptions(net, permanent=dis.demand_profile_effects(net))
         # One substream per disruption: a recurring one's variable number of draws never
         # shifts another's windows.
@@ -171,6 +177,8 @@ class Engine:
         for generator in processes:
             generator.close()
         events = self.recorder.finish()
+        if self.care is not None:
+            self.recorder.daily.care_table = self.care.tally
         return Replication(self.replication, self.recorder.daily, events,
                            self._ledger())
 
@@ -187,14 +195,40 @@ class Engine:
             self.losses.start_day(t, fx)
             self._budgets(fx)
             st.demand[...] = self.demand.draw(fx.demand)
+            if self.rationing is not None:
+                self._ration(t)
             if self.care is not None:
                 st.demand_k[0] = st.demand
-                st.demand_k[1:] = self.care.draw(t, fx.admissions)
+                st.demand_k[1:] = self.care.draw(t, fx.admissions, self.rationing)
                 st.demand += st.demand_k[1:].sum(axis=0)
+                if self.rationing is not None:
+                    st.conserved += self.care.conserved
             yield clock.at(t, clock.end_rank)
             self.recorder.record(t, st)
             st.arrived(t)
             st.quarantine.pop(t, None)
+
+    def _ration(self, t: int) -> None:
+        """Rules start and end on today's opening stock; plain demand is conserved.
+
+        Each unit of plain demand at a conserving cell is kept with probability `conserve`
+        (binomial thinning from the conservation stream), so `conserved` is exactly the units
+        the same draws would have asked for without rationing.
+        """
+        st = self.state
+        rationing = self.rationing
+        assert rationing is not None
+        rationing.update(t)
+        st.conserved.fill(0)
+        factor = rationing.conserve
+        if factor is None:
+            return
+        cells = (factor < 1) & (st.demand > 0)
+        if cells.any():
+            asked = st.demand[cells]
+            kept = self.conservation.binomial(asked, factor[cells])
+            st.conserved[cells] = asked - kept
+            st.demand[cells] = kept
 
     def _budgets(self, fx: dis.Effects) -> None:
         """Today's whole-unit capacities; fractions carry over to the next day."""

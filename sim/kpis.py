@@ -14,7 +14,8 @@ Which KPI to read depends on the role (docs/engine.md, "KPIs"):
 - expired: units whose shelf life ended while the node held them (0 for products without one);
 - fill_imperative, fill_urgent, fill_deferrable and unmet_imperative, unmet_urgent,
   unmet_deferrable: fill rate and unmet units of the node's care demand of each priority
-  (empty and 0 without care demand of that priority).
+  (empty and 0 without care demand of that priority);
+- conserved: units of demand that rationing's `conserve` saved.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ KPI_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "fill_rate", "orders", "orders_shipped", "order_fill_rate",
     "stockout_days", "first_stockout_day", "min_days_of_supply", "mean_on_hand", "expired",
     "fill_imperative", "fill_urgent", "fill_deferrable",
-    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
 )
 PRIORITIES: tuple[str, ...] = ("imperative", "urgent", "deferrable")
 # Integer KPI columns (counts of units or days).
 COUNT_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "orders", "orders_shipped", "stockout_days", "expired",
-    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
 )
 
 
@@ -63,6 +64,8 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
         with np.errstate(divide="ignore", invalid="ignore"):
             care[f"fill_{name}"] = np.where(asked > 0, got / np.maximum(asked, 1), np.nan)
         care[f"unmet_{name}"] = (asked - got).astype(float)
+    care["conserved"] = (daily.conserved.astype(float) if daily.conserved is not None
+                         else np.zeros(demand.shape))
     return {
         **care,
         "demand": demand.astype(float),

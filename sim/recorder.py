@@ -50,6 +50,11 @@ class Recorder:
         self.daily.care_demand = np.zeros((3, n, p), dtype=np.int64)
         self.daily.care_served = np.zeros((3, n, p), dtype=np.int64)
 
+    def watch_conserved(self, warmup: int) -> None:
+        """Sum the units rationing conserved over the days after warm-up."""
+        self.warmup = warmup
+        self.daily.conserved = np.zeros((self.net.n_nodes, self.net.n_products), dtype=np.int64)
+
     def watch_losses(self, expiry: bool, destruction: bool) -> None:
         """Keep daily expired (and destroyed) units, where the scenario can have any."""
         shape = self.daily.on_hand.shape
@@ -78,6 +83,8 @@ class Recorder:
         d.short[t] = state.short
         if self.lost is not None:
             self.lost[t] = state.lost
+        if d.conserved is not None and t >= self.warmup:
+            d.conserved += state.conserved
         if d.care_demand is not None and t >= self.warmup:
             d.care_demand += state.demand_k[1:]
             d.care_served += state.served_k[1:]

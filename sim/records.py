@@ -64,6 +64,10 @@ class Daily:
         # summed over the days after warm-up, int[3, n, p].
         self.care_demand: np.ndarray | None = None
         self.care_served: np.ndarray | None = None
+        # With rationing: units conserved after warm-up, int[n, p]; the care table's counts
+        # per (node, category) after warm-up.
+        self.conserved: np.ndarray | None = None
+        self.care_table: dict[str, np.ndarray] | None = None
 
 
 class Ledger(NamedTuple):

@@ -17,7 +17,8 @@ import numpy as np
 
 # New purposes go at the end: a purpose's seed is its position, so existing ones keep theirs.
 PURPOSES: tuple[str, ...] = ("demand", "lead_time", "disruption", "demand_change",
-                             "admissions", "length_of_stay", "admissions_change")
+                             "admissions", "length_of_stay", "admissions_change",
+                             "conservation")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Streams:
     """Care: one stay per admission."""
     admissions_change: np.random.Generator
     """Care: surges on admissions, on top of the base draws."""
+    conservation: np.random.Generator
+    """Rationing: which units of plain demand conservation saves."""
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

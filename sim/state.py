@@ -42,6 +42,7 @@ class State:
         # own allocation tier; the totals above are their sums. Blocks without care nodes use
         # the totals only.
         self.classes = 1 if net.care is None else 4
+        self.conserved = np.zeros((n, p), dtype=np.int64)  # today's units saved by rationing
         if self.classes > 1:
             self.demand_k = np.zeros((4, n, p), dtype=np.int64)
             self.backorder_k = np.zeros((4, n, p), dtype=np.int64)

@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.care_network import stay_days_mean
-from sim.engine import run_replication
+from sim.engine import Engine, run_replication
 from sim.network import network_of
 from sim.scenario import schema
 
@@ -230,3 +230,84 @@ def test_care_tiers_set_the_order():
     # Planned care first (tier 1), trauma last: day 2's 2 units go to the planned patients.
     k = sim.run(short_ward({"imperative": 3, "deferrable": 1}), seed=1).kpis.iloc[0]
     assert (k["unmet_imperative"], k["unmet_deferrable"]) == (6, 2)
+
+
+# --- rationing --------------------------------------------------------------------------------
+
+
+def rationed_ward(rule: dict, horizon: int = 8) -> sim.Scenario:
+    # One planned (deferrable) admission a day, a day's stay, one bag per admission: a normal
+    # flow of 1 a day. The ward starts with 3 bags and orders up to 10, but its lane is closed
+    # on days 0-4: the order of day 0 ships on day 5 and arrives on day 6.
+    care = {"categories": {"planned": {"length_of_stay_days": 1, "priority": "deferrable"}},
+            "norms": [{"category": "planned", "product": "ringer", "per_admission": 1}],
+            "admissions": [{"category": "planned", "mean_per_day": 1,
+                            "distribution": "deterministic"}]}
+    ward = {"id": "w", "role": "ward", "country": "SE", "region": "x",
+            "stock": {"ringer": {"initial": 3}},
+            "policy": {"ringer": {"type": "base_stock", "level": 10}}}
+    src = {"id": "src", "role": "manufacturer", "country": "SE", "region": "x",
+           "unlimited": True}
+    closed = {"type": "transport", "start_day": 0, "duration_days": 5, "lanes": {"to": ["w"]},
+              "closed": True}
+    return sim.from_dict({"name": "rationed", "horizon_days": horizon,
+                          "products": {"ringer": PRODUCTS["ringer"]}, "nodes": [src, ward],
+                          "lanes": [{"from": "src", "to": "w", "lead_time_days": 1}],
+                          "care": care, "rationing": [rule], "disruptions": [closed]})
+
+
+RULE = {"name": "spara", "match": {"role": "ward", "product": "ringer"}, "below_days": 2.5,
+        "release_above_days": 5, "defer": ["deferrable"], "cancel_after_days": 2}
+
+
+def test_deferred_admissions_wait_are_cancelled_after_their_limit_and_admitted_on_release():
+    # Day 0: 3 bags (3 days), the day's patient uses one. Day 1 opens at 2 days: rationing
+    # starts, the day's admission waits; it stays active at 2 days (it ends only above 5:
+    # hysteresis). An admission that has waited more than 2 days is cancelled: those of days
+    # 1, 2 and 3 on days 4, 5 and 6. The 8 bags arrive on day 6; day 7 opens at 10 days:
+    # rationing ends and the 3 still waiting are admitted with the day's own.
+    engine = Engine(network_of(rationed_ward(RULE)), 1, 0)
+    rep = engine.run()
+    table = rep.daily.care_table
+    assert (table["admissions"].sum(), table["deferred_admissions"].sum(),
+            table["cancelled_admissions"].sum(), table["patient_days"].sum()) == (5, 6, 3, 5)
+    events = [(c.kind, int(np.asarray(c.day).ravel()[0]), c.detail) for c in rep.events
+              if c.kind.startswith("rationing")]
+    assert events == [("rationing_start", 1, "spara"), ("rationing_end", 7, "spara")]
+    w = engine.net.node_ids.index("w")
+    assert rep.daily.demand[:, w, 0].tolist() == [1, 0, 0, 0, 0, 0, 0, 4]
+
+
+def test_without_a_cancel_limit_every_deferred_admission_is_admitted():
+    rep = Engine(network_of(rationed_ward({**RULE, "cancel_after_days": None})), 1, 0).run()
+    table = rep.daily.care_table
+    assert (table["admissions"].sum(), table["cancelled_admissions"].sum()) == (8, 0)
+
+
+def test_conserved_is_the_reduction_in_consumption_on_the_same_draws():
+    # Rationing active all along (below 1,000 days), conserving 20 % of ringer; plenty of
+    # stock, so consumption is demand. Plain Poisson demand and care demand both.
+    care = {"categories": {"trauma": TRAUMA},
+            "norms": [{"category": "trauma", "product": "ringer", "per_patient_day": 1.5}],
+            "admissions": [{"category": "trauma", "mean_per_day": 0.7}]}
+    rule = {"match": {"product": "ringer"}, "below_days": 1000, "release_above_days": 2000,
+            "conserve": 0.8}
+    wards = [{**ward("w"), "demand": {"ringer": {"mean_per_day": 6}}}]
+    plain = care_scenario(care, wards)
+    rationed = care_scenario(care, wards, rationing=[rule])
+    a, b = (sim.run(sc, seed=2, replications=2) for sc in (plain, rationed))
+    la = a.ledger.set_index(["replication", "node", "product"])
+    lb = b.ledger.set_index(["replication", "node", "product"])
+    kb = b.kpis.set_index(["replication", "node", "product"])
+    # KPIs count after warm-up; the ledger over the whole run: compare over the whole run.
+    assert WARMUP > 0
+    full = sim.run(sim.from_dict({**rationed.resolved(), "warmup_days": 0}), seed=2,
+                   replications=2).kpis.set_index(["replication", "node", "product"])
+    saved = (la["consumed"] - lb["consumed"]).xs(("w", "ringer"), level=("node", "product"))
+    conserved = full["conserved"].xs(("w", "ringer"), level=("node", "product"))
+    assert saved.tolist() == conserved.tolist()
+    assert (saved > 0).all()
+    # After warm-up the KPI counts less than over the whole run, and nothing where no rule
+    # conserves.
+    assert (kb["conserved"].xs("ringer", level="product") <= conserved.values).all()
+    assert (a.kpis["conserved"] == 0).all()

@@ -376,6 +376,38 @@ class Care(Model):
     admissions: list[AdmissionRule] = []
 
 
+class RationingRule(Model):
+    """Rationing while stock is short: postpone deferrable care, use less of the matched products.
+
+    Active at a scope (a node, or all matched nodes of a region or country) from the day its
+    days of supply of the matched products fall below `below_days` until they are back above
+    `release_above_days` (hysteresis).
+    """
+
+    name: str | None = None
+    match: Match = Match()
+    """The nodes and products watched and rationed."""
+    below_days: Days
+    """Start when on-hand stock over normal daily flow, summed over the matched node-products of
+    the scope, is below this."""
+    scope: Literal["node", "region", "country"] = "node"
+    release_above_days: Days
+    """End when the scope's days of supply are back above this."""
+    defer: list[Priority] = []
+    """New admissions of these priorities wait while the rule is active (admitted first when it
+    ends)."""
+    cancel_after_days: Annotated[int, Field(ge=1)] | None = None
+    """An admission that has waited longer than this is cancelled (never, when omitted)."""
+    conserve: Fraction = 1.0
+    """While active, the matched products' care norms and plain demand times this."""
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> RationingRule:
+        if self.release_above_days < self.below_days:
+            raise ValueError("'release_above_days' must be at least 'below_days'")
+        return self
+
+
 # --- nodes and lanes ----------------------------------------------------------------------------
 
 
@@ -692,6 +724,8 @@ class Scenario(Model):
     demands: list[DemandRule] = []
     care: Care | None = None
     """Demand from care activity (adds to plain per-product demand)."""
+    rationing: list[RationingRule] = []
+    """Rules that postpone deferrable care and conserve products while stock is short."""
     disruptions: list[Disruption] = []
 
     _source: Any = PrivateAttr(default=None)
