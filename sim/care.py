@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.network import Network
+from sim.records import EventChunk
 
 if TYPE_CHECKING:
     from sim.rationing import Rationing
@@ -74,6 +75,7 @@ class CareDemand:
         # Rationing: demand as it would be without conservation, and what it saved.
         self.shadow_carry = np.zeros((3, n, net.n_products))
         self.conserved = np.zeros((n, net.n_products), dtype=np.int64)  # today
+        self.events: list[EventChunk] = []  # where deferrals and cancellations are logged
 
     def draw(self, t: int, multiplier: np.ndarray | None, rationing: Rationing | None = None
              ) -> np.ndarray:
@@ -87,6 +89,14 @@ class CareDemand:
         deferred = cancelled = None
         if rationing is not None:
             admitted, deferred, cancelled = self._ration(t, admitted, rationing)
+            for kind, counts in (("admissions_deferred", deferred),
+                                 ("admissions_cancelled", cancelled)):
+                per_node = counts.sum(axis=1)
+                nodes = np.flatnonzero(per_node)
+                if len(nodes):
+                    nodes = nodes[np.argsort(self.net.scenario_index[nodes], kind="stable")]
+                    self.events.append(EventChunk(t, kind, nodes, np.full(len(nodes), -1),
+                                                  per_node[nodes].astype(float), ""))
         flat = admitted.ravel()
         total = int(flat.sum())
         if total:

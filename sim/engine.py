@@ -106,6 +106,7 @@ class Engine:
         if self.care is not None:
             self.recorder.watch_care(sc.warmup_days)
             self.care.warmup = sc.warmup_days
+            self.care.events = self.recorder.events
         self.rationing = Rationing(net, self.state) if sc.rationing else None
         if self.rationing is not None:
             self.conservation = rng.conservation

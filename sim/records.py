@@ -35,6 +35,10 @@ EVENT_KINDS: tuple[str, ...] = (
     "recalled",
     "destroyed",
     "input_shortage",
+    "rationing_start",
+    "rationing_end",
+    "admissions_deferred",
+    "admissions_cancelled",
 )
 
 

@@ -39,6 +39,9 @@ class RunResult:
     events: pd.DataFrame
     ledger: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    care: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With care demand: per replication, node and care category, the days after warm-up:
+    admissions, deferred_admissions, cancelled_admissions, patient_days (empty without)."""
 
     @classmethod
     def open(cls, folder: str | Path) -> RunResult:
@@ -61,6 +64,8 @@ class RunResult:
         scenario = from_dict(data, str(resolved_file))
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
                   for name in ("kpis", "daily", "events", "ledger")}
+        if (folder / "care.parquet").exists():
+            tables["care"] = pd.read_parquet(folder / "care.parquet")
         return cls(scenario=scenario, seed=int(manifest["seed"]),
                    replications=int(manifest["replications"]),
                    timings=dict(manifest.get("timings_s", {})), **tables)
@@ -294,6 +299,35 @@ def event_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
         "value": flat["value"][order].astype(float),
         "detail": flat["detail"][order],
     })
+
+
+CARE_COLUMNS: tuple[str, ...] = (
+    "admissions", "deferred_admissions", "cancelled_admissions", "patient_days")
+
+
+def care_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
+    """Care per replication, node and category (nodes with admissions), after warm-up."""
+    care = net.care
+    if care is None:
+        return pd.DataFrame()
+    nodes, cats = np.nonzero(care.admissions > 0)
+    order = np.lexsort((cats, net.scenario_index[nodes]))
+    nodes, cats = nodes[order], cats[order]
+    frames = []
+    for rep in reps:
+        table = rep.daily.care_table or {}
+        frame: dict[str, Any] = {
+            "replication": np.full(len(nodes), rep.replication, dtype=np.int64),
+            "node": _coded(nodes, net.node_ids, _file_order(net)),
+            "role": pd.Categorical([net.roles[i] for i in nodes.tolist()]),
+            "region": pd.Categorical([net.regions[i] for i in nodes.tolist()]),
+            "category": _coded(cats, care.categories),
+        }
+        for name in CARE_COLUMNS:
+            frame[name] = table[name][nodes, cats] if name in table else np.zeros(
+                len(nodes), dtype=np.int64)
+        frames.append(pd.DataFrame(frame))
+    return pd.concat(frames, ignore_index=True)
 
 
 def ledger_table(net: Network, reps: list[Replication]) -> pd.DataFrame:

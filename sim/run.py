@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from sim.engine import run_replication
 from sim.network import network_of
-from sim.results import Aggregation, RunResult, daily_table, event_table, kpi_table, ledger_table
+from sim.results import (
+    Aggregation,
+    RunResult,
+    care_table,
+    daily_table,
+    event_table,
+    kpi_table,
+    ledger_table,
+)
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -53,6 +61,7 @@ def run(
         events=event_table(net, reps),
         ledger=ledger_table(net, reps),
         timings={},
+        care=care_table(net, reps),
     )
     result.timings.update(
         compile_s=compiled - started,

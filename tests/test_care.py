@@ -278,6 +278,18 @@ def test_deferred_admissions_wait_are_cancelled_after_their_limit_and_admitted_o
     assert rep.daily.demand[:, w, 0].tolist() == [1, 0, 0, 0, 0, 0, 0, 4]
 
 
+def test_care_table_and_events_of_a_run():
+    res = sim.run(rationed_ward(RULE), seed=1)
+    row = res.care.iloc[0]
+    assert (row["node"], row["category"], row["admissions"], row["deferred_admissions"],
+            row["cancelled_admissions"], row["patient_days"]) == ("w", "planned", 5, 6, 3, 5)
+    ev = res.events
+    deferred = ev[ev["kind"] == "admissions_deferred"]
+    assert deferred["day"].tolist() == [1, 2, 3, 4, 5, 6] and (deferred["value"] == 1).all()
+    cancelled = ev[ev["kind"] == "admissions_cancelled"]
+    assert cancelled["day"].tolist() == [4, 5, 6] and (cancelled["node"] == "w").all()
+
+
 def test_without_a_cancel_limit_every_deferred_admission_is_admitted():
     rep = Engine(network_of(rationed_ward({**RULE, "cancel_after_days": None})), 1, 0).run()
     table = rep.daily.care_table

@@ -70,6 +70,12 @@ def write_results(
             if csv:
                 to_csv(table, tmp / f"{name}.csv")  # text cells never formulas
                 files.append(f"{name}.csv")
+        if len(result.care):  # only scenarios with care demand have one
+            result.care.to_parquet(tmp / "care.parquet", index=False)
+            files.append("care.parquet")
+            if csv:
+                to_csv(result.care, tmp / "care.csv")
+                files.append("care.csv")
         manifest = {
             "scenario": result.scenario.name,
             "scenario_hash": scenario_hash(resolved),
