@@ -323,3 +323,31 @@ def test_conserved_is_the_reduction_in_consumption_on_the_same_draws():
     # conserves.
     assert (kb["conserved"].xs("ringer", level="product") <= conserved.values).all()
     assert (a.kpis["conserved"] == 0).all()
+
+
+def test_a_region_scope_rationing_rule_sums_its_nodes():
+    # Two wards in one region: a has 1 day of stock, b 9 days; together 5 days, above
+    # below_days 3: no rationing at region scope, while node scope rations ward a alone.
+    care = {"categories": {"planned": {"length_of_stay_days": 1, "priority": "deferrable"}},
+            "norms": [{"category": "planned", "product": "ringer", "per_admission": 10}],
+            "admissions": [{"category": "planned", "mean_per_day": 1,
+                            "distribution": "deterministic"}]}
+    wards = [{"id": w, "role": "ward", "country": "SE", "region": "r",
+              "stock": {"ringer": {"initial": units}}, "policy": {"ringer": {"type": "none"}}}
+             for w, units in (("a", 10), ("b", 90))]
+    rule = {"name": "r", "match": {"product": "ringer"}, "below_days": 3,
+            "release_above_days": 6, "defer": ["deferrable"]}
+
+    def starts(scope: str, b: int = 90) -> list[tuple[int, str | None, str]]:
+        wards[1]["stock"]["ringer"]["initial"] = b
+        sc = sim.from_dict({"name": "two", "horizon_days": 1, "nodes": wards, "care": care,
+                            "products": {"ringer": PRODUCTS["ringer"]},
+                            "rationing": [{**rule, "scope": scope}]})
+        ev = sim.run(sc, seed=1).events
+        ev = ev[ev["kind"] == "rationing_start"]
+        return list(zip(ev["day"], ev["node"], ev["detail"], strict=True))
+
+    assert starts("node") == [(0, "a", "r")]
+    assert starts("region") == []
+    # With 20 units at b the region has 30 over 20 a day: 1.5 days, so it rations as a whole.
+    assert starts("region", b=20) == [(0, None, "r: r")]
