@@ -345,7 +345,8 @@ def test_a_region_scope_rationing_rule_sums_its_nodes():
                             "rationing": [{**rule, "scope": scope}]})
         ev = sim.run(sc, seed=1).events
         ev = ev[ev["kind"] == "rationing_start"]
-        return list(zip(ev["day"], ev["node"], ev["detail"], strict=True))
+        return [(d, None if n != n else n, x)  # no node (region scope): NaN in the table
+                for d, n, x in zip(ev["day"], ev["node"], ev["detail"], strict=True)]
 
     assert starts("node") == [(0, "a", "r")]
     assert starts("region") == []
