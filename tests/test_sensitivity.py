@@ -84,3 +84,13 @@ def test_cli_prints_the_indices_and_refuses_bad_input(tmp_path):
     assert res.exit_code == 2
     assert "typo.yaml:" in res.output and "did you mean 'level'?" in res.output
     assert not (tmp_path / "never").exists()
+
+
+def test_sensitivity_notebook_executes():
+    from tests.test_notebook import execute
+
+    outputs = execute("sensitivity.ipynb")
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    text = " ".join(o.get("data", {}).get("text/plain", "") + o.get("text", "")
+                    for o in outputs)
+    assert "mu_star" in text and "10 model points" in text
