@@ -136,7 +136,8 @@ class SensitivityFile(Model):
 
 
 def _field_names() -> list[str]:
-    models = (SizingFile, Vary, Target, Match, SensitivityFile, Parameter, Kpi)
+    """Keys of the nested sections (a misspelt one is matched against these)."""
+    models = (Vary, Target, Match, Parameter, Kpi)
     return list(dict.fromkeys(name for m in models for name in m.model_fields))
 
 
@@ -163,7 +164,8 @@ def _validate(model: type[Model], data: Any, source: Source) -> Any:
             message = _message(err, parent, where)
             if err["type"] == "extra_forbidden" and where:
                 key = str(where[-1])
-                message = f"unknown key '{key}'{did_you_mean(key, _field_names())}"
+                known = model.model_fields if len(where) == 1 else _field_names()
+                message = f"unknown key '{key}'{did_you_mean(key, set(known) - {key})}"
             problems.append((err["type"], source.problem(tuple(where), message)))
         # A bad value for a one-or-many key fails both ways; the list complaint is noise.
         paths = {p.path for kind, p in problems if kind != "list_type"}
