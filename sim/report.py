@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from sim.results import Crisis, RunResult
+from sim.results import Crisis, RunResult, select
 
 SUPPLIER_FILL = "orders"
 """Marks a role whose fill is order fill (customers' orders shipped on the day ordered)."""
@@ -119,7 +119,19 @@ def headline(result: RunResult, role: Any = None, group: Any = None, region: Any
                 f"lowest {worst}.")
     else:
         text = "No demand points among the rows shown."
-    return f"{text} {crisis_text(result.crisis())}"
+    return f"{text}{imperative_text(result, role, group, region)} {crisis_text(result.crisis())}"
+
+
+def imperative_text(result: RunResult, role: Any = None, group: Any = None,
+                    region: Any = None) -> str:
+    """With care demand: the lowest fill of imperative care, node and product (else '')."""
+    kpis = select(result.kpis, result.scenario, role, group, region)
+    if "fill_imperative" not in kpis or not kpis["fill_imperative"].notna().any():
+        return ""
+    cells = kpis.groupby(["node", "product"], observed=True)["fill_imperative"].mean().dropna()
+    (node, product), fill = cells.idxmin(), cells.min()
+    name = result.scenario.products[str(product)].name
+    return f" Imperative care: lowest fill {fill:.1%} ({name} at {node})."
 
 
 def crisis_text(crisis: Crisis) -> str:

@@ -132,7 +132,9 @@ def test_summary_is_the_statistics_of_replication_kpis():
     summary = result.summary
     assert set(summary["kpi"]) == {"fill_rate", "order_fill_rate", "unmet", "share_short",
                                    "stockout_days",
-                                   "first_stockout_day", "min_days_of_supply", "expired"}
+                                   "first_stockout_day", "min_days_of_supply", "expired",
+                                   "unmet_imperative", "unmet_urgent", "unmet_deferrable",
+                                   "conserved"}
     row = summary[(summary["variant"] == "duration_days=20") & (summary["role"] == "ward")
                   & (summary["group"] == "ppe") & (summary["kpi"] == "unmet")].iloc[0]
     values = reps[(reps["variant"] == "duration_days=20") & (reps["role"] == "ward")

@@ -226,6 +226,21 @@ def test_imperative_care_is_served_before_deferrable_care_when_short():
     assert (k["demand"], k["served"]) == (20, 12)
 
 
+def test_the_headline_names_imperative_cares_lowest_fill():
+    from sim.report import headline
+
+    assert "Imperative care: lowest fill 66.7% (Ringer at w)." in headline(
+        sim.run(short_ward(), seed=1))
+
+
+def test_the_batch_summary_carries_unmet_care_by_priority():
+    res = sim.batch(short_ward(), sweep={"care.categories.trauma.length_of_stay_days": [1]},
+                    replications=2)
+    s = res.summary
+    row = s[(s["kpi"] == "unmet_imperative") & (s["role"] == "ward")]
+    assert row["mean"].tolist() == [4.0]
+
+
 def test_care_tiers_set_the_order():
     # Planned care first (tier 1), trauma last: day 2's 2 units go to the planned patients.
     k = sim.run(short_ward({"imperative": 3, "deferrable": 1}), seed=1).kpis.iloc[0]

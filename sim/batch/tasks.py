@@ -28,6 +28,7 @@ TABLES: tuple[str, ...] = ("kpis", "daily", "events", "ledger")
 SUMMARY_KPIS: tuple[str, ...] = (
     "fill_rate", "order_fill_rate", "unmet", "share_short", "stockout_days",
     "first_stockout_day", "min_days_of_supply", "expired",
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
 )
 DEMAND_POINTS = "demand_points"
 """Pseudo-role in the replication summary: every node-product with demand of its own."""
@@ -141,6 +142,8 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
         "first_stockout_day": kpis["first_stockout_day"].to_numpy(),
         "min_days_of_supply": kpis["min_days_of_supply"].to_numpy(),
         "expired": kpis["expired"].to_numpy(),
+        **{k: kpis[k].to_numpy() for k in ("unmet_imperative", "unmet_urgent",
+                                            "unmet_deferrable", "conserved")},
     })
     both = pd.concat([df, df[own].assign(role=DEMAND_POINTS)], ignore_index=True)
     out = both.groupby(["replication", "role", "group"], sort=False).agg(
@@ -150,6 +153,8 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
         first_stockout_day=("first_stockout_day", "min"),
         min_days_of_supply=("min_days_of_supply", "min"),
         expired=("expired", "sum"),
+        unmet_imperative=("unmet_imperative", "sum"), unmet_urgent=("unmet_urgent", "sum"),
+        unmet_deferrable=("unmet_deferrable", "sum"), conserved=("conserved", "sum"),
     ).reset_index()
     demand = out["demand"].astype(float)
     out["fill_rate"] = out["served"] / demand.where(demand > 0)
