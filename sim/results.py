@@ -183,8 +183,11 @@ def _groups(net: Network) -> list[str]:
 
 
 def kpi_table(net: Network, reps: list[Replication], warmup: int) -> pd.DataFrame:
-    """One row per replication x node x product that the node handles."""
-    watch = net.handles & ~net.unlimited[:, None]
+    """One row per replication x node x product that the node handles or holds at the start.
+
+    A stockpile nobody draws on has rows too: its stock can expire.
+    """
+    watch = (net.handles | (net.initial > 0)) & ~net.unlimited[:, None]
     nodes, products = _cells(net, watch)
     file_order = _file_order(net)
     parts: dict[str, list[np.ndarray]] = {c: [] for c in ("replication", *KPI_COLUMNS)}
@@ -215,7 +218,7 @@ def daily_table(net: Network, reps: list[Replication], by: Aggregation) -> pd.Da
     if by == "none":
         return pd.DataFrame(columns=["replication", "day", "node", "role", "region", "product",
                                      "group", *DAILY_VALUES])
-    watch = net.handles & ~net.unlimited[:, None]
+    watch = (net.handles | (net.initial > 0)) & ~net.unlimited[:, None]
     frames = []
     for rep in reps:
         days = rep.daily.on_hand.shape[0]

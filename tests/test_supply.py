@@ -369,3 +369,14 @@ def test_remaining_shelf_life_must_fit_the_product():
         scenario([ward], [], products=product(10))
     with pytest.raises(sim.ScenarioError, match="has no shelf_life_days"):
         scenario([ward], [], products=product(None))
+
+
+def test_an_untouched_stockpile_has_kpi_rows_with_what_expired():
+    # A store nobody draws on still shows in the KPI and daily tables, with its expiry.
+    store = node("store", role="wholesaler", policy={"p": NONE},
+                 stock={"p": {"initial": 6, "remaining_shelf_life_days": 3}})
+    ward = node("w", demand={"p": fixed(1)}, policy={"p": NONE}, stock={"p": {"initial": 9}})
+    res = sim.run(scenario([store, ward], [], horizon=5, products=product(30)), seed=1)
+    k = res.kpis.set_index("node")
+    assert k.loc["store", "expired"] == 6 and k.loc["w", "expired"] == 0
+    assert series(res, "store", "on_hand") == [6, 6, 6, 0, 0]
