@@ -72,8 +72,8 @@ def _survival(spec: Any) -> Callable[[float], float]:
                 return 1.0
             if x >= hi:
                 return 0.0
-            if x <= mode:
-                return 1.0 - (x - lo) ** 2 / ((hi - lo) * (mode - lo))
+            if x <= mode:  # (mode > lo here: at mode == lo, x <= mode means x == lo)
+                return 1.0 if mode == lo else 1.0 - (x - lo) ** 2 / ((hi - lo) * (mode - lo))
             return (hi - x) ** 2 / ((hi - lo) * (hi - mode))
 
         return tri

@@ -95,6 +95,10 @@ def test_littles_law_for_staff_shifts_and_random_stays():
     (3.0, 3.0), (2.2, 3.0), (0.4, 1.0),
     ({"distribution": "uniform", "low": 0, "high": 2}, 1.5),  # ceil: 1 w.p. 1/2, 2 w.p. 1/2
     ({"distribution": "triangular", "low": 0, "mode": 1, "high": 2}, 1.5),
+    # mode at an end: P(L > 1) = (2 - 1)^2 / 4 = 1/4 with mode = low, 3/4 with mode = high.
+    ({"distribution": "triangular", "low": 0, "mode": 0, "high": 2}, 1.25),
+    ({"distribution": "triangular", "low": 0, "mode": 2, "high": 2}, 1.75),
+    ({"distribution": "triangular", "low": 2, "mode": 2, "high": 2}, 2.0),
 ])
 def test_stay_days_mean_in_whole_days(spec, expected):
     parsed = schema.CareCategory(length_of_stay_days=spec).length_of_stay_days

@@ -549,4 +549,5 @@ def apply_overrides(
     source = scenario.source
     if source is None:
         source = Source(None, scenario.resolved(), {})
-    return validate(_overridden(source, overrides, label))
+    # Overridden values get the same number checks as the file's own (.inf, 1e30, NaN).
+    return validate(_numbers_checked(_overridden(source, overrides, label)))
