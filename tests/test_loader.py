@@ -145,3 +145,17 @@ def test_resolved_scenario_round_trips(files):
     sc = sim.load_scenario(files / "base.yaml")
     again = sim.from_dict(sc.resolved())
     assert again.resolved() == sc.resolved()
+
+
+def test_an_unknown_key_never_suggests_itself(tmp_path):
+    # `role` is a field of nodes and rule matches, not of a disruption's `where` (`roles`).
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: x\nhorizon_days: 10\nproducts: {p: {name: P, group: g}}\n"
+        "nodes:\n  - {id: w, role: ward, country: SE, region: r, stock: {p: {initial: 5}},"
+        " policy: {p: {type: none}}, demand: {p: {mean_per_day: 1}}}\n"
+        "disruptions:\n  - {type: power_outage, start_day: 1, duration_days: 2,"
+        " capacity_factor: 0.5, where: {role: [ward]}}\n", encoding="utf-8")
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(bad)
+    assert "unknown key 'role'; did you mean 'roles'?" in str(err.value)

@@ -388,7 +388,9 @@ def _message(err: dict, parent: Any, path: list) -> str:
     if kind == "extra_forbidden":
         key = str(path[-1]) if path else "?"
         siblings = {str(k) for k in parent} - {key} if isinstance(parent, dict) else set()
-        return f"unknown key '{key}'{did_you_mean(key, _key_candidates(siblings))}"
+        # The key itself is a field somewhere else (Node.role): never suggest it back.
+        candidates = [k for k in _key_candidates(siblings) if k != key]
+        return f"unknown key '{key}'{did_you_mean(key, candidates)}"
     if kind == "missing":
         return f"missing required key '{path[-1]}'" if path else "missing required key"
     if kind == "union_tag_invalid":
