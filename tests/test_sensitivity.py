@@ -54,6 +54,15 @@ def test_morris_ranks_the_driver_first_and_the_inert_input_at_zero(tmp_path):
         assert (tmp_path / "m" / name).exists()
 
 
+def test_sobol_gives_the_inert_input_zero_indices():
+    table = sim.sensitivity(spec(method="sobol", samples=4, replications=1))
+    assert list(table.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(table["parameter"]) == [DRIVER, INERT]
+    assert table.iloc[1][["S1", "ST"]].tolist() == [0.0, 0.0]
+    assert table.iloc[0]["ST"] > 0.3
+    assert table.attrs["model_points"] == 4 * (2 + 2)
+
+
 def test_cli_prints_the_indices_and_refuses_bad_input(tmp_path):
     data = two_wards().resolved()
     data["horizon_days"] = 40

@@ -90,17 +90,24 @@ def render(s: Situation, lang: str = "en") -> str:
     thresholds = list(sc.reporting.dos_thresholds) if sc is not None else [14, 7, 3]
     cuts = sorted(thresholds)
     legend = [f"{t['below']} {c:g}" for c in cuts] + [f"{t['at_least']} {cuts[-1]:g}"]
-    heatmaps, lowest = [], []
+    heatmaps, lowest, lowest_groups = [], [], []
     if s.dos is not None and not s.dos.empty:
         for group in dict.fromkeys(s.dos["group"]):
             rows = s.dos[s.dos["group"] == group]
             heatmaps.append({"group": group, "uri": figures.heatmap(
                 rows, thresholds, f"{group}: {t['dos']}", t["day"], legend)})
+        # Regions down, groups across: 21 x 10 cells read at a glance, 210 rows would not.
         low = s.dos.loc[s.dos.groupby(["region", "group"], sort=False)["median"].idxmin()]
-        for r in low.sort_values("median").itertuples(index=False):
-            lowest.append({"region": r.region, "group": r.group, "median": _days(r.median),
-                           "range": f"{_days(r.p10)} – {_days(r.p90)}",
-                           "low": bool(r.median < cuts[0])})
+        groups = list(dict.fromkeys(s.dos["group"]))
+        for region, rows in low.groupby("region", sort=False):
+            by = {r.group: r for r in rows.itertuples(index=False)}
+            cells = [{"text": "–", "low": False} if g not in by else
+                     {"text": f"{_days(by[g].median)} ({_days(by[g].p10)}–{_days(by[g].p90)})",
+                      "low": bool(by[g].median < cuts[0])} for g in groups]
+            lowest.append({"region": region, "cells": cells,
+                           "order": float(rows["median"].min())})
+        lowest.sort(key=lambda r: r["order"])
+        lowest_groups = groups
     first = []
     for region, rows in s.first_stockout.groupby("region", sort=False):
         first.append((region, [{"group": r.group, "median": _days(r.median),
@@ -129,6 +136,7 @@ def render(s: Situation, lang: str = "en") -> str:
         created=s.manifest.get("created", ""), variant=s.variant if s.kind == "batch" else None,
         heatmaps=heatmaps, thresholds=", ".join(f"{c:g}" for c in cuts),
         batch=s.kind == "batch", replications=s.replications, lowest=lowest,
+        lowest_groups=lowest_groups,
         dos_note=t.get(s.dos_note, ""), first=first, fill_variants=fill_variants, fill=fill,
         roles=roles, windows=windows, timeline=timeline, facts=facts, rules=rules,
         citation=citation)
