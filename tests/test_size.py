@@ -9,10 +9,13 @@ Y ~ Poisson((L - 1)λ) (the demand of the L - 1 days whose orders are still out)
     fill(S) = E[min(D, (S - Y)^+)] / λ,   D ~ Poisson(λ) independent of Y.
 
 `size` must return the smallest S with fill(S) >= target, or the next one up when the one-sided
-confidence bound needs it: with 8 replications of 100 days the bound sits 1.9 x sd/sqrt(8),
-about 0.022, below the mean (per-replication sd of fill near 0.033 at these levels), so a level
-whose fill clears the target by less than that may fail and the next level (which clears it by
-0.03 or more in every case below) is taken.
+confidence bound needs it. With 8 replications of 100 days the bound sits
+t(0.95, 7) sd / sqrt(8), about 0.67 sd, below the mean, and the per-replication sd of fill near
+the answer runs from about 0.01 (λ 3, L 1) to 0.05-0.09 (λ 1, L 5; seed 7): a level whose fill
+clears the target by less than that may fail the bound, and the next level is taken. The next
+level clears the target by 0.033 or more in every case below (asserted), more than 0.67 sd at
+that level, so the answer is never two levels up; a level whose fill is below the target would
+need its mean to beat the closed form by several standard errors to be chosen.
 """
 
 from __future__ import annotations
