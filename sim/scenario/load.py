@@ -216,7 +216,7 @@ def _expand_csv(data: dict, file: Path, lines: dict[Path_, Where]) -> dict:
 
 
 class RuleName(str):
-    """A list item named in a path (`policies[hp_fluids]`): the item whose `name` or `id` it is."""
+    """A list item named in a path (`policies[hp_fluids]`, `nodes[tamro]`): found by name or id."""
 
 
 def _split_path(dotted: str) -> list[str | int]:
@@ -249,9 +249,12 @@ def _split_path(dotted: str) -> list[str | int]:
 
 
 def _item_label(item: Any) -> str | None:
-    """What a list item can be called by in a path: its `name`, else its `id`."""
+    """What a list item can be called by in a path: a node's `id`, any other item's `name`.
+
+    Nodes may have a display name too (`name: Tamro`), but they are addressed by id.
+    """
     if isinstance(item, dict):
-        for key in ("name", "id"):
+        for key in ("id", "name"):
             if isinstance(item.get(key), str) and item[key]:
                 return str(item[key])
     return None

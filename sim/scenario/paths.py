@@ -38,7 +38,8 @@ def settable_paths(scenario: Scenario, grep: str | None = None) -> list[Settable
 
 
 def _label(item: Any, index: int) -> str:
-    for key in ("name", "id"):
+    # A node goes by its id even when it has a display name; rules and disruptions by name.
+    for key in ("id", "name"):
         value = getattr(item, key, None)
         if isinstance(value, str) and value and not value.lstrip("-").isdigit():
             return value
