@@ -394,7 +394,7 @@ def renewal_windows(spec: schema.Recurring, rng: np.random.Generator,
     def draw(mean: float) -> np.ndarray:
         if spec.distribution == "exponential":
             return rng.exponential(mean, RENEWAL_BLOCK)
-        sigma2 = math.log1p(spec.cv**2)
+        sigma2 = math.log1p((1.0 if spec.cv is None else spec.cv) ** 2)
         return rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), RENEWAL_BLOCK)
 
     out: list[tuple[float, float]] = []

@@ -184,7 +184,9 @@ class Engine:
                            self._ledger())
 
     def _log_disruption(self, day: int, kind: str, name: str) -> None:
-        self.recorder.log(day, kind, name)
+        # A window ending within the last day ends "on day H", after the run: not an event.
+        if day < self.days:
+            self.recorder.log(day, kind, name)
 
     def _days(self, clock: Clock) -> Generator[simpy.Event, None, None]:
         """The clock's own process: start each day before the actors, end it after them."""

@@ -322,6 +322,30 @@ def test_recurring_failures_are_down_their_long_run_share_of_days(distribution, 
     assert half < 0.01  # enough replications for the interval to say something
 
 
+def test_recurring_windows_have_the_length_and_frequency_of_their_means():
+    # The share alone cannot tell both means scaled alike. A down time d starting at a random
+    # phase covers a whole day with probability min(d, 1) (else it is no window: it acts on no
+    # day), so the windows kept have mean length E[d min(d,1)] / E[min(d,1)] and come
+    # E[min(d,1)] / (X + Y) times a day; both computed here for exponential down times.
+    mean_up, mean_down, horizon, skip, reps = 20.0, 5.0, 2100, 100, 200
+    d = np.linspace(0, 40 * mean_down, 400_001)
+    density = np.exp(-d / mean_down) / mean_down
+    kept = np.trapezoid(np.minimum(d, 1) * density, d)
+    length = np.trapezoid(d * np.minimum(d, 1) * density, d) / kept
+    rate = kept / (mean_up + mean_down)
+    net = network_of(recurring_case("exponential", horizon, mean_up, mean_down))
+    lengths, rates = [], []
+    for r in range(reps):
+        windows = draw_windows(net, lambda i, r=r: substream(11, r, "disruption", i), horizon)
+        lengths.append(statistics.fmean(w.end - w.start for w in windows if w.end < horizon))
+        rates.append(sum(skip <= w.start < horizon for w in windows) / (horizon - skip))
+    z = statistics.NormalDist().inv_cdf(0.995)
+    for values, expected in ((lengths, length), (rates, rate)):
+        mean, sd = statistics.fmean(values), statistics.stdev(values)
+        half = z * sd / math.sqrt(reps)
+        assert mean - half <= expected <= mean + half, (mean, half, expected)
+
+
 def test_recurring_windows_alternate_and_start_up():
     net = network_of(recurring_case("exponential", 400, 10, 3))
     windows = draw_windows(net, lambda i: substream(3, 0, "disruption", i), 400)
@@ -453,3 +477,54 @@ def test_a_stock_loss_switches_nothing_but_its_windows_are_drawn_and_logged():
     ev = sim.run(sc, seed=1).events
     assert ev[ev["kind"] == "disruption_start"]["day"].tolist() == [
         math.ceil(w.start) for w in eng.windows]
+
+
+def test_a_stopped_outside_source_counts_as_empty_so_customers_fall_back():
+    # Two outside sources share an importer's orders; A stops (factory loss or power cut at
+    # factor 0) on days 5-44. Under fallback sourcing its share goes to B after a day, so
+    # the ward never runs short; with fixed sourcing half the orders wait for A.
+    def case(stop: dict, sourcing: str | None) -> float:
+        importer = node("imp", role="importer", stock={"p": {"initial_days": 10}},
+                        policy={"p": {"type": "days_of_supply", "reorder_days": 5,
+                                      "target_days": 10}})
+        if sourcing:
+            importer["sourcing"] = sourcing
+        ward = node("w", demand={"p": {"mean_per_day": 20}}, stock={"p": {"initial_days": 3}},
+                    policy={"p": {"type": "days_of_supply", "reorder_days": 2,
+                                  "target_days": 3}})
+        sc = scenario([source("A", "DE"), source("B", "FR"), importer, ward],
+                      [{"from": "A", "to": "imp", "lead_time_days": 3},
+                       {"from": "B", "to": "imp", "lead_time_days": 3},
+                       {"from": "imp", "to": "w", "lead_time_days": 1}],
+                      horizon=60, disruptions=[stop])
+        k = sim.run(sc, seed=1).kpis
+        return float(k[k["node"] == "w"]["fill_rate"].iloc[0])
+
+    for stop in ({"type": "factory_loss", "nodes": ["A"], "start_day": 5, "duration_days": 40},
+                 {"type": "power_outage", "where": {"nodes": ["A"]}, "capacity_factor": 0,
+                  "start_day": 5, "duration_days": 40}):
+        assert case(stop, None) == 1.0
+        assert case(stop, "fixed") < 0.9
+
+
+def test_overlapping_outages_multiply_each_after_its_own_backup():
+    # Backup 2 days; outage a on days 2-7 at 0.5, b on days 4-9 at 0.5: each outage is bridged
+    # for its own first 2 days, and the factors multiply where both act (docs/engine.md).
+    tr = Trace(plant([outage(2, 6, 0.5, name="a"), outage(4, 6, 0.5, name="b")],
+                     horizon=12, backup=2))
+    assert tr.at(tr.power, "m") == [1, 1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.5, 0.5, 1, 1]
+
+
+def test_recurring_means_far_below_a_day_are_refused():
+    bad = breakdown(0.01, 0.01)
+    with pytest.raises(sim.ScenarioError, match=r"at least 0\.1 day"):
+        on_off([bad], 30)
+
+
+def test_no_event_falls_after_the_last_day():
+    # A window ending within the last day would end "on day H": not logged.
+    sc = on_off([{"type": "it_outage", "name": "it", "where": {"nodes": ["w"]},
+                  "start_day": 5, "duration_days": 14.5}], 20)
+    ev = sim.run(sc, seed=1).events
+    assert ev["day"].max() < 20
+    assert "disruption_end" not in set(ev["kind"])

@@ -224,6 +224,7 @@ class StockHolder:
             else:
                 owed_c, new_c = owed, new
         if blk.unlimited:
+            self._stopped_outside(blk, fx)
             if not has_lanes or not (owed_c.any() or new_c.any()):
                 if has_lanes:
                     self._hold_orders(blk)
@@ -247,7 +248,7 @@ class StockHolder:
                                  blk.rank, blk.group_index)
                 old, fresh = given[:m], given[m:]
             self._serve_own(blk, old, fresh)
-            self._end_serve(blk, asked_here)
+            self._end_serve(blk, asked_here, fx)
             return
         lane_claims = owed_c + new_c
         claimed = blk.out_sum(lane_claims)
@@ -256,7 +257,7 @@ class StockHolder:
         total = claimed + backorder + demand
         if not total.any():
             self._hold_orders(blk)
-            self._end_serve(blk, asked_here)
+            self._end_serve(blk, asked_here, fx)
             return
         limited = st.limited and bool(np.isfinite(st.lane_budget[lanes]).any()
                                       or np.isfinite(st.dispatch_budget[nodes]).any())
@@ -273,7 +274,7 @@ class StockHolder:
             g_old, g_new = given[m:m + k], given[2 * m + k:]
             self._serve_own(blk, given[:m], given[m + k:2 * m + k])
             self._ship_lanes(blk, owed, new, claimed, g_old, g_new, t, fx)
-        self._end_serve(blk, asked_here)
+        self._end_serve(blk, asked_here, fx)
 
     def _hold_orders(self, blk: Block) -> None:
         """Nothing ships today: today's orders join the backlog."""
@@ -328,7 +329,7 @@ class StockHolder:
             st.backorder_k[:, nodes] += unmet - old
         st.backorder[nodes] = st.backorder_k[:, nodes].sum(axis=0)
 
-    def _end_serve(self, blk: Block, asked: np.ndarray) -> None:
+    def _end_serve(self, blk: Block, asked: np.ndarray, fx: Effects) -> None:
         """A stockout day: nothing left on hand of a product the node was asked for today."""
         st = self.state
         nodes = blk.nodes
@@ -337,6 +338,22 @@ class StockHolder:
             empty &= ~blk.outside
         st.short[nodes] = empty & (asked > 0)
         st.empty_days[nodes] = np.where(empty, st.empty_days[nodes] + 1, 0)
+        if blk.outside is not None:
+            self._stopped_outside(blk, fx)
+
+    def _stopped_outside(self, blk: Block, fx: Effects) -> None:
+        """Outside sources that can ship nothing of a product today count as empty of it.
+
+        A factory loss or power cut at factor 0: customers fall back to other lanes after
+        `fallback_after_days`, as from an empty supplier.
+        """
+        st = self.state
+        nodes = blk.nodes
+        outside = np.ones((blk.b - blk.a, 1), dtype=bool) if blk.outside is None else blk.outside
+        factor = fx.node_capacity[nodes, None] if fx.dispatch is None else fx.dispatch[nodes]
+        stopped = outside & (factor <= 0)
+        days = st.empty_days[nodes]
+        st.empty_days[nodes] = np.where(outside, np.where(stopped, days + 1, 0), days)
 
     def _refit(self, blk: Block, rows: np.ndarray, given: np.ndarray, on_hand: np.ndarray
                ) -> np.ndarray:

@@ -508,8 +508,19 @@ class Recurring(Model):
     mean_duration_days: PositiveDays
     """Mean length of a window in days."""
     distribution: Literal["exponential", "lognormal"] = "exponential"
-    cv: Annotated[float, Field(gt=0)] = 1.0
-    """Lognormal only: coefficient of variation (sd / mean) of both up and down times."""
+    cv: Annotated[float, Field(gt=0)] | None = None
+    """Lognormal only: coefficient of variation (sd / mean) of both up and down times
+    (default 1)."""
+
+    @model_validator(mode="after")
+    def _sensible(self) -> Recurring:
+        # A day is the model's step: cycles of failure and repair far shorter than one would
+        # only cost time (the windows are drawn one by one).
+        if self.mean_days_between + self.mean_duration_days < 0.1:
+            raise ValueError("mean_days_between + mean_duration_days must be at least 0.1 day")
+        if self.cv is not None and self.distribution != "lognormal":
+            raise ValueError("'cv' is for distribution: lognormal")
+        return self
 
 
 class Window(Model):
