@@ -31,6 +31,11 @@ def _write(tmp_path, data: dict, name: str = "s.yaml"):
     return path
 
 
+@pytest.fixture
+def scenario_file(tmp_path):
+    return _write(tmp_path, SCENARIO, "analyst.yaml")
+
+
 def _bullets(output: str) -> list[str]:
     return [" ".join(line.split()) for line in output.splitlines() if line.startswith("  - ")]
 
@@ -55,3 +60,51 @@ def test_named_nodes_are_set_and_listed_by_id(tmp_path):
     # Rules and disruptions still go by name.
     out = apply_overrides(sc, {"disruptions[Slow roads].duration_days": 3})
     assert out.disruptions[0].duration_days == 3
+
+
+# --- 2. a shape error inside an item does not hide the item's references -----------------------
+
+ITEM_ERRORS = """\
+name: items
+horizon_days: 40
+products:
+  saline: {name: S, group: infusion_fluids, unit: bag}
+nodes:
+  - {id: maker, role: manufacturer, country: SE, region: r, unlimited: true}
+  - {id: ward_a, role: ward, country: SE, region: r}
+lanes:
+  - {from: maker, to: ward_a, lead_time_days: 2}
+policies:
+  - {match: {product: salin}, extra: 1, policy: {type: base_stock, level: 3}}
+  - {match: {product: salin}, policy: {type: s_S, s: 10, S: 5}}
+demands:
+  - {match: {group: fluids}, demand: {mean_per_day: -1}}
+"""
+
+
+def test_a_bad_field_in_an_item_keeps_the_items_references_checked(tmp_path):
+    path = tmp_path / "items.yaml"
+    path.write_text(ITEM_ERRORS, encoding="utf-8")
+    res = runner.invoke(app, ["validate", str(path)], env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    bullets = _bullets(res.output)
+    expected = [
+        ":11: policies[0].extra: unknown key 'extra'",
+        ":11: policies[0].match.product: unknown product 'salin'; did you mean 'saline'?",
+        ":12: policies[1].policy.s_S: 's' must be below 'S'",
+        ":12: policies[1].match.product: unknown product 'salin'; did you mean 'saline'?",
+        ":14: demands[0].demand.mean_per_day: input should be greater than or equal to 0",
+        ":14: demands[0].match.group: unknown group 'fluids'; did you mean 'infusion_fluids'?",
+    ]
+    assert len(bullets) == len(expected), res.output
+    for want in expected:
+        assert sum(want in line for line in bullets) == 1, (want, res.output)
+
+
+def test_a_bad_lead_time_set_on_the_command_line_keeps_the_lanes_ends_checked(scenario_file):
+    res = runner.invoke(app, ["validate", str(scenario_file), "--set", "lanes.1.to=ward_nort",
+                              "--set", "lanes.1.lead_time_days=-1"], env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "lanes[1].lead_time_days: input should be greater than or equal to 0" in text
+    assert "lanes[1].to: unknown node 'ward_nort'; did you mean 'ward_north'?" in text

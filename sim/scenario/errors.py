@@ -49,7 +49,13 @@ class ScenarioError(ValueError):
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A ' did you mean ...?' suffix, or '' when nothing is close."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    candidates = list(candidates)
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if not close and len(word) >= 3:
+        # A part of a longer name ('fluids' for 'infusion_fluids'), when only one has it.
+        close = [c for c in candidates
+                 if isinstance(c, str) and word.lower() in c.lower().replace("-", "_").split("_")]
+        close = close if len(close) == 1 else []
     return f"; did you mean '{close[0]}'?" if close else ""
 
 

@@ -1,8 +1,9 @@
 """Cross-reference checks for a scenario whose shape is wrong, on a repaired copy.
 
 So that one pass reports every mistake: unknown keys are dropped (or renamed to the key they
-surely meant), bad values go back to their defaults, and items that still do not fit are left
-out; the named checks then run on what remains, and their problems are located in the original
+surely meant), bad values go back to their defaults, a bad payload (a rule's policy, stock or
+demand, a lane's lead time) gets a stand-in so that the item's references are still checked,
+and items that still do not fit are left out; the named checks then run on what remains, and their problems are located in the original
 file. Problems about something already reported, or naming an item that was left out, are not
 repeated.
 """
@@ -53,6 +54,9 @@ def checks_despite(source: Source, errors: list[Any], renames: dict[tuple, str],
                 if not (kind == "missing" and tuple(path) in meant):
                     _repair(data, path, renames.get(tuple(path)), kind == "missing")
         else:
+            # A bad payload (what no cross-reference check reads) gets a stand-in, so the item
+            # stays and its references are still checked.
+            paths = [(p, k) for p, k in paths if not _stand_in(data, p)]
             # Last item first, so the indices of the others still hold.
             items = {tuple(path[:2]): path for path, _ in paths}
             for key in sorted(items, key=lambda k: (str(k[0]), -_index(k)), reverse=False):
@@ -102,6 +106,29 @@ def _repair(data: dict, path: list, rename: str | None, missing: bool) -> None:
 # Stand-ins for required top-level values that are wrong or missing, so the cross-references
 # can still be checked; long enough that no window or warm-up check fires because of them.
 _STAND_INS: dict[str, Any] = {"horizon_days": 10**6, "name": "?"}
+
+
+# Stand-ins for an item's payload that the cross-reference checks never read: a rule's policy,
+# stock or demand, a lane's lead time. Its own problem is already reported.
+_PAYLOAD_STAND_INS: dict[str, dict[str, Any]] = {
+    "policies": {"policy": {"type": "none"}},
+    "stocks": {"stock": {"initial": 0}},
+    "demands": {"demand": {"mean_per_day": 0}},
+    "lanes": {"lead_time_days": 1},
+}
+
+
+def _stand_in(data: dict, path: list) -> bool:
+    """Give the payload that `path` is in a stand-in; False when `path` is not in a payload."""
+    stand_ins = _PAYLOAD_STAND_INS.get(str(path[0])) if path else None
+    if not stand_ins or len(path) < 3 or not isinstance(path[1], int) or path[2] not in stand_ins:
+        return False
+    section = data.get(path[0])
+    if not (isinstance(section, list) and path[1] < len(section)
+            and isinstance(section[path[1]], dict)):
+        return False
+    section[path[1]][path[2]] = copy.deepcopy(stand_ins[path[2]])
+    return True
 
 
 def _drop_item(data: dict, path: list, kept: dict[str, list[int]], removed: set[str]) -> None:
