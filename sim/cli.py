@@ -433,19 +433,24 @@ def _print_batch(result: Any, role: Any = None, group: Any = None,
 
     reps = result.manifest["plan"]["replications"]
     if role or group or region:
-        fill = result.fill(role, group, region)
-        kinds = set(fill["fill_of"])
-        what = ("Fill of own demand" if kinds == {"demand"} else
-                "Order fill (customers' orders shipped on the day)" if kinds == {"orders"} else
-                "Fill (own demand, or orders for groups with none)")
-        chosen = [f"{k} {', '.join(v)}" for k, v in (("role", role), ("group", group),
-                                                       ("region", region)) if v]
-        what += f", {'; '.join(chosen)}"
+        # One section per role, as `run` has: a supplier's order fill and a demand point's
+        # fill of own demand are different measures and never share a table.
+        for one_role in [[r] for r in role] if role else [role]:
+            fill = result.fill(one_role, group, region)
+            kinds = set(fill["fill_of"])
+            what = ("Fill of own demand" if kinds == {"demand"} else
+                    "Order fill (customers' orders shipped on the day)" if kinds == {"orders"}
+                    else "Fill (own demand, or orders for groups with none)")
+            chosen = [f"{k} {', '.join(v)}" for k, v in (("role", one_role), ("group", group),
+                                                           ("region", region)) if v]
+            what += f", {'; '.join(chosen)}"
+            _print_report(batch_report(fill, result.variant_names, reps, what,
+                                       out_console.width))
     else:
         summary = result.summary
         fill = summary[(summary["kpi"] == "fill_rate") & (summary["role"] == DEMAND_POINTS)]
         what = "Fill rate at demand points"
-    _print_report(batch_report(fill, result.variant_names, reps, what, out_console.width))
+        _print_report(batch_report(fill, result.variant_names, reps, what, out_console.width))
     out_console.print(
         "Every KPI (unmet units, stockout days, first stockout, lowest days of supply) by role "
         "and group is in summary.csv; per-replication values in replication_kpis.parquet.",

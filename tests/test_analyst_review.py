@@ -108,3 +108,25 @@ def test_a_bad_lead_time_set_on_the_command_line_keeps_the_lanes_ends_checked(sc
     text = " ".join(res.output.split())
     assert "lanes[1].lead_time_days: input should be greater than or equal to 0" in text
     assert "lanes[1].to: unknown node 'ward_nort'; did you mean 'ward_north'?" in text
+
+
+# --- 3. a batch filtered by several roles shows each role ---------------------------------------
+
+
+def test_batch_with_two_roles_shows_a_section_per_role(scenario_file, tmp_path):
+    out = tmp_path / "b"
+    res = runner.invoke(app, ["batch", str(scenario_file), "-r", "2", "--workers", "1",
+                              "--sweep", "disruptions.0.duration_days=5,20",
+                              "--role", "hospital_pharmacy", "--role", "ward",
+                              "--out", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    titles = [line for line in res.output.splitlines() if "(mean ± 95 % CI" in line]
+    assert len(titles) == 2, res.output
+    assert titles[0].startswith("Order fill") and "role hospital_pharmacy" in titles[0]
+    assert titles[1].startswith("Fill of own demand") and "role ward" in titles[1]
+    assert "hospital_pharmacy, ward" not in res.output
+    # The pharmacy's section shows its order fill, not the wards' fill.
+    orders = sim.open(out).fill(role="hospital_pharmacy")
+    first = orders[(orders["variant"] == "duration_days=5") & (orders["group"] == "ppe")]
+    section = res.output.split(titles[1])[0]
+    assert f"{first['mean'].iloc[0]:.1%}" in section
