@@ -92,8 +92,68 @@ def _num(value: float, pattern: str = "{:.4f}") -> str:
     return "–" if value is None or not math.isfinite(value) else pattern.format(value)
 
 
+def sizing_from_options(scenario: Path, vary: list[str], goal: str | None,
+                        match: list[str], confidence: float | None) -> dict[str, Any]:
+    """A sizing spec from `--vary`, `--target`, `--match` and `--confidence` on a scenario.
+
+    Raises ValueError naming the option that cannot be read.
+    """
+    import re
+
+    items = []
+    for given in vary:
+        path, sep, numbers = given.rpartition("=")
+        parts = numbers.split(":")
+        if not sep or not path.strip() or not 2 <= len(parts) <= 4:
+            raise ValueError(f"--vary '{given}': expected path=low:high[:step[:cost]], e.g. "
+                             "'policies[hp_fluids].policy.target_days=30:120:5'")
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            raise ValueError(f"--vary '{given}': low, high, step and cost are numbers") from None
+        item: dict[str, Any] = {"path": path.strip(), "low": values[0], "high": values[1]}
+        item.update(zip(("step", "cost"), values[2:], strict=False))
+        items.append(item)
+    if goal is None:
+        raise ValueError("--vary needs --target, e.g. --target 'fill_rate>=0.95'")
+    found = re.fullmatch(r"\s*(\w+)\s*(>=|<=)\s*([-+0-9.eE]+)\s*", goal)
+    if found is None:
+        raise ValueError(f"--target '{goal}': expected KPI>=VALUE or KPI<=VALUE, e.g. "
+                         "'fill_rate>=0.95'")
+    try:
+        bound = float(found.group(3))
+    except ValueError:
+        raise ValueError(f"--target '{goal}': {found.group(3)!r} is not a number") from None
+    where: dict[str, Any] = {}
+    for given in match:
+        key, sep, value = given.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"--match '{given}': expected key=value, e.g. role=ward")
+        names = [v.strip() for v in value.split(",")]
+        where[key.strip()] = names[0] if len(names) == 1 else names
+    target: dict[str, Any] = {
+        "kpi": found.group(1), "match": where,
+        "at_least" if found.group(2) == ">=" else "at_most": bound}
+    if confidence is not None:
+        target["confidence"] = confidence
+    return {"scenario": str(scenario), "vary": items, "target": target}
+
+
 def size_command(
-    file: Annotated[Path, typer.Argument(help="Sizing file (YAML): scenario, vary, target.")],
+    file: Annotated[Path, typer.Argument(
+        help="Sizing file (YAML: scenario, vary, target), or a scenario file with --vary and "
+             "--target.")],
+    vary: Annotated[list[str] | None, typer.Option(
+        "--vary", help="With a scenario file: a decision variable, path=low:high[:step[:cost]] "
+                       "(repeatable).")] = None,
+    goal: Annotated[str | None, typer.Option(
+        "--target", help="With a scenario file: KPI>=VALUE or KPI<=VALUE, e.g. "
+                         "'fill_rate>=0.95'.")] = None,
+    match: Annotated[list[str] | None, typer.Option(
+        "--match", help="With a scenario file: which node-products the KPI is over, key=value "
+                        "(role, group, region, node, ...; repeatable).")] = None,
+    confidence: Annotated[float | None, typer.Option(
+        help="With a scenario file: confidence of the bound (default 0.95).")] = None,
     replications: Annotated[
         int | None, typer.Option("--replications", "-r", min=2,
                                  help="Replications per candidate (default: the file's).")
@@ -110,6 +170,7 @@ def size_command(
     debug: DebugOption = False,
 ) -> None:
     """Find the cheapest stockpile whose KPI meets a target with stated confidence."""
+    from sim.batch.spec import is_batch_file
     from sim.cli import _fail, err_console, out_console
     from sim.export import default_out_dir
     from sim.research.folder import SizingFolderError
@@ -117,8 +178,18 @@ def size_command(
     from sim.research.spec import load_spec
     from sim.scenario import ScenarioError
 
+    spec: Any = file
     try:  # every check before anything runs or is written
-        loaded = load_spec(file, SizingFile, {"replications": replications, "seed": seed})
+        given = vary or goal or match or confidence is not None
+        if is_batch_file(file) and given:
+            raise ValueError(f"{file} is a sizing file; --vary, --target, --match and "
+                             "--confidence build one from a scenario file instead")
+        if not is_batch_file(file):
+            if not vary:
+                raise ValueError(f"{file} is not a sizing file (no top-level 'scenario'): give "
+                                 "a sizing file, or a scenario file with --vary and --target")
+            spec = sizing_from_options(file, vary, goal, match or [], confidence)
+        loaded = load_spec(spec, SizingFile, {"replications": replications, "seed": seed})
         check(loaded)
     except ScenarioError as exc:
         raise _fail(exc.render(), debug, exc) from None
@@ -131,7 +202,7 @@ def size_command(
     infeasible = None
     with executor_for(workers, scheduler, debug) as executor, progress_bar(quiet) as progress:
         try:
-            result = size(file, executor, target, resume, overwrite, progress, replications,
+            result = size(spec, executor, target, resume, overwrite, progress, replications,
                           seed)
         except SizingInfeasible as exc:
             result, infeasible = exc.result, str(exc)

@@ -212,3 +212,30 @@ def test_a_folder_that_is_not_a_sizing_folder_is_never_touched(tmp_path):
     assert res.exit_code == 2
     assert "is not a sizing folder" in res.output
     assert (other / "keep.txt").read_text() == "mine"
+
+
+def test_cli_builds_the_sizing_from_options_on_a_scenario_file(tmp_path):
+    file = write_files(tmp_path, [level(2, 6)], {"at_least": 0.5})  # writes ward.yaml too
+    scenario_file = str(tmp_path / "ward.yaml")
+    res = runner.invoke(app, ["size", scenario_file, "--vary", f"{LEVEL}=2:16:2",
+                              "--target", "fill_rate>=0.9", "--match", "role=ward", "-r", "3",
+                              "--workers", "1", "--out", str(tmp_path / "opt")],
+                        env={"COLUMNS": "160"})
+    assert res.exit_code == 0, res.output
+    assert f"{LEVEL} = " in res.output
+    spec = (tmp_path / "opt" / "sizing.json").read_text()
+    assert '"step": 2.0' in spec and '"at_least": 0.9' in spec
+    for args, message in (
+        ([], "is not a sizing file"),
+        (["--vary", f"{LEVEL}=2"], "expected path=low:high[:step[:cost]]"),
+        (["--vary", f"{LEVEL}=2:9", "--target", "fill_rate=0.9"], "expected KPI>=VALUE"),
+        (["--vary", f"{LEVEL}=2:9", "--target", "fill_rate>=0.9", "--match", "ward"],
+         "--match 'ward': expected key=value"),
+        (["--vary", f"{LEVEL}=2:9", "--target", "fil_rate>=0.9"], "did you mean 'fill_rate'?"),
+    ):
+        res = runner.invoke(app, ["size", scenario_file, *args, "--out", str(tmp_path / "no")])
+        assert res.exit_code == 2, (args, res.output)
+        assert message in res.output
+        assert not (tmp_path / "no").exists()
+    res = runner.invoke(app, ["size", file, "--vary", f"{LEVEL}=2:9"])
+    assert res.exit_code == 2 and "is a sizing file" in res.output
