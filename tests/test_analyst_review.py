@@ -130,3 +130,18 @@ def test_batch_with_two_roles_shows_a_section_per_role(scenario_file, tmp_path):
     first = orders[(orders["variant"] == "duration_days=5") & (orders["group"] == "ppe")]
     section = res.output.split(titles[1])[0]
     assert f"{first['mean'].iloc[0]:.1%}" in section
+
+
+# --- 4. a bad item in a list of roles is one message --------------------------------------------
+
+
+def test_a_bad_role_in_a_list_is_one_message_about_that_item():
+    data = copy.deepcopy(SCENARIO)
+    data["policies"][1]["match"]["role"] = ["ward", "wards"]
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.from_dict(data)
+    found = [(p.path, p.message) for p in caught.value.problems]
+    assert len(found) == 1, found
+    assert found[0][0] == "policies[1].match.role[1]"
+    assert found[0][1].startswith("got 'wards'; expected")
+    assert found[0][1].endswith("did you mean 'ward'?")

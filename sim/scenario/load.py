@@ -476,8 +476,14 @@ def _schema_problems(
             renames[path] = close[0]
             paired_missing.add((*path[:-1], close[0]))
     by_path: dict[tuple, list[tuple[dict, Any]]] = {}
+    deeper = {p[:cut] for p, _, _ in located for cut in range(len(p))}
     for path, err, parent in located:
         if err["type"] == "missing" and path in paired_missing:
+            continue
+        if (path in deeper and isinstance(err.get("input"), (list, dict))
+                and err["type"] in {"literal_error", *_TYPE_ERRORS}):
+            # `role: [ward, wards]`: the union member for one value says the list is not a
+            # role; the list member names the bad item (role[1]), which is the one to keep.
             continue
         by_path.setdefault(path, []).append((err, parent))
     problems = []
