@@ -4,8 +4,8 @@ So that one pass reports every mistake: unknown keys are dropped (or renamed to 
 surely meant), bad values go back to their defaults, a bad payload (a rule's policy, stock or
 demand, a lane's lead time) gets a stand-in so that the item's references are still checked,
 and items that still do not fit are left out; the named checks then run on what remains, and
-their problems are located in the original file. Problems about something already reported, or naming an item that was left out, are not
-repeated.
+their problems are located in the original file. Problems about something already reported,
+or naming an item that was left out, are not repeated.
 """
 
 from __future__ import annotations
