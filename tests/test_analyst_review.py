@@ -145,3 +145,27 @@ def test_a_bad_role_in_a_list_is_one_message_about_that_item():
     assert found[0][0] == "policies[1].match.role[1]"
     assert found[0][1].startswith("got 'wards'; expected")
     assert found[0][1].endswith("did you mean 'ward'?")
+
+
+# --- 5. a path into a list the scenario leaves empty --------------------------------------------
+
+
+@pytest.mark.parametrize(("assignment", "says"), [
+    ("policies[x].policy.level=3", "policies is empty (the scenario has none): there is no "
+                                   "item named 'x'"),
+    ("policies.0.policy.level=3", "policies is empty (the scenario has none): there is no "
+                                  "index 0"),
+    ("disruptions[x].start_day=3", "disruptions is empty (the scenario has none): there is no "
+                                   "item named 'x'"),
+])
+def test_a_path_into_an_empty_list_says_it_is_empty(tmp_path, assignment, says):
+    data = {k: v for k, v in SCENARIO.items() if k not in ("policies", "disruptions")}
+    data["disruptions"] = []
+    path = _write(tmp_path, data)
+    res = runner.invoke(app, ["validate", str(path), "--set", assignment],
+                        env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert says in text, text
+    for wrong in ("a section, not a list", "valid list", "0--1"):
+        assert wrong not in text

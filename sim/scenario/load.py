@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,9 @@ def _named_index(items: list, name: str, done: list, dotted: str) -> int:
     if len(hits) > 1:
         raise KeyError(f"'{dotted}': {where} has {len(hits)} items named '{name}' "
                        f"({', '.join(f'[{i}]' for i in hits)}); use an index")
+    if not hits and not items:
+        raise KeyError(f"'{dotted}': {where} is empty (the scenario has none): there is no "
+                       f"item named '{name}'")
     if not hits:
         labels = [label for label in map(_item_label, items) if label]
         hint = did_you_mean(name, labels) or (
@@ -284,15 +288,15 @@ def set_path(data: dict, dotted: str, value: Any) -> list[str | int]:
         raise KeyError("empty override path")
     target: Any = data
     concrete: list[str | int] = []
-    for part in parts[:-1]:
-        target, key = _step(target, part, concrete, dotted)
+    for k, part in enumerate(parts[:-1]):
+        target, key = _step(target, part, concrete, dotted, parts[k + 1])
         concrete.append(key)
     last = parts[-1]
     if isinstance(target, list):
         if isinstance(last, str) and not isinstance(last, int):
             last = _named_index(target, str(last), concrete, dotted)
         if not isinstance(last, int) or not -len(target) <= last < len(target):
-            raise KeyError(f"'{dotted}': index {last} is out of range ({len(target)} items)")
+            raise KeyError(f"'{dotted}': {_no_index(target, last, concrete)}")
         target[last] = value
         concrete.append(last % len(target))
     elif isinstance(target, dict):
@@ -306,16 +310,34 @@ def set_path(data: dict, dotted: str, value: Any) -> list[str | int]:
     return concrete
 
 
-def _step(target: Any, part: str | int, done: list, dotted: str) -> tuple[Any, str | int]:
+def _no_index(items: list, index: Any, done: list) -> str:
+    where = yaml_path(done) or "the scenario"
+    if not items:
+        return f"{where} is empty (the scenario has none): there is no index {index}"
+    return f"{where} has {len(items)} items; '{index}' is not an index into it (0-{len(items) - 1})"
+
+
+def _is_list(done: list, part: str | int, following: str | int | None) -> bool:
+    """Whether a key absent from the data holds a list.
+
+    A top-level list section (`policies`), or a key followed by an index or a [name].
+    """
+    if not done and isinstance(part, str):
+        info = schema.Scenario.model_fields.get(part) or next(
+            (f for f in schema.Scenario.model_fields.values() if f.alias == part), None)
+        if info is not None:
+            return typing.get_origin(info.annotation) is list
+    return isinstance(following, (int, RuleName))
+
+
+def _step(target: Any, part: str | int, done: list, dotted: str,
+          following: str | int | None = None) -> tuple[Any, str | int]:
     """One level down `part`; returns the child and its concrete key (names become indices)."""
     if isinstance(target, list):
         if isinstance(part, str):
             part = _named_index(target, part, done, dotted)
         if not -len(target) <= part < len(target):
-            raise KeyError(
-                f"'{dotted}': {yaml_path(done)} has {len(target)} items; '{part}' is not "
-                "an index into it"
-            )
+            raise KeyError(f"'{dotted}': {_no_index(target, part, done)}")
         return target[part], part % len(target)
     if isinstance(target, dict):
         if isinstance(part, RuleName):
@@ -326,7 +348,7 @@ def _step(target: Any, part: str | int, done: list, dotted: str) -> tuple[Any, s
                 return target[str(part)], str(part)
             # A section left at its defaults is absent from the file: create it, and let
             # validation report the key if it is not a real one (with a did-you-mean).
-            target[part] = {}
+            target[part] = [] if _is_list(done, part, following) else {}
         return target[part], part
     raise KeyError(f"'{dotted}': {yaml_path(done)} is a value, not a section")
 
