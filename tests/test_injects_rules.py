@@ -280,3 +280,17 @@ def test_keep_most_severe_and_it_outage_to_customers_are_allowed(default):
                                          r"transport links, not nodes"):
         rules_from_dict({"extends": "default",
                          "rules": {"disruption_end": {"to": "customers"}}})
+
+
+def test_every_disruption_type_has_a_start_rule_and_words_in_every_language():
+    from sim.injects.rules import DISRUPTION_TYPES
+    from sim.scenario import schema
+
+    rules = load_rules()
+    started = {t for r in rules.rules.values() if r.when.kind == "disruption_start"
+               for t in (r.when.disruption_types or [])}
+    types = {m.model_fields["type"].annotation.__args__[0]
+             for m in schema.Disruption.__origin__.__args__}
+    assert types == set(DISRUPTION_TYPES) == started
+    for lang in rules.languages:
+        assert set(rules.labels[lang].disruption_types) == types

@@ -48,6 +48,10 @@ DISRUPTIONS = [
      "where": {"nodes": ["tamro"]}},
     {"type": "demand_surge", "name": "Masskadehändelse", "start_day": 5, "duration_days": 15,
      "where": {"tags": ["trauma"]}, "factor": 2},
+    {"type": "staff_absence", "name": "Sjukfrånvaro", "start_day": 6, "duration_days": 20,
+     "where": {"nodes": ["tamro"]}, "absent_share": 0.25},
+    {"type": "stock_loss", "name": "Brand i lagret", "start_day": 7,
+     "where": {"nodes": ["store"]}, "share": 0.5},
 ]
 
 

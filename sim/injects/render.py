@@ -243,6 +243,14 @@ class Renderer:
             out.append(phrases[IT_OUTAGE_EFFECTS[d.effect]])
         elif isinstance(d, schema.DemandSurge):
             out.append(phrases["demand"].format(factor=w.number(d.factor)))
+        elif isinstance(d, schema.StaffAbsence):
+            out.append(phrases["staff"].format(pct=w.percent(1 - d.absent_share)))
+        elif isinstance(d, schema.StockLoss):
+            if d.quarantine_days is None:
+                out.append(phrases["destroyed"].format(pct=w.percent(d.share)))
+            else:
+                out.append(phrases["recalled"].format(pct=w.percent(d.share),
+                                                      days=w.integer(d.quarantine_days)))
         return w.listing(out)
 
     def _hit_nodes(self, d: Any) -> list[schema.Node]:

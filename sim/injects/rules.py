@@ -20,6 +20,7 @@ DEFAULT_RULES = Path(__file__).parent / "data" / "default.yaml"
 
 DisruptionType = Literal[
     "power_outage", "transport", "export_ban", "factory_loss", "it_outage", "demand_surge",
+    "staff_absence", "stock_loss",
 ]
 DISRUPTION_TYPES: tuple[str, ...] = DisruptionType.__args__  # type: ignore[attr-defined]
 RECIPIENT_OF_NODE = "node"
@@ -123,7 +124,8 @@ class Forms(Model):
 EFFECTS: dict[str, set[str]] = {
     "lead_time": {"factor"}, "capacity": {"pct"}, "closed": set(), "loading": set(),
     "production": {"pct"}, "stopped": set(), "ordering": set(), "order_intake": set(),
-    "ordering_and_intake": set(), "demand": {"factor"},
+    "ordering_and_intake": set(), "demand": {"factor"}, "staff": {"pct"}, "destroyed": {"pct"},
+    "recalled": {"pct", "days"},
 }
 """What a disruption does, in words (labels.effects), and the placeholders each may use."""
 IT_OUTAGE_EFFECTS: dict[str, str] = {
