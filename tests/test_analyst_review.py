@@ -169,3 +169,18 @@ def test_a_path_into_an_empty_list_says_it_is_empty(tmp_path, assignment, says):
     assert says in text, text
     for wrong in ("a section, not a list", "valid list", "0--1"):
         assert wrong not in text
+
+
+# --- 6. a key made by --set is blamed on the --set ----------------------------------------------
+
+
+def test_a_key_made_by_an_override_is_blamed_on_the_override(scenario_file):
+    res = runner.invoke(app, ["validate", str(scenario_file),
+                              "--set", "nodes[ward_north].stock.salin.initial=3"],
+                        env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    bullets = _bullets(res.output)
+    assert len(bullets) == 1, res.output
+    assert bullets[0].startswith("- --set nodes[ward_north].stock.salin.initial=3: "
+                                 "nodes[2].stock.salin: unknown product 'salin'"), bullets
+    assert "analyst.yaml" not in bullets[0]

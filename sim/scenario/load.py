@@ -52,6 +52,12 @@ class Source:
             given = self.overridden.get(tuple(path[:cut]))
             if given is not None:
                 return Problem(yaml_path(path), message, given)
+        if tuple(path) not in self.lines:
+            # A key the file does not write, made by an override below it
+            # (`--set nodes[ward_a].stock.salin_1l.initial=3` makes `stock.salin_1l`).
+            for set_path_, given in self.overridden.items():
+                if path and set_path_[: len(path)] == tuple(path):
+                    return Problem(yaml_path(path), message, given)
         hit = self.locate(path)
         file, line = hit if hit else (self.file, None)
         return Problem(yaml_path(path), message, file, line)
