@@ -87,6 +87,10 @@ def main_options(
     ] = False,
 ) -> None:
     """Simulate healthcare supply chains in crisis."""
+    # Consoles per invocation: one built at import keeps the COLUMNS of that moment, so a
+    # second invocation in the same process (tests, notebooks) would print at the old width.
+    global out_console, err_console
+    out_console, err_console = Console(), Console(stderr=True)
 
 
 @app.command()

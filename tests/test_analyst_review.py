@@ -184,3 +184,18 @@ def test_a_key_made_by_an_override_is_blamed_on_the_override(scenario_file):
     assert bullets[0].startswith("- --set nodes[ward_north].stock.salin.initial=3: "
                                  "nodes[2].stock.salin: unknown product 'salin'"), bullets
     assert "analyst.yaml" not in bullets[0]
+
+
+# --- 10. the width is the invocation's, not the one exported when sim.cli was imported ---------
+
+
+def test_the_console_width_is_read_per_invocation(scenario_file, tmp_path, monkeypatch):
+    import sim.cli
+    from rich.console import Console
+
+    # As if sim.cli had been imported in a shell with COLUMNS=300 exported.
+    monkeypatch.setattr(sim.cli, "out_console", Console(width=300))
+    res = runner.invoke(app, ["run", str(scenario_file), "-r", "2", "--out",
+                              str(tmp_path / "r")], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert max(map(len, res.output.splitlines())) <= 80
