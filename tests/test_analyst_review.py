@@ -190,8 +190,9 @@ def test_a_key_made_by_an_override_is_blamed_on_the_override(scenario_file):
 
 
 def test_the_console_width_is_read_per_invocation(scenario_file, tmp_path, monkeypatch):
-    import sim.cli
     from rich.console import Console
+
+    import sim.cli
 
     # As if sim.cli had been imported in a shell with COLUMNS=300 exported.
     monkeypatch.setattr(sim.cli, "out_console", Console(width=300))
