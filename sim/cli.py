@@ -21,6 +21,10 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Simulate healthcare supply chains in crisis: stockpiles, disruptions, shortages.",
     pretty_exceptions_enable=False,
+    # Plain (click) help: it wraps long words such as policies[hp_fluids].policy.target_days
+    # at any width, where Rich's option table cuts them at 80 columns, and reads brackets as
+    # brackets, not markup.
+    rich_markup_mode=None,
 )
 out_console = Console()
 err_console = Console(stderr=True)
@@ -30,7 +34,7 @@ BAD_INPUT = 2
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a scenario value: path.to.key=value, list items by "
-                 "index or name, e.g. policies\\[hp_fluids].policy.target_days=45 (repeatable; "
+                 "index or name, e.g. policies[hp_fluids].policy.target_days=45 (repeatable; "
                  "`beredskap paths FILE` lists the paths)."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
@@ -240,7 +244,7 @@ def batch(
     scheduler: Annotated[
         str | None,
         typer.Option(help="Run on an existing Dask cluster, e.g. tcp://host:8786 "
-                     "(pip install '.\\[dist]')."),
+                     "(pip install '.[dist]')."),
     ] = None,
     resume: Annotated[
         bool, typer.Option(help="Finish an interrupted batch in --out: run only what is missing.")
@@ -580,11 +584,10 @@ def paths(
     sets: SetOption = None,
     debug: DebugOption = False,
 ) -> None:
-    r"""List every path --set, --sweep, --link and batch files can change, with value and type.
+    """List every path --set, --sweep, --link and batch files can change, with value and type.
 
-    Rules, nodes and disruptions go by name where they have one:
-    policies\[hp_fluids].policy.target_days, nodes\[tamro].region (the backslashes keep
-    Rich, which prints the help, from reading the brackets as markup).
+    Rules and disruptions go by name where they have one, nodes by id:
+    policies[hp_fluids].policy.target_days, nodes[tamro].region.
     """
     from sim.scenario.paths import settable_paths
 

@@ -200,3 +200,20 @@ def test_the_console_width_is_read_per_invocation(scenario_file, tmp_path, monke
                               str(tmp_path / "r")], env={"COLUMNS": "80"})
     assert res.exit_code == 0, res.output
     assert max(map(len, res.output.splitlines())) <= 80
+
+
+# --- 7. help is wrapped, never cut, at 80 columns -----------------------------------------------
+
+
+@pytest.mark.parametrize(("command", "wanted"), [
+    ("run", "policies[hp_fluids].policy.target_days=45"),
+    ("batch", "path1,path2=a1/a2,b1/b2"),
+    ("batch", "pip install '.[dist]'"),
+    ("paths", "nodes[tamro].region"),
+])
+def test_help_reads_whole_at_80_columns(command, wanted):
+    res = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert max(map(len, res.output.splitlines())) <= 80
+    assert "…" not in res.output and "\\[" not in res.output
+    assert wanted in res.output  # on one line: not cut, not broken
