@@ -139,6 +139,9 @@ def crisis_text(crisis: Crisis) -> str:
     if crisis.start_day is None:
         return "No disruptions: no crisis, so no first stockout after one (none)."
     start = f"The first disruption starts on day {crisis.start_day:g}"
+    low, high = crisis.start_range or (crisis.start_day, crisis.start_day)
+    if low != high:  # recurring at random: a different day in each replication
+        start += f" (a median over replications; in each, between day {low:g} and {high:g})"
     if crisis.first_stockout_day is None:
         return f"{start}; no stockout anywhere after it."
     of = (f" (median of the {crisis.replications_short} of {crisis.replications} replications "

@@ -474,6 +474,9 @@ class Crisis(NamedTuple):
     replications_short: int
     """Replications with a stockout after the crisis started."""
     replications: int
+    start_range: tuple[float, float] | None = None
+    """Earliest and latest day the first disruption started over the replications (they
+    differ when disruptions recur at random)."""
 
 
 def crisis_timing(events: pd.DataFrame, replications: int) -> Crisis:
@@ -486,7 +489,8 @@ def crisis_timing(events: pd.DataFrame, replications: int) -> Crisis:
     # Strictly after: on its first day a disruption has not yet moved any stock, and slow
     # movers at small wards run out now and then in normal operation too.
     after = outs[outs["day"] > outs["start"]].groupby("replication")["day"].min()
+    spread = (float(starts.min()), float(starts.max()))
     if after.empty:
-        return Crisis(float(starts.median()), None, None, 0, replications)
+        return Crisis(float(starts.median()), None, None, 0, replications, spread)
     return Crisis(float(starts.median()), float(after.median()), float(after.min()), len(after),
-                  replications)
+                  replications, spread)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -217,3 +218,24 @@ def test_help_reads_whole_at_80_columns(command, wanted):
     assert max(map(len, res.output.splitlines())) <= 80
     assert "…" not in res.output and "\\[" not in res.output
     assert wanted in res.output  # on one line: not cut, not broken
+
+
+# --- 8. a crisis start that differs between replications says it is a median -------------------
+
+
+def test_a_recurring_crisis_start_is_a_median_with_its_range():
+    from sim.report import crisis_text
+    from sim.results import crisis_timing
+
+    events = pd.DataFrame({
+        "replication": [0, 0, 1, 1, 2, 2],
+        "kind": ["disruption_start", "stockout_start"] * 3,
+        "day": [40, 50, 124, 130, 160, 170],
+    })
+    crisis = crisis_timing(events, 3)
+    assert (crisis.start_day, crisis.start_range) == (124, (40, 160))
+    text = crisis_text(crisis)
+    assert text.startswith("The first disruption starts on day 124 (a median over "
+                           "replications; in each, between day 40 and 160);"), text
+    fixed = crisis_timing(events.assign(day=[30, 50, 30, 130, 30, 170]), 3)
+    assert crisis_text(fixed).startswith("The first disruption starts on day 30;")
