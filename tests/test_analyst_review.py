@@ -239,3 +239,39 @@ def test_a_recurring_crisis_start_is_a_median_with_its_range():
                            "replications; in each, between day 40 and 160);"), text
     fixed = crisis_timing(events.assign(day=[30, 50, 30, 130, 30, 170]), 3)
     assert crisis_text(fixed).startswith("The first disruption starts on day 30;")
+
+
+# --- 9. batch files: `link:` and a wrong-shaped linked sweep -------------------------------------
+
+
+def test_a_link_key_in_a_batch_file_points_to_the_comma_separated_sweep(scenario_file, tmp_path):
+    study = tmp_path / "study.yaml"
+    study.write_text(f"scenario: {scenario_file.name}\nlink:\n  a.b, c.d: [[1, 2]]\n",
+                     encoding="utf-8")
+    res = runner.invoke(app, ["batch", str(study), "--out", str(tmp_path / "o")],
+                        env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "study.yaml:2: link: unknown key 'link'; paths that move together are one sweep key" \
+        in text, text
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_wrong_shaped_linked_sweep_in_a_batch_file_names_file_and_line(scenario_file,
+                                                                         tmp_path):
+    study = tmp_path / "study.yaml"
+    study.write_text(f"""\
+scenario: {scenario_file.name}
+sweep:
+  "stocks[hp_fluids].stock.initial_days, policies[hp_fluids].policy.target_days":
+    - [8, 8]
+    - 20
+""", encoding="utf-8")
+    res = runner.invoke(app, ["batch", str(study), "--out", str(tmp_path / "o")],
+                        env={"COLUMNS": "300"})
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "study.yaml:5:" in text, text
+    assert "a linked sweep of 2 paths needs a list of 2 values in each step" in text
+    assert "got 20" in text and "Traceback" not in text
+    assert not (tmp_path / "o").exists()

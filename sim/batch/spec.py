@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from sim.batch.variants import Variant
+from sim.batch.variants import Variant, linked_paths
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.errors import did_you_mean
 from sim.scenario.limits import read_text
@@ -99,6 +99,27 @@ def _number_problems(options: BatchFile) -> list[tuple[tuple[str | int, ...], st
     return found
 
 
+LINK_KEYS = {"link", "links", "linked", "zip", "together"}
+"""Top-level keys a user may try for a linked sweep (it is a comma-separated `sweep` key)."""
+
+
+def _link_problems(options: BatchFile) -> list[tuple[tuple[str | int, ...], str]]:
+    """Steps of a linked sweep (`'a.b, c.d': [[1, 2], ...]`) that do not give one value per path."""
+    found = []
+    for key, values in options.sweep.items():
+        paths = linked_paths(key)
+        if len(paths) < 2:
+            continue
+        for j, step in enumerate(values):
+            if not isinstance(step, (list, tuple)) or len(step) != len(paths):
+                found.append((("sweep", key, j),
+                              f"a linked sweep of {len(paths)} paths needs a list of "
+                              f"{len(paths)} values in each step, one per path, e.g. "
+                              f"[{', '.join(str(i + 1) for i in range(len(paths)))}]; "
+                              f"got {step!r}"))
+    return found
+
+
 def is_batch_file(path: str | Path) -> bool:
     """A batch file names its scenario at the top level; a scenario file does not."""
     try:  # bounded: a device or a huge file is refused by the loader, not read here
@@ -126,9 +147,14 @@ def load_batch_file(path: str | Path, sets: dict[str, Any] | None = None) -> Bat
             if err["type"] == "extra_forbidden" and len(where) == 1:
                 key = str(where[0])
                 message = f"unknown key '{key}'{did_you_mean(key, BatchFile.model_fields)}"
+                if key.lower() in LINK_KEYS:
+                    message += ("; paths that move together are one sweep key naming them "
+                                "comma-separated, with one value per path in each step: "
+                                "sweep: {'a.b, c.d': [[1, 2], [3, 4]]}")
             problems.append(source.problem(tuple(where), message))
         raise ScenarioError(problems, str(file)) from None
     problems = [source.problem(where, message) for where, message in _number_problems(options)]
+    problems += [source.problem(where, message) for where, message in _link_problems(options)]
     if problems:
         raise ScenarioError(problems, str(file))
     scenario_file = (file.parent / options.scenario)
