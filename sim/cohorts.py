@@ -42,6 +42,7 @@ class Cohorts:
         self.column = np.full(p, -1, dtype=np.int64)  # product -> cohort column
         self.column[self.products] = np.arange(q)
         self.life = shelf_life[self.products]
+        self.every_product = len(self.products) == p  # cohort columns are product columns
         self.days = days
         n = initial.shape[0]
         self.n_cohort = q
@@ -93,6 +94,10 @@ class Cohorts:
         """FEFO take of `used` (int[nb, p]) from the block of nodes starting at row a."""
         q = self.n_cohort
         self.front[a * q:a * q + used.shape[0] * q] += used[:, self.products].ravel()
+
+    def take_cells(self, cells: np.ndarray, qty: np.ndarray) -> None:
+        """FEFO take of `qty` from flat cells (which may repeat)."""
+        np.add.at(self.front, cells, qty)
 
     def issue(self, cells: np.ndarray, after: np.ndarray, qty: np.ndarray, t: int
               ) -> tuple[np.ndarray, np.ndarray]:

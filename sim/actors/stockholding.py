@@ -481,7 +481,7 @@ class StockHolder:
         """
         co = self.state.cohorts
         assert co is not None
-        part = qty[:, co.products]
+        part = qty if co.every_product else qty[:, co.products]
         lanes, cols = np.nonzero(part)
         if not len(lanes):
             return
@@ -504,19 +504,22 @@ class StockHolder:
                 parts.append((fresh, co.fresh(units[fresh], products[fresh], t)))
         stock = np.flatnonzero(~outside)
         if len(stock):
-            cum = np.cumsum(part, axis=0)
-            start = blk.out_starts[blk.src_out]  # each lane's supplier's first lane
-            before = np.where((start > 0)[:, None], cum[np.maximum(start - 1, 0)], 0)
-            upto = (cum - before)[lanes[stock], cols[stock]]
-            cells = co.cells(blk.a + src[stock], products[stock])
-            stock_late, stock_rows = co.issue(cells, upto - units[stock], units[stock], t)
+            s_src, s_cols, s_units = src[stock], cols[stock], units[stock]
+            # Q(j): the running total over each supplier-product's moving lanes, in lane order
+            # (lanes are sorted by supplier, so by product then lane groups them).
+            order = np.lexsort((lanes[stock], s_cols))
+            total = np.cumsum(s_units[order])
+            key = (s_cols * (blk.b - blk.a) + s_src)[order]
+            first = np.r_[True, key[1:] != key[:-1]]
+            start = np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))
+            upto = np.empty_like(total)
+            upto[order] = total - np.where(start > 0, total[start - 1], 0)
+            cells = co.cells(blk.a + s_src, products[stock])
+            stock_late, stock_rows = co.issue(cells, upto - s_units, s_units, t)
             late[stock[stock_late]] = True
             if len(stock_rows):
                 parts.append((stock[~stock_late], stock_rows))
-            total = blk.out_sum(part)
-            if blk.outside is not None:
-                total = total * ~blk.outside
-            co.take_block(blk.a, _widen(total, co.products, qty.shape[1]), t)
+            co.take_cells(cells, s_units)
         day, lanes = arrive[lanes], blk.la + lanes
         if late.any():
             co.send(day[late], lanes[late], products[late], units[late], None, t)
@@ -591,13 +594,6 @@ class StockHolder:
         total = blk.in_sum(kept)
         use = (total[blk.dst_in] > 0) & net.fallback[dst][:, None]
         return np.where(use, kept / np.where(use, total[blk.dst_in], 1.0), share)
-
-
-def _widen(part: np.ndarray, products: np.ndarray, p: int) -> np.ndarray:
-    """Columns of `products` put back among all p products (zeros elsewhere)."""
-    out = np.zeros((part.shape[0], p), dtype=part.dtype)
-    out[:, products] = part
-    return out
 
 
 def _units(budget: np.ndarray) -> np.ndarray:
