@@ -89,6 +89,9 @@ EXPECT: dict[str, str] = {
     "scenarios/xref_extends_missing.yaml": "extends: 'nowhere.yaml': no such file",
     "scenarios/xref_extends_self.yaml": "extends itself",
     "scenarios/xref_csv_missing.yaml": "CSV table",
+    "scenarios/alias_long_string.yaml": "more than 4 million characters of text",
+    "scenarios/alias_long_map.yaml": "more than 4 million characters of text",
+    "scenarios/many_unknown_keys.yaml": "k49: unknown key 'k49' ... and 2,950 more",
     # CSV tables (each loaded through the scenario of the same name)
     "tables/semicolons.csv": "separated by semicolons here, but must be separated by commas",
     "tables/tabs.csv": "separated by tabs here",
@@ -388,3 +391,15 @@ def test_names_with_terminal_markup_are_printed_as_written(tmp_path):
     assert result.exit_code == 0 and name in result.output
     result = runner.invoke(app, ["injects", str(out), "--lang", "en", "--no-timeline"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_long_value_is_quoted_short_in_the_message(tmp_path):
+    """A 19,000-character value where a number belongs: the message quotes its start only."""
+    file = tmp_path / "long.yaml"
+    file.write_text((HOSTILE / "batch" / "base.yaml").read_text().replace(
+        "horizon_days: 20", "horizon_days: " + "x" * 19_000))
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(file)
+    message = str(err.value)
+    assert "horizon_days: input should be a valid integer" in message
+    assert "(19,002 characters)" in message and len(message) < 500

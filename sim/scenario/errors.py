@@ -44,7 +44,21 @@ class ScenarioError(ValueError):
         """The message users see: a headline and one bullet per problem."""
         n = len(self.problems)
         head = f"{self.source or 'scenario'}: {n} problem{'s' if n != 1 else ''}"
-        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+        shown = [f"  - {p}" for p in self.problems[:MAX_SHOWN]]
+        if n > MAX_SHOWN:
+            shown.append(f"  ... and {n - MAX_SHOWN:,} more (fix these first)")
+        return "\n".join([head, *shown])
+
+
+MAX_SHOWN = 50
+"""Problems printed in one message; the rest are counted (a file with thousands of mistakes
+must not print megabytes)."""
+
+
+def short(value: object, limit: int = 40) -> str:
+    """`repr(value)` cut to about `limit` characters, for messages about untrusted values."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

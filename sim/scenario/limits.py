@@ -35,6 +35,10 @@ MAX_DEPTH = 32
 """Nesting of mappings and lists; the deepest shipped file nests 7 levels."""
 MAX_STRING = 20_000
 """Characters in one string: an inject template is a few hundred."""
+MAX_CHARS = 4 * 1024 * 1024
+"""Characters of text in one file with aliases expanded (keys and values): twice the file-size
+limit, so a short alias of a long string repeated thousands of times (gigabytes once built,
+printed or saved) stops here."""
 MAX_ITEMS = 50_000
 """Entries in one list or mapping."""
 MAX_CSV_BYTES = 16 * 1024 * 1024
@@ -79,6 +83,13 @@ def _add_item(frame: list[Any], event: Any) -> None:
                             frame[2])
 
 
+def _too_long(mark: Any) -> LimitExceeded:
+    return LimitExceeded(
+        f"more than {MAX_CHARS // (1024 * 1024)} million characters of text (an alias counts "
+        "at the length of what it repeats): too big for a scenario, or an alias expansion bomb",
+        mark)
+
+
 def check_events(text: str) -> None:
     """Walk the YAML event stream once and raise LimitExceeded at the first limit broken.
 
@@ -87,9 +98,11 @@ def check_events(text: str) -> None:
     the stream is still a few hundred events long.
     """
     count = 0
-    # per open collection: [count at its start, anchor, mark, events inside, events per entry]
+    chars = 0  # characters of text, aliases expanded
+    # per open collection: [count at its start, anchor, mark, events inside, events per entry,
+    # chars at its start]
     stack: list[list[Any]] = []
-    sizes: dict[str, int] = {}  # anchor -> expanded size of the node it names
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> expanded (values, characters)
     opened: set[str] = set()  # anchors of collections not yet closed
     for event in yaml.parse(text, Loader=_Loader):
         kind = type(event)
@@ -98,20 +111,24 @@ def check_events(text: str) -> None:
                 raise LimitExceeded(f"a value of {len(event.value):,} characters (at most "
                                     f"{MAX_STRING:,})", event.start_mark)
             count += 1
+            chars += len(event.value)
             if event.anchor is not None:
-                sizes[event.anchor] = 1
+                sizes[event.anchor] = (1, len(event.value))
         elif kind is AliasEvent:
             if event.anchor in opened:
                 raise LimitExceeded(f"alias *{event.anchor} repeats the list or mapping it is "
                                     "inside (a recursive alias)", event.start_mark)
-            count += sizes.get(event.anchor, 1)  # an undefined alias: the composer says so
+            # an undefined alias: the composer says so
+            nodes, length = sizes.get(event.anchor, (1, 0))
+            count += nodes
+            chars += length
         elif kind in _OPEN:
             count += 1
             if stack:
                 _add_item(stack[-1], event)
             # a mapping's entries are keys and values: two events each
             per = 2 if kind is MappingStartEvent else 1
-            stack.append([count - 1, event.anchor, event.start_mark, 0, per])
+            stack.append([count - 1, event.anchor, event.start_mark, 0, per, chars])
             if len(stack) > MAX_DEPTH:
                 raise LimitExceeded(f"nested more than {MAX_DEPTH} levels deep",
                                     event.start_mark)
@@ -119,9 +136,9 @@ def check_events(text: str) -> None:
                 opened.add(event.anchor)
             continue
         elif kind in _CLOSE:
-            start, anchor, _, _, _ = stack.pop()
+            start, anchor, _, _, _, start_chars = stack.pop()
             if anchor is not None:
-                sizes[anchor] = count - start
+                sizes[anchor] = (count - start, chars - start_chars)
                 opened.discard(anchor)
             continue
         else:
@@ -130,6 +147,8 @@ def check_events(text: str) -> None:
             _add_item(stack[-1], event)
         if count > MAX_NODES:
             raise _too_many(event.start_mark)
+        if chars > MAX_CHARS:
+            raise _too_long(event.start_mark)
 
 
 def read_text(file: Path, limit: int = MAX_FILE_BYTES, what: str = "file") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 import typing
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
-from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
+from sim.scenario.errors import Problem, ScenarioError, did_you_mean, short, yaml_path
 from sim.scenario.limits import LimitExceeded, load_yaml, read_text
 from sim.scenario.numbers import scenario_number_problems
 from sim.scenario.tables import cell, read_table
@@ -383,7 +384,8 @@ def _field_names(cls: type[BaseModel]) -> set[str]:
     return {f.alias or name for name, f in cls.model_fields.items()}
 
 
-def _key_candidates(siblings: set[str]) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def _key_candidates(siblings: frozenset[str]) -> list[str]:
     """Field names of the model that best fits the other keys present beside the unknown one."""
     best: set[str] = set()
     score = -1
@@ -393,6 +395,28 @@ def _key_candidates(siblings: set[str]) -> list[str]:
         if overlap > score or (overlap == score and len(names) < len(best)):
             best, score = names, overlap
     return sorted(best) if score > 0 else sorted(set().union(*map(_field_names, _all_models())))
+
+
+_last_keys: list[Any] = [None, frozenset()]
+
+
+def _known_keys(parent: Any) -> frozenset[str]:
+    """The keys of `parent` that are a field of some model (only they tell which model fits).
+
+    The last mapping's answer is kept: its unknown keys, thousands in a hostile file, come one
+    after another and must not each rescan it.
+    """
+    if not isinstance(parent, dict):
+        return frozenset()
+    if _last_keys[0] is not parent:
+        known = _known_fields()
+        _last_keys[:] = [parent, frozenset(str(k) for k in parent if str(k) in known)]
+    return _last_keys[1]
+
+
+@functools.lru_cache(maxsize=1)
+def _known_fields() -> frozenset[str]:
+    return frozenset().union(*map(_field_names, _all_models()))
 
 
 def _locate_error(data: Any, loc: tuple) -> tuple[list[str | int], Any, Any]:
@@ -418,7 +442,7 @@ def _message(err: dict, parent: Any, path: list) -> str:
     value = err.get("input")
     if kind == "extra_forbidden":
         key = str(path[-1]) if path else "?"
-        siblings = {str(k) for k in parent} - {key} if isinstance(parent, dict) else set()
+        siblings = _known_keys(parent) - {key}
         # The key itself is a field somewhere else (Node.role): never suggest it back.
         candidates = [k for k in _key_candidates(siblings) if k != key]
         return f"unknown key '{key}'{did_you_mean(key, candidates)}"
@@ -436,13 +460,13 @@ def _message(err: dict, parent: Any, path: list) -> str:
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         options = [t.strip().strip("'") for t in expected.replace(" or ", ", ").split(",")]
-        return f"got {value!r}; expected {expected}{did_you_mean(str(value), options)}"
+        return f"got {short(value)}; expected {expected}{did_you_mean(str(value)[:100], options)}"
     message = err["msg"]
     if message.startswith("Value error, "):
         return message[len("Value error, ") :]
     if kind in {"model_type", "dict_type", "list_type"}:
         return f"{message[0].lower()}{message[1:]} (got {type(value).__name__})"
-    return f"{message[0].lower()}{message[1:]} (got {value!r})"
+    return f"{message[0].lower()}{message[1:]} (got {short(value)})"
 
 
 def validate(source: Source) -> schema.Scenario:
@@ -493,11 +517,18 @@ def _schema_problems(
         located.append((tuple(path), err, parent))
     renames: dict[tuple, str] = {}
     paired_missing: set[tuple] = set()
+    # missing keys by the mapping they are missing from, indexed once (thousands of unknown
+    # keys must not rescan every error each)
+    missing_in: dict[tuple, list[tuple]] = {}
+    for path, err, _parent in located:
+        if err["type"] == "missing" and path:
+            missing_in.setdefault(path[:-1], []).append(path)
     for path, err, _parent in located:
         if err["type"] != "extra_forbidden" or not path:
             continue
-        missing = [p[-1] for p, e, _ in located
-                   if e["type"] == "missing" and p[:-1] == path[:-1] and p not in paired_missing]
+        missing = [p[-1] for p in missing_in.get(path[:-1], ()) if p not in paired_missing]
+        if not missing:
+            continue
         close = difflib.get_close_matches(str(path[-1]), [str(m) for m in missing], n=1,
                                           cutoff=0.6)
         if close:
@@ -520,10 +551,17 @@ def _schema_problems(
         for err, parent in specific or errs[:1]:
             if path in renames:
                 message = f"unknown key '{path[-1]}'; did you mean '{renames[path]}'?"
+            elif len(problems) >= _EXPLAINED:
+                # past the ones anybody reads: counted, not explained (no did-you-mean search)
+                message = str(err["msg"])[:80]
             else:
                 message = _message(err, parent, list(path))
             problems.append(source.problem(path, message))
     return problems, renames
+
+
+_EXPLAINED = 1000
+"""Shape problems given a full message (with did-you-mean); a message shows the first 50."""
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -570,7 +608,7 @@ def _overridden(source: Source, overrides: dict[str, Any], label: str = "--set")
     for dotted, value in overrides.items():
         try:
             concrete = set_path(data, dotted, value)
-            overridden[tuple(concrete)] = f"{label} {dotted}={value!r}"
+            overridden[tuple(concrete)] = f"{label} {dotted}={short(value)}"
         except KeyError as exc:
             problems.append(Problem("", str(exc.args[0]), f"{label} {dotted}"))
     if problems:

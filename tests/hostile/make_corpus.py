@@ -152,6 +152,13 @@ SCENARIOS: dict[str, str | bytes] = {
     "xref_extends_missing.yaml": "extends: nowhere.yaml\n" + scenario(),
     "xref_extends_self.yaml": "extends: xref_extends_self.yaml\n" + scenario(),
     "xref_csv_missing.yaml": HEAD + "nodes:\n" + SUPPLIER + "  - {csv: nowhere.csv}\n" + LANE,
+    # few values, but aliases of a long string: gigabytes of text once built or saved
+    "alias_long_string.yaml": scenario({"tags": "[&s " + "x" * 19_000 + ", "
+                                        + ", ".join(["*s"] * 300) + "]"}),
+    "alias_long_map.yaml": scenario({"tags": "[&m {k: " + "x" * 19_000 + "}, "
+                                     + ", ".join(["*m"] * 300) + "]"}),
+    # thousands of mistakes: reported in linear time, the first 50 shown
+    "many_unknown_keys.yaml": scenario(extra="".join(f"k{i}: 1\n" for i in range(3000))),
 }
 
 TABLE_SCENARIO = HEAD + "nodes:\n" + SUPPLIER + "  - {csv: TABLE}\n" + LANE
