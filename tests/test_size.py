@@ -239,3 +239,21 @@ def test_cli_builds_the_sizing_from_options_on_a_scenario_file(tmp_path):
         assert not (tmp_path / "no").exists()
     res = runner.invoke(app, ["size", file, "--vary", f"{LEVEL}=2:9"])
     assert res.exit_code == 2 and "is a sizing file" in res.output
+
+
+def test_the_confidence_bound_not_the_mean_decides(pool):
+    """A target the lowest level's mean meets and its lower bound does not: not chosen there."""
+    lam, L = 1.0, 5
+    spec = {"scenario": ward_scenario(lam, L), "vary": [level(3, 12)],
+            "target": {"kpi": "fill_rate", "match": {"node": "w"}, "at_least": 0.0},
+            "replications": 8, "seed": 7}
+    first = size(spec, executor=pool).trials
+    low = first[(first["phase"] == "low")].iloc[0]
+    assert low[LEVEL] == 3 and low["lower"] < low["kpi"] < 1
+    target = (low["kpi"] + low["lower"]) / 2  # the mean meets it, the bound does not
+    res = size({**spec, "target": {**spec["target"], "at_least": target}}, executor=pool)
+    t = res.trials
+    assert not t[(t["phase"] == "low")].iloc[0]["meets"]
+    assert (t[t["meets"]]["lower"] >= target - 1e-12).all()
+    assert res.feasible and res.lower >= target
+    assert res.best[LEVEL] > 3
