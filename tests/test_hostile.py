@@ -116,6 +116,7 @@ EXPECT: dict[str, str] = {
     "rules/binary.yaml": "binary data",
     "rules/extends_missing.yaml": "no such rules file",
     "rules/deep.yaml": "nested more than 32 levels",
+    "rules/format_width.yaml": "placeholder '{node_name:>1500000000}': write just {node_name}",
     # batch files
     "batch/bomb.yaml": BOMB,
     "batch/unknown_key.yaml": "unknown key 'replication'; did you mean 'replications'?",

@@ -235,23 +235,34 @@ def placeholders(template: str) -> list[str]:
 
 def _parsed(template: str) -> list[tuple[str, str | None]]:
     """(field name, conversion) of every placeholder, including those nested in specs."""
-    out: list[tuple[str, str | None]] = []
+    return [(field, conversion) for field, _, conversion in _placeholders(template)]
+
+
+def _placeholders(template: str) -> list[tuple[str, str, str | None]]:
+    """(field name, format spec, conversion) of every placeholder, nested ones too."""
+    out: list[tuple[str, str, str | None]] = []
     for _, field, spec, conversion in _FORMATTER.parse(template):
         if field is not None:
-            out.append((field, conversion))
+            out.append((field, spec or "", conversion))
             if spec:
-                out.extend(_parsed(spec))
+                out.extend(_placeholders(spec))
     return out
 
 
 def _template(path: Path_, template: str, fields: set[str], owner: str) -> list[Finding]:
     """Problems with one template: braces, unknown or non-plain placeholders, format specs."""
     try:
-        parsed = _parsed(template)
+        parsed = _placeholders(template)
     except ValueError as exc:
         return [(path, f"{exc}; write {{{{ and }}}} for a literal brace")]
     out: list[Finding] = []
-    for name, conversion in parsed:
+    for name, spec, conversion in parsed:
+        if spec:
+            # refused before anything is formatted: `{x:>1500000000}` pads to gigabytes
+            out.append((path, f"placeholder '{{{name}:{spec[:20]}}}': write just {{{name}}}; "
+                              "fields are text already formatted for the language, so use no "
+                              "number formats, widths or alignment"))
+            continue
         if conversion is not None:
             out.append((path, f"placeholder '{{{name}!{conversion}}}': write just {{{name}}} "
                               "(fields are text already)"))

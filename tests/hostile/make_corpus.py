@@ -190,6 +190,9 @@ RULES: dict[str, str | bytes] = {
     "binary.yaml": bytes(range(256)),
     "extends_missing.yaml": "extends: elsewhere.yaml\n",
     "deep.yaml": "extends: default\nwindow: " + "{a: " * 40 + "1" + "}" * 40 + "\n",
+    # a width pads one field to gigabytes when the template is tried or filled
+    "format_width.yaml": "extends: default\nrules:\n  supplier_cut:\n    text:\n      en:\n"
+                         "        synopsis: \"{node_name:>1500000000}\"\n",
 }
 
 BATCHES: dict[str, str | bytes] = {
