@@ -159,3 +159,24 @@ def test_the_console_check_can_fail(tmp_path):
                     "<img src='http://example.com/x.png'></body></html>", encoding="utf-8")
     _, console = browse(page, tmp_path, "--dump-dom")
     assert any("Content Security Policy" in line for line in console), console
+
+
+def test_an_edited_scenario_file_is_not_mixed_with_the_old_batch(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    data = two_regions()
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    batch = tmp_path / "b"
+    res = runner.invoke(app, ["batch", str(scenario), "-r", "2", "--workers", "1",
+                              "--tables", "kpis,daily,events", "--daily", "region",
+                              "--out", str(batch), "-q"])
+    assert res.exit_code == 0, res.output
+    report(batch, "--out", str(tmp_path / "same.html"))
+    same = (tmp_path / "same.html").read_text(encoding="utf-8")
+    assert same.count("data:image/png;base64,") == 3 and "edited since it ran" not in same
+    data["horizon_days"] = 70
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report(batch, "--out", str(tmp_path / "edited.html"))
+    html = (tmp_path / "edited.html").read_text(encoding="utf-8")
+    assert "edited since it ran" in html
+    assert html.count("data:image/png;base64,") == 1  # the timeline, from the events
+    assert ">70<" not in html and TEXTS["en"]["horizon"] not in html

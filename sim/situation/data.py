@@ -48,19 +48,29 @@ class Situation:
     windows: pd.DataFrame = field(default_factory=pd.DataFrame)  # name, start, end
 
 
-def _scenario_of_batch(folder: Path, plan: dict[str, Any], variant: int) -> Scenario | None:
-    """The batch's scenario, read again from where it came from (batch folders keep no copy)."""
+def _scenario_of_batch(folder: Path, plan: dict[str, Any],
+                       variant: int) -> tuple[Scenario | None, str]:
+    """The batch's scenario, read again from where it came from (batch folders keep no copy).
+
+    None with the reason ("no_scenario", "changed_scenario") when the file is gone, no longer
+    loads, or no longer hashes to what the batch ran: an edited file must not describe an old run.
+    """
+    from sim.batch.runner import _hash
     from sim.scenario import ScenarioError, load_scenario
     from sim.scenario.load import apply_overrides
 
     source = plan.get("source")
     if not source or not Path(source).is_file():
-        return None
+        return None, "no_scenario"
     try:
-        sc = load_scenario(source)
-        return apply_overrides(sc, plan["variants"][variant]["overrides"], "variant")
-    except (ScenarioError, OSError):
-        return None
+        described = plan["variants"][variant]
+        sc = apply_overrides(load_scenario(source), described["overrides"], "variant")
+    except (ScenarioError, OSError, LookupError, TypeError):
+        return None, "no_scenario"
+    text = json.dumps(sc.resolved(), separators=(",", ":"))
+    if _hash(text) != described.get("scenario_hash"):
+        return None, "changed_scenario"
+    return sc, ""
 
 
 def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
@@ -84,6 +94,7 @@ def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
         raise NotAResultsFolder(f"{manifest_file} cannot be read: {exc}") from None
     if not isinstance(manifest, dict):
         raise NotAResultsFolder(f"{manifest_file} is not a results manifest")
+    missing = ""
     if "plan" in manifest:
         b = BatchResult(folder, manifest)
         names = b.variant_names
@@ -92,7 +103,7 @@ def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
             raise ValueError(f"--variant '{variant}': no variant of that name"
                              f"{did_you_mean(str(variant), names)} (there are "
                              f"{', '.join(names)})")
-        sc = _scenario_of_batch(folder, manifest["plan"], names.index(chosen))
+        sc, missing = _scenario_of_batch(folder, manifest["plan"], names.index(chosen))
         kpis, daily, events = b.kpis, b.daily, b.events
         reps = int(manifest["plan"]["replications"])
         if "replication" not in kpis.columns:
@@ -117,6 +128,8 @@ def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
         s = Situation("run", folder, manifest, sc, None, [], reps, None)
         s.fill_groups = _fill_groups(kpis)
     s.dos, s.dos_note = _days_of_supply(sc, daily)
+    if sc is None and s.kind == "batch":
+        s.dos_note = missing
     s.first_stockout = _first_stockout(kpis)
     s.fill_roles = _fill_roles(kpis)
     s.windows = _windows(sc, events)

@@ -24,6 +24,9 @@ TEXTS: dict[str, dict[str, str]] = {
                     "with `--daily node` (run) or `--tables kpis,daily,events --daily region` "
                     "(batch).",
         "no_scenario": "The scenario file of this batch was not found, so no heatmap.",
+        "changed_scenario": "The scenario file of this batch has been edited since it ran "
+                            "(its hash differs from the batch's), so no heatmap and no "
+                            "scenario assumptions.",
         "lowest": "Lowest days of supply (median, 10–90 %)",
         "first": "Which products fail first where",
         "first_intro": "First stockout day at demand points per region and product group "
@@ -66,6 +69,9 @@ TEXTS: dict[str, dict[str, str]] = {
                     "Kör med `--daily node` (run) eller `--tables kpis,daily,events --daily "
                     "region` (batch).",
         "no_scenario": "Scenariofilen för denna batch hittades inte, så ingen värmekarta.",
+        "changed_scenario": "Scenariofilen för denna batch har ändrats sedan körningen "
+                            "(dess hash skiljer sig från batchens), så ingen värmekarta och "
+                            "inga scenarioantaganden.",
         "lowest": "Lägsta dagars förbrukning (median, 10–90 %)",
         "first": "Vilka produkter tar slut först, och var",
         "first_intro": "Första bristdag vid förbrukningsställen per region och produktgrupp "
@@ -108,6 +114,9 @@ TEXTS: dict[str, dict[str, str]] = {
                     "varmekart. Kjør med `--daily node` (run) eller `--tables kpis,daily,events "
                     "--daily region` (batch).",
         "no_scenario": "Scenariofilen til denne batchen ble ikke funnet, så intet varmekart.",
+        "changed_scenario": "Scenariofilen til denne batchen er endret siden kjøringen "
+                            "(hashen skiller seg fra batchens), så intet varmekart og ingen "
+                            "scenarioantakelser.",
         "lowest": "Laveste dager med forsyning (median, 10–90 %)",
         "first": "Hvilke produkter går tom først, og hvor",
         "first_intro": "Første mangeldag ved forbrukssteder per region og produktgruppe "
