@@ -127,6 +127,9 @@ EXPECT: dict[str, str] = {
     "batch/variant_nan.yaml": "mean_per_day: not a number (.nan)",
     "batch/sweep_huge.yaml": "sweep.horizon_days[1]: 1e+20 days",
     "batch/bad_scenario.yaml": BOMB,
+    "batch/sweep_grid.yaml": "sweep_grid.yaml:2: sweep: the batch would have 27,000 variants "
+                             "(30 x 30 x 30 sweep values); the limit is 10,000",
+    "batch/runs_huge.yaml": "1,100,000 runs; the limit is 1,000,000",
 }
 """Corpus file -> a fragment of the message it must produce."""
 
@@ -404,3 +407,16 @@ def test_a_long_value_is_quoted_short_in_the_message(tmp_path):
     message = str(err.value)
     assert "horizon_days: input should be a valid integer" in message
     assert "(19,002 characters)" in message and len(message) < 500
+
+
+def test_a_sweep_grid_on_the_command_line_is_bounded_before_it_is_built(tmp_path):
+    """Three --sweep keys of 1,000 values: 1e9 variants, refused at once, nothing written."""
+    values = ",".join(str(i) for i in range(1, 1001))
+    args = ["batch", str(HOSTILE / "batch" / "base.yaml"), "--out", str(tmp_path / "b")]
+    for key in ("horizon_days", "lanes.0.lead_time_days", "nodes.1.stock.saline.initial"):
+        args += ["--sweep", f"{key}={values}"]
+    start = time.perf_counter()
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "1,000,000,000 variants (1000 x 1000 x 1000 sweep values)" in result.output
+    assert time.perf_counter() - start < SECOND and not (tmp_path / "b").exists()

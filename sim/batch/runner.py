@@ -21,7 +21,7 @@ from sim.batch.result import BatchResult
 from sim.batch.stats import describe
 from sim.batch.store import BatchStore
 from sim.batch.tasks import SUMMARY_KPIS, TABLES, TaskOutput, TaskSpec, run_task
-from sim.batch.variants import Variant, grid, resolve
+from sim.batch.variants import Variant, check_grid_size, grid, resolve
 from sim.kpis import KPI_COLUMNS
 from sim.scenario import Scenario
 
@@ -84,6 +84,7 @@ def plan_batch(
     sweep = _plain(dict(sweep or {}))
     variants = [Variant(v.name, _plain(v.overrides)) for v in variants or []]
     seed = scenario.seed if seed is None else int(seed)
+    check_grid_size(sweep, len(variants), replications)
     chosen = grid(sweep, variants)
     scenarios = resolve(scenario, chosen, label)
     specs: list[TaskSpec] = []

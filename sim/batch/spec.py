@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from sim.batch.variants import Variant, linked_paths
+from sim.batch.variants import Variant, check_grid_size, linked_paths
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.errors import did_you_mean
 from sim.scenario.limits import read_text
@@ -155,6 +155,10 @@ def load_batch_file(path: str | Path, sets: dict[str, Any] | None = None) -> Bat
         raise ScenarioError(problems, str(file)) from None
     problems = [source.problem(where, message) for where, message in _number_problems(options)]
     problems += [source.problem(where, message) for where, message in _link_problems(options)]
+    try:
+        check_grid_size(options.sweep, len(options.variants), options.replications or 1)
+    except ValueError as exc:  # before a grid of a billion variants is built
+        problems.append(source.problem(("sweep",) if options.sweep else ("variants",), str(exc)))
     if problems:
         raise ScenarioError(problems, str(file))
     scenario_file = (file.parent / options.scenario)

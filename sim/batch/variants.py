@@ -19,6 +19,38 @@ FORBIDDEN = {"seed": "the batch has one seed for all variants (common random num
                      "use --seed to change it"}
 
 
+MAX_VARIANTS = 10_000
+"""Variants in one batch (named variants x every combination of the sweep): each is validated
+before anything runs (a few ms each) and gets its own row in the plan; a grid of three keys of
+1,000 values (1e9 variants) would never finish being built."""
+MAX_RUNS = 1_000_000
+"""Variants x replications in one batch."""
+
+
+def grid_size(sweep: Mapping[str, Sequence[Any]] | None, variants: int = 0) -> int:
+    """How many variants `grid` would make, counted without building them."""
+    size = max(variants, 1)
+    for values in (sweep or {}).values():
+        size *= len(values)
+    return size
+
+
+def check_grid_size(sweep: Mapping[str, Sequence[Any]] | None, variants: int = 0,
+                    replications: int = 1) -> None:
+    """ValueError when the grid is over MAX_VARIANTS, or its runs over MAX_RUNS."""
+    size = grid_size(sweep, variants)
+    lengths = " x ".join(str(len(v)) for v in (sweep or {}).values())
+    what = f"{size:,} variants" + (f" ({lengths} sweep values" + (
+        f" x {variants} named variants)" if variants > 1 else ")") if lengths else "")
+    if size > MAX_VARIANTS:
+        raise ValueError(f"the batch would have {what}; the limit is {MAX_VARIANTS:,} "
+                         "(docs/input.md): sweep fewer values, or split the batch")
+    if size * replications > MAX_RUNS:
+        raise ValueError(f"the batch would have {what} x {replications:,} replications = "
+                         f"{size * replications:,} runs; the limit is {MAX_RUNS:,} "
+                         "(docs/input.md): fewer replications or fewer variants")
+
+
 @dataclass(frozen=True)
 class Variant:
     """One scenario variant: a name and the dotted-path overrides that make it."""
@@ -172,6 +204,7 @@ def grid(
     sweep = dict(sweep or {})
     if not sweep:
         return base
+    check_grid_size(sweep, len(base))
     paths = sweep_paths(sweep)
     twice = sorted({p for p in paths if paths.count(p) > 1})
     if twice:

@@ -206,6 +206,11 @@ BATCHES: dict[str, str | bytes] = {
                         "{nodes.1.demand.saline.mean_per_day: .nan}}\n",
     "sweep_huge.yaml": "scenario: base.yaml\nsweep: {horizon_days: [10, 1.0e+20]}\n",
     "bad_scenario.yaml": "scenario: ../scenarios/bomb_lists.yaml\n",
+    "sweep_grid.yaml": "scenario: base.yaml\nsweep:\n" + "".join(
+        f"  {key}: [{', '.join(str(i) for i in range(1, 31))}]\n"
+        for key in ("horizon_days", "lanes.0.lead_time_days", "nodes.1.stock.saline.initial")),
+    "runs_huge.yaml": "scenario: base.yaml\nreplications: 100000\n"
+                      "sweep: {horizon_days: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110]}\n",
 }
 
 
