@@ -93,6 +93,14 @@ def test_cli_prints_the_indices_and_refuses_bad_input(tmp_path):
     assert res.exit_code == 2
     assert "typo.yaml:" in res.output and "did you mean 'level'?" in res.output
     assert not (tmp_path / "never").exists()
+    # A KPI undefined for the match (no own demand at the source) is refused before running.
+    supplier = {**good, "kpi": {"kpi": "fill_rate", "match": {"node": "src"}}}
+    (tmp_path / "src.yaml").write_text(yaml.safe_dump(supplier, sort_keys=False))
+    res = runner.invoke(app, ["sensitivity", str(tmp_path / "src.yaml"), "--workers", "1",
+                              "--out", str(tmp_path / "never")], env={"COLUMNS": "200"})
+    assert res.exit_code == 2, res.output
+    assert "fill_rate is undefined for match node=src: no own demand" in res.output
+    assert not (tmp_path / "never").exists()
 
 
 def test_sensitivity_notebook_executes():

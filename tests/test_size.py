@@ -178,6 +178,20 @@ def test_cli_runs_prints_the_winner_and_an_infeasible_target_exits_1(tmp_path):
      "no node 'ww' in scenario 'test'; did you mean 'w'?"),
     ([{"path": LEVEL, "low": 1, "high": 5, "costt": 1}], {"at_least": 0.9},
      "unknown key 'costt'; did you mean 'cost'?"),
+    # A KPI with nothing to measure among the matched node-products would be NaN after
+    # running every candidate: refused before.
+    ([{"path": LEVEL, "low": 1, "high": 5}], {"match": {"node": "src"}, "at_least": 0.9},
+     "fill_rate is undefined for match node=src: no own demand"),
+    ([{"path": LEVEL, "low": 1, "high": 5}],
+     {"kpi": "order_fill_rate", "match": {"role": "ward"}, "at_least": 0.9},
+     "order_fill_rate is undefined for match role=ward: no customer orders"),
+    # Targets no setting can meet.
+    ([{"path": LEVEL, "low": 1, "high": 5}], {"at_least": 1.5},
+     "fill_rate is between 0 and 1 (a share): a target of 1.5 is impossible"),
+    ([{"path": LEVEL, "low": 1, "high": 5}], {"at_least": -0.2},
+     "a target of -0.2 is impossible"),
+    ([{"path": LEVEL, "low": 1, "high": 5}], {"kpi": "unmet", "at_most": -1},
+     "unmet is 0 or more: a target of -1 is impossible"),
 ])
 def test_bad_input_is_a_message_exit_2_nothing_written(tmp_path, vary, target, message):
     file = write_files(tmp_path, vary, target)

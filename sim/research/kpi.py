@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,3 +78,35 @@ def estimate(values: np.ndarray, confidence: float) -> Estimate:
     sd = float(values.std(ddof=1))
     half = t_quantile(confidence, n - 1) * sd / math.sqrt(n)
     return Estimate(n, mean, sd, mean - half, mean + half)
+
+
+def undefined_problems(scenario: Scenario, kpi: Kpi, source: Any, where: tuple) -> list[Any]:
+    """The KPI has nothing to measure among the matched node-products (it would be NaN).
+
+    fill_rate needs own demand there, order_fill_rate customers' orders (a lane out of a
+    matched node carrying a matched product to a node that handles it); any KPI needs at least
+    one matched node-product. Checked before anything runs, on the scenario as given.
+    """
+    from sim.network import network_of
+
+    nodes, products = matched(scenario, kpi)
+    net = network_of(scenario)
+    rows = np.array([n in nodes for n in net.node_ids])
+    cols = np.array([p in products for p in net.product_ids])
+    what = ", ".join(f"{k}={v}" for k, v in kpi.match.model_dump(exclude_none=True).items())
+    what = f"match {what}" if what else "the whole scenario"
+    if not rows.any() or not cols.any():
+        return [source.problem((*where, "match"),
+                               f"{what} selects no node-product, so {kpi.kpi} is undefined")]
+    if kpi.kpi == "fill_rate" and not net.has_demand[np.ix_(rows, cols)].any():
+        return [source.problem(
+            (*where, "kpi"), f"fill_rate is undefined for {what}: no own demand among the "
+            "matched node-products (suppliers serve orders: use order_fill_rate)")]
+    if kpi.kpi == "order_fill_rate":
+        out = rows[net.lane_src]
+        ordered = (net.lane_carries & net.handles[net.lane_dst]) & out[:, None] & cols[None, :]
+        if not ordered.any():
+            return [source.problem(
+                (*where, "kpi"), f"order_fill_rate is undefined for {what}: no customer "
+                "orders a matched product from a matched node (demand points: use fill_rate)")]
+    return []

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.research.evaluate import Evaluator, Progress
+from sim.research.kpi import undefined_problems
 from sim.research.spec import (
     SensitivityFile,
     load_spec,
@@ -64,6 +65,8 @@ def check(loaded: Any) -> None:
             ("samples",), f"Sobol samples must be a power of 2 (got {options.samples}; "
                           f"try {1 << (options.samples - 1).bit_length()})"))
     problems += match_problems(loaded.scenario, options.kpi.match, loaded.source, ("kpi",))
+    if not problems:
+        problems += undefined_problems(loaded.scenario, options.kpi, loaded.source, ("kpi",))
     if problems:
         raise ScenarioError(problems, loaded.label)
 

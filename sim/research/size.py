@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.research.evaluate import Evaluator, Progress
-from sim.research.kpi import Estimate, estimate
+from sim.research.kpi import Estimate, estimate, undefined_problems
 from sim.research.spec import (
     SizingFile,
     Target,
@@ -298,6 +298,8 @@ def check(loaded: Any) -> None:
     problems += found or path_problems(loaded.scenario, [corner(0), corner(-1)],
                                        where(loaded.source, ("vary",)))
     problems += match_problems(loaded.scenario, options.target.match, loaded.source, ("target",))
+    if not problems:
+        problems += undefined_problems(loaded.scenario, options.target, loaded.source, ("target",))
     if problems:
         raise ScenarioError(problems, loaded.label)
 

@@ -18,6 +18,7 @@ paths are tried at both ends of their ranges before anything runs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +33,8 @@ from sim.scenario.schema import Match, Model
 KpiName = Literal["fill_rate", "order_fill_rate", "unmet", "stockout_days", "share_short"]
 RISING: frozenset[str] = frozenset({"fill_rate", "order_fill_rate"})
 """KPIs that more stock raises; the others (unmet units, stockout days, share short) it lowers."""
+SHARES: frozenset[str] = frozenset({"fill_rate", "order_fill_rate", "share_short"})
+"""KPIs that are shares, between 0 and 1; the others (unmet units, stockout days) are >= 0."""
 MAX_REPLICATIONS = 100_000
 
 
@@ -78,6 +81,11 @@ class Target(Kpi):
             raise ValueError(f"{self.kpi} rises with stock: give at_least, not at_most")
         if not rising and self.at_least is not None:
             raise ValueError(f"{self.kpi} falls with stock: give at_most, not at_least")
+        bound = self.bound
+        share = self.kpi in SHARES
+        if not math.isfinite(bound) or bound < 0 or (share and bound > 1):
+            within = "between 0 and 1 (a share)" if share else "0 or more"
+            raise ValueError(f"{self.kpi} is {within}: a target of {bound:g} is impossible")
         return self
 
     @property
