@@ -91,6 +91,9 @@ EXPECT: dict[str, str] = {
     "scenarios/xref_csv_missing.yaml": "CSV table",
     "scenarios/alias_long_string.yaml": "more than 4 million characters of text",
     "scenarios/alias_long_map.yaml": "more than 4 million characters of text",
+    "scenarios/care_admissions.yaml": "care.admissions[0].mean_per_day: care admissions could "
+                                      "add up to 2e+10 a day",
+    "scenarios/care_demand.yaml": "care.norms[0]: care demand could add up to 2e+11 units",
     "scenarios/many_unknown_keys.yaml": "k49: unknown key 'k49' ... and 2,950 more",
     # CSV tables (each loaded through the scenario of the same name)
     "tables/semicolons.csv": "separated by semicolons here, but must be separated by commas",
@@ -420,3 +423,18 @@ def test_a_sweep_grid_on_the_command_line_is_bounded_before_it_is_built(tmp_path
     assert result.exit_code == 2
     assert "1,000,000,000 variants (1000 x 1000 x 1000 sweep values)" in result.output
     assert time.perf_counter() - start < SECOND and not (tmp_path / "b").exists()
+
+
+def test_care_within_the_bounds_is_accepted():
+    """The bound refuses the hostile care files only: a tenth of their size passes."""
+    import yaml
+
+    from sim.scenario.numbers import scenario_number_problems
+
+    for name in ("care_admissions.yaml", "care_demand.yaml"):
+        text = (HOSTILE / "scenarios" / name).read_text()
+        small = text.replace("mean_per_day: 100000,", "mean_per_day: 1,").replace(
+            "per_patient_day: 100000, per_staff_shift: 100000",
+            "per_patient_day: 1000, per_staff_shift: 1000")
+        assert small != text
+        assert scenario_number_problems(yaml.safe_load(small)) == []

@@ -143,6 +143,15 @@ def _items(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+def _surge(data: dict[str, Any]) -> float:
+    """Every demand surge's factor multiplied: the most they could raise demand together."""
+    surge = 1.0
+    for d in _items(data.get("disruptions")):
+        if isinstance(d, dict) and d.get("type") == "demand_surge":
+            surge *= max(1.0, _number(d.get("factor")))
+    return surge
+
+
 def demand_problems(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
     """Demand that could add up past `MAX_QUANTITY` a day once scaled and surged (raw data).
 
@@ -150,10 +159,7 @@ def demand_problems(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
     match them all), at the largest scale any node has, times every surge that could overlap.
     """
     nodes = [n for n in _items(data.get("nodes")) if isinstance(n, dict)]
-    surge = 1.0
-    for d in _items(data.get("disruptions")):
-        if isinstance(d, dict) and d.get("type") == "demand_surge":
-            surge *= max(1.0, _number(d.get("factor")))
+    surge = _surge(data)
 
     def amount(spec: Any, scales: list[dict]) -> float:
         if not isinstance(spec, dict):
@@ -186,12 +192,85 @@ def demand_problems(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
             "that stocks stay far below the engine's 2**50 (docs/input.md, numbers)")
 
 
+MAX_ADMISSIONS = 1e6
+"""Care admissions a day over the whole network (after `per` scaling and surges): the engine
+draws a length of stay for every admission, so 1e6 a day (over 250 times Sweden's daily hospital
+admissions) is what it can draw in well under a second a day."""
+
+
+def _largest(value: Any) -> float:
+    """The largest number in a raw value (a length of stay, or a distribution's parameters)."""
+    if isinstance(value, dict):
+        return max((_largest(v) for v in value.values()), default=0.0)
+    if isinstance(value, list):
+        return max((_largest(v) for v in value), default=0.0)
+    return _number(value, 0.0)
+
+
+def care_problems(data: dict[str, Any], surge: float) -> Iterator[tuple[Path_, str]]:
+    """Care admissions over `MAX_ADMISSIONS` a day, or care demand over `MAX_QUANTITY` (raw data).
+
+    A bound like the demand bound: an admission rule counts for every node at the largest scale
+    any node has, times every surge; a stay at its longest (or the horizon); every norm of a
+    category for every admission and patient-day of it.
+    """
+    care = data.get("care")
+    if not isinstance(care, dict):
+        return
+    nodes = [n for n in _items(data.get("nodes")) if isinstance(n, dict)]
+    categories = care.get("categories") if isinstance(care.get("categories"), dict) else {}
+    admitted: dict[Any, float] = {}
+    worst: tuple[float, Path_] = (0.0, ("care",))
+    for i, rule in enumerate(_items(care.get("admissions"))):
+        if not isinstance(rule, dict):
+            continue
+        per = rule.get("per") if isinstance(rule.get("per"), str) else None
+        scale = max((_number((n.get("scale") or {}).get(per)) for n in nodes
+                     if isinstance(n.get("scale") or {}, dict)), default=1.0) if per else 1.0
+        each = _number(rule.get("mean_per_day"), 0.0) * scale * max(1, len(nodes)) * surge
+        key = rule.get("category") if isinstance(rule.get("category"), str) else None
+        admitted[key] = admitted.get(key, 0.0) + each
+        worst = max(worst, (each, ("care", "admissions", i, "mean_per_day")))
+    total = sum(admitted.values())
+    if total > MAX_ADMISSIONS:
+        yield worst[1], (
+            f"care admissions could add up to {total:.3g} a day (mean_per_day x scale x surge "
+            f"factors, over the nodes the rule may match); the limit is {MAX_ADMISSIONS:g} a day "
+            "over the network: the engine draws a stay for every admission (docs/input.md)")
+        return
+    horizon = _number(data.get("horizon_days"), float(MAX_DAYS))
+    demand = 0.0
+    worst = (0.0, ("care",))
+    for i, norm in enumerate(_items(care.get("norms"))):
+        if not isinstance(norm, dict):
+            continue
+        name = norm.get("category")
+        for category, spec in categories.items():
+            if name not in (category, "all") or not isinstance(spec, dict):
+                continue
+            daily = admitted.get(category, 0.0)
+            stay = min(max(1.0, _largest(spec.get("length_of_stay_days"))), max(1.0, horizon))
+            shifts = _number(spec.get("staff_shifts_per_patient_day"), 0.0)
+            each = daily * (_number(norm.get("per_admission"), 0.0)
+                            + stay * _number(norm.get("per_patient_day"), 0.0)
+                            + stay * shifts * _number(norm.get("per_staff_shift"), 0.0))
+            demand += each
+            worst = max(worst, (each, ("care", "norms", i)))
+    if demand > MAX_QUANTITY:
+        yield worst[1], (
+            f"care demand could add up to {demand:.3g} units a day (admissions a day x "
+            "(per_admission + stay x (per_patient_day + staff shifts x per_staff_shift))); the "
+            f"limit is {MAX_QUANTITY:g} a day, as for plain demand (docs/input.md, numbers)")
+
+
 def scenario_number_problems(data: Any) -> list[tuple[Path_, str]]:
     """Every number of a raw scenario document the engine cannot count exactly."""
     found = list(number_problems(data, (), _numeric_keys()))
     if not found and isinstance(data, dict):
         try:
             found = list(demand_problems(data))
+            if not found:
+                found = list(care_problems(data, _surge(data)))
         except (TypeError, AttributeError, ValueError):
             # A document of the wrong shape: validation says what is wrong with it, and it
             # never reaches the network compiler this bound protects.

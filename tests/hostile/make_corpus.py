@@ -68,6 +68,17 @@ def laughs(kind: str) -> str:
     return out
 
 
+CARE = """\
+care:
+  categories:
+    trauma: {{length_of_stay_days: 10, priority: imperative,
+             staff_shifts_per_patient_day: {shifts}}}
+  norms:
+    - {{category: trauma, product: saline, per_patient_day: {norm}, per_staff_shift: {norm}}}
+  admissions:
+    - {{match: {{role: ward}}, category: trauma, mean_per_day: {admissions}}}
+"""
+
 SCENARIOS: dict[str, str | bytes] = {
     "bomb_lists.yaml": laughs("lists"),
     "bomb_maps.yaml": laughs("maps"),
@@ -157,6 +168,10 @@ SCENARIOS: dict[str, str | bytes] = {
                                         + ", ".join(["*s"] * 300) + "]"}),
     "alias_long_map.yaml": scenario({"tags": "[&m {k: " + "x" * 19_000 + "}, "
                                      + ", ".join(["*m"] * 300) + "]"}),
+    # care: admissions the engine would draw a stay for each of, and care demand past the bound
+    "care_admissions.yaml": scenario({"scale": "{beds: 100000}"}, extra=CARE.format(
+        shifts=1, norm=1, admissions="100000, per: beds, distribution: deterministic")),
+    "care_demand.yaml": scenario(extra=CARE.format(shifts=1000, norm=100000, admissions=100)),
     # thousands of mistakes: reported in linear time, the first 50 shown
     "many_unknown_keys.yaml": scenario(extra="".join(f"k{i}: 1\n" for i in range(3000))),
 }
