@@ -116,6 +116,17 @@ def test_bad_input_is_a_message_exit_2_nothing_written(folders, args, message):
     assert after == before
 
 
+@pytest.mark.parametrize("manifest", ['{"plan": {}}', '{"plan": 5}', '{"plan": null}',
+                                      '{"plan": {"variants": [5], "replications": 2}}',
+                                      '{"plan": {"variants": [{"name": "a"}], "replications": 2}}'])
+def test_a_damaged_batch_manifest_is_not_a_results_folder(tmp_path, manifest):
+    (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
+    res = runner.invoke(app, ["report", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert "is not a" in res.output and "Traceback" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
+
+
 def chromium() -> str | None:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:

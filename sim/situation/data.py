@@ -73,6 +73,16 @@ def _scenario_of_batch(folder: Path, plan: dict[str, Any],
     return sc, ""
 
 
+def _plan_ok(plan: Any) -> bool:
+    """The parts of a batch plan the report reads are there, with the right types."""
+    if not isinstance(plan, dict) or not isinstance(plan.get("variants"), list):
+        return False
+    reps = plan.get("replications")
+    return bool(plan["variants"]) and isinstance(reps, int) and reps > 0 and all(
+        isinstance(v, dict) and isinstance(v.get("name"), str)
+        and isinstance(v.get("overrides", {}), dict) for v in plan["variants"])
+
+
 def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
     """Read a run or batch folder and compute the report's tables.
 
@@ -96,6 +106,9 @@ def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
         raise NotAResultsFolder(f"{manifest_file} is not a results manifest")
     missing = ""
     if "plan" in manifest:
+        if not _plan_ok(manifest["plan"]):
+            raise NotAResultsFolder(f"{folder} is not a results folder: its manifest.json has "
+                                    "no readable batch plan (variants, replications)")
         b = BatchResult(folder, manifest)
         names = b.variant_names
         chosen = names[0] if variant is None else variant
@@ -106,6 +119,8 @@ def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
         sc, missing = _scenario_of_batch(folder, manifest["plan"], names.index(chosen))
         kpis, daily, events = b.kpis, b.daily, b.events
         reps = int(manifest["plan"]["replications"])
+        if kpis is None or kpis.empty:
+            raise NotAResultsFolder(f"{folder} is not a finished batch: it has no KPI table")
         if "replication" not in kpis.columns:
             raise ValueError(f"{folder} kept its KPIs as means over replications "
                              "(--aggregate); the report needs per-replication KPIs")
