@@ -89,6 +89,8 @@ EXPECT: dict[str, str] = {
     "scenarios/xref_extends_missing.yaml": "extends: 'nowhere.yaml': no such file",
     "scenarios/xref_extends_self.yaml": "extends itself",
     "scenarios/xref_csv_missing.yaml": "CSV table",
+    "scenarios/xref_extends_folder.yaml": "extends: '../rules' is a folder or a device, not a",
+    "scenarios/xref_extends_device.yaml": "extends: '/dev/zero' is a folder or a device, not a",
     "scenarios/alias_long_string.yaml": "more than 4 million characters of text",
     "scenarios/alias_long_map.yaml": "more than 4 million characters of text",
     "scenarios/care_admissions.yaml": "care.admissions[0].mean_per_day: care admissions could "
@@ -438,3 +440,22 @@ def test_care_within_the_bounds_is_accepted():
             "per_patient_day: 1000, per_staff_shift: 1000")
         assert small != text
         assert scenario_number_problems(yaml.safe_load(small)) == []
+
+
+@pytest.mark.parametrize("kind", ["scenario", "rules"])
+def test_a_long_extends_chain_is_refused_with_its_file_and_line(tmp_path, kind):
+    """60 files each extending the next: a located message, not a RecursionError."""
+    first = (HOSTILE / "batch" / "base.yaml").read_text() if kind == "scenario" else (
+        "extends: default\n")
+    (tmp_path / "e0.yaml").write_text(first)
+    for i in range(1, 61):
+        (tmp_path / f"e{i}.yaml").write_text(f"extends: e{i - 1}.yaml\n")
+    if kind == "scenario":
+        load = sim.load_scenario
+    else:
+        from sim.injects.load import load_rules as load
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path / "e60.yaml")
+    assert "e11.yaml:1: extends: more than 50 files extend one another" in str(err.value)
+    # 50 files are within the limit (for rules, `extends: default` is one of them)
+    load(tmp_path / ("e49.yaml" if kind == "scenario" else "e48.yaml"))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sim.injects.checks import Path_, run_checks
 from sim.injects.rules import DEFAULT_RULES, RulesFile
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, yaml_path
+from sim.scenario.limits import MAX_EXTENDS
 from sim.scenario.load import _merge, _message, _read_yaml
 from sim.scenario.numbers import number_problems
 
@@ -75,6 +76,10 @@ def _load(file: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Lines]:
     if base_file.resolve() in (*chain, file.resolve()):
         line = lines.get(("extends",), (name, 0))[1]
         raise RulesError([Problem("extends", f"'{parent}' extends itself", name, line)], name)
+    if len(chain) + 1 >= MAX_EXTENDS:
+        line = lines.get(("extends",), (name, 0))[1]
+        raise RulesError([Problem("extends", f"more than {MAX_EXTENDS} files extend one "
+                                  "another (docs/input.md, limits)", name, line)], name)
     base, base_lines = _load(base_file, (*chain, file.resolve()))
     merged = _merge(base, data, (), base_lines, lines)
     base_lines.update(lines)

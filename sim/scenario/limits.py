@@ -41,6 +41,9 @@ limit, so a short alias of a long string repeated thousands of times (gigabytes 
 printed or saved) stops here."""
 MAX_ITEMS = 50_000
 """Entries in one list or mapping."""
+MAX_EXTENDS = 50
+"""Files in one `extends:` chain (a file, its parent, its parent's parent, ...); shipped
+scenarios use at most 2."""
 MAX_CSV_BYTES = 16 * 1024 * 1024
 """A CSV table: 200x the Swedish lane table."""
 MAX_CSV_ROWS = 100_000

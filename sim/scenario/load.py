@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, short, yaml_path
-from sim.scenario.limits import LimitExceeded, load_yaml, read_text
+from sim.scenario.limits import MAX_EXTENDS, LimitExceeded, load_yaml, read_text
 from sim.scenario.numbers import scenario_number_problems
 from sim.scenario.tables import cell, read_table
 
@@ -165,6 +165,14 @@ def _load_file(file: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict[Pat
     if base_file in chain or base_file == file.resolve():
         line = lines.get(("extends",), (name, None))[1]
         raise ScenarioError([Problem("extends", f"'{parent}' extends itself", name, line)], name)
+    if len(chain) + 1 >= MAX_EXTENDS:
+        line = lines.get(("extends",), (name, None))[1]
+        raise ScenarioError([Problem("extends", f"more than {MAX_EXTENDS} files extend one "
+                                     "another (docs/input.md, limits)", name, line)], name)
+    if base_file.exists() and not base_file.is_file():
+        line = lines.get(("extends",), (name, None))[1]
+        raise ScenarioError([Problem("extends", f"'{parent}' is a folder or a device, not a "
+                                                "scenario file", name, line)], name)
     if not base_file.is_file():
         line = lines.get(("extends",), (name, None))[1]
         raise ScenarioError([Problem("extends", f"'{parent}': no such file ({base_file}); the "

@@ -162,6 +162,8 @@ SCENARIOS: dict[str, str | bytes] = {
                                              "lead_time_days: 2}\n"),
     "xref_extends_missing.yaml": "extends: nowhere.yaml\n" + scenario(),
     "xref_extends_self.yaml": "extends: xref_extends_self.yaml\n" + scenario(),
+    "xref_extends_folder.yaml": "extends: ../rules\n" + scenario(),
+    "xref_extends_device.yaml": "extends: /dev/zero\n" + scenario(),
     "xref_csv_missing.yaml": HEAD + "nodes:\n" + SUPPLIER + "  - {csv: nowhere.csv}\n" + LANE,
     # few values, but aliases of a long string: gigabytes of text once built or saved
     "alias_long_string.yaml": scenario({"tags": "[&s " + "x" * 19_000 + ", "
