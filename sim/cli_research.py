@@ -217,6 +217,14 @@ def size_command(
         raise typer.Exit(1)
 
 
+def _run_of(result: Any) -> str:
+    """Which run the printed KPI and bounds come from."""
+    if getattr(result, "phase", "confirm") == "confirm":
+        return "on the confirmation run (fresh seed)"
+    return (f"on the search seed ({result.seed}; not confirmed on fresh replications, as "
+            "nothing met the target there)")
+
+
 def print_sizing(result: Any, seconds: float) -> None:
     """The candidates tried (a table) and the winner."""
     from sim.cli import out_console
@@ -250,7 +258,7 @@ def print_sizing(result: Any, seconds: float) -> None:
     out_console.print(
         f"\n{verdict} ({result.method}): [bold]{escape(best)}[/] (cost {result.cost:g}); "
         f"{t['kpi']} {result.kpi:.4f}, one-sided {t['confidence']:.0%} bounds "
-        f"[{result.lower:.4f}, {result.upper:.4f}] on the confirmation run (fresh seed)",
+        f"[{result.lower:.4f}, {result.upper:.4f}] {_run_of(result)}",
         highlight=False, soft_wrap=True)
     out_console.print(
         f"{len(result.trials)} evaluations, {result.replications_run} replications in "

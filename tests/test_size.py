@@ -124,8 +124,28 @@ def test_infeasible_target_names_the_best_found(tmp_path):
     assert f"the best found, {LEVEL}=6" in message
     assert "raise high" in message
     assert info.value.result.feasible is False
-    # Only the top of the range was needed to know.
-    assert len(info.value.result.trials) == 1
+    # The top of the range, and the low end to check that more helps.
+    assert list(info.value.result.trials["phase"]) == ["high", "low"]
+    # Nothing ran on fresh replications: the numbers are said to be the search seed's.
+    assert info.value.result.phase == "high" and info.value.result.seed == 1
+    assert "on the search seed" in message and "confirmation" not in message
+
+
+def test_a_variable_that_lowers_the_kpi_is_named_not_its_worst_end():
+    """Longer lead times lower fill: the search's assumption fails, and it says so."""
+    spec = {"scenario": ward_scenario(2.0, 1),
+            "set": {LEVEL: 8, INITIAL: 8},
+            "vary": [{"path": "lanes.0.lead_time_days", "low": 1, "high": 8}],
+            "target": {"kpi": "fill_rate", "match": {"node": "w"}, "at_least": 0.9},
+            "replications": 3, "seed": 1}
+    with pytest.raises(SizingInfeasible) as info:
+        size(spec)
+    message = str(info.value)
+    assert "better at the low end of the ranges (lanes.0.lead_time_days=1" in message
+    assert "than at the high end (lanes.0.lead_time_days=8" in message
+    assert "assumes more of each variable helps" in message
+    assert "the best found" not in message
+    assert info.value.result.best == {"lanes.0.lead_time_days": 1}
 
 
 def write_files(tmp_path, vary: list[dict], target: dict, **extra) -> str:
@@ -145,6 +165,7 @@ def test_cli_runs_prints_the_winner_and_an_infeasible_target_exits_1(tmp_path):
                         env={"COLUMNS": "160"})
     assert res.exit_code == 1, res.output
     assert "no solution" in res.output and "best found" in res.output
+    assert "on the search seed" in res.output and "confirmation run" not in res.output
     assert (out / "result.json").exists()
     file = write_files(tmp_path, [level(2, 16)], {"kpi": "fill_rate", "match": {"role": "ward"},
                                                   "at_least": 0.5})
@@ -152,6 +173,7 @@ def test_cli_runs_prints_the_winner_and_an_infeasible_target_exits_1(tmp_path):
                         env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
     assert "Cheapest setting that meets the target (bisection)" in res.output
+    assert "on the confirmation run (fresh seed)" in res.output
     # The same command again on the same folder with --resume runs nothing new.
     again = runner.invoke(app, ["size", file, "--workers", "1", "--out", str(tmp_path / "ok"),
                                 "--resume"], env={"COLUMNS": "160"})

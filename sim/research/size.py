@@ -78,7 +78,8 @@ class SizingResult:
     - `best`: each varied path with its chosen value (paths that `follow` it are in
       `settings`);
     - `kpi`, `lower`, `upper`: the winner's mean and one-sided confidence bounds on the
-      confirmation run (fresh replications, another seed);
+      confirmation run (fresh replications, another seed); when nothing met the target on the
+      search seed, the best found's on that seed (`phase` and `seed` say which run);
     - `cost`: sum of cost x value;
     - `trials`: one row per candidate evaluation (phase, seed, values, cost, KPI, bounds, meets);
     - `feasible`: False when no setting met the target (then `best` is the best found).
@@ -97,6 +98,10 @@ class SizingResult:
     replications_run: int = 0
     method: str = ""
     notes: list[str] = field(default_factory=list)
+    phase: str = "confirm"
+    """The phase of the run `kpi` and the bounds come from: "confirm" (fresh replications) or,
+    when no setting met the target on the search seed, the search phase of the best found."""
+    seed: int | None = None
 
     def plot(self, ax: Any = None) -> Any:
         """KPI against cost for every candidate (with its interval), the target and the winner."""
@@ -338,8 +343,12 @@ def size(spec: Any, executor: Any = None, out: str | Path | None = None, resume:
         top = search.evaluate([search.top()], "high")[0]
         method = "bisection" if len(options.vary) == 1 else "marginal analysis"
         if not top.meets:
-            result = _result(search, top.index, top, False, method, evaluator)
-            message = _infeasible_message(search, result)
+            # The search assumes more of each variable helps; the low end tells if not.
+            low = search.evaluate([tuple(0 for _ in search.grids)], "low")[0]
+            backwards = search.gain(top, low) > 0
+            best = low if backwards else top
+            result = _result(search, best.index, best, False, method, evaluator)
+            message = _infeasible_message(search, result, top if backwards else None)
         else:
             x = search.one_dimension() if len(options.vary) == 1 else search.marginal()
             x, confirmed = search.confirm(x)
@@ -374,17 +383,30 @@ def _result(search: _Search, x: tuple[int, ...], chosen: Trial, feasible: bool, 
         best=dict(zip([v.path for v in search.vary], search.values(x), strict=True)),
         settings=search.overrides(x), kpi=chosen.estimate.mean, lower=chosen.estimate.lower,
         upper=chosen.estimate.upper, cost=search.cost(x), feasible=feasible, target=info,
-        trials=_table(search), replications_run=evaluator.replications_run, method=method)
+        trials=_table(search), replications_run=evaluator.replications_run, method=method,
+        phase=chosen.phase, seed=chosen.seed)
 
 
-def _infeasible_message(search: _Search, result: SizingResult) -> str:
+def _infeasible_message(search: _Search, result: SizingResult,
+                        backwards: Trial | None = None) -> str:
+    """Why no setting was chosen; `backwards` is the high end when the low end beat it."""
     t = search.target
     sign = "≥" if t.at_least is not None else "≤"
     bound = "lower" if t.at_least is not None else "upper"
     value = result.lower if t.at_least is not None else result.upper
     where = ", ".join(f"{k}={v}" for k, v in result.target["match"].items()) or "everything"
     best = ", ".join(f"{k}={v}" for k, v in result.best.items())
+    on = "on the confirmation run" if result.phase == "confirm" else "on the search seed"
+    if backwards is not None:
+        high = ", ".join(f"{k}={v}" for k, v in zip(
+            result.best, search.values(backwards.index), strict=True))
+        return (f"{t.kpi} ({where}) is better at the low end of the ranges ({best}: "
+                f"{result.kpi:.4f}) than at the high end ({high}: "
+                f"{backwards.estimate.mean:.4f}); the search assumes more of each variable "
+                f"helps the target ({t.kpi} {sign} {t.bound:g}), so it cannot size this: vary "
+                "something that more of helps (stock, a level, capacity), or run a sweep "
+                "(`beredskap batch --sweep`) to see how the KPI moves")
     return (f"no setting in the ranges meets {t.kpi} {sign} {t.bound:g} at {t.confidence:.0%} "
             f"confidence ({where}): the best found, {best} (cost {result.cost:g}), gives "
-            f"{result.kpi:.4f} with a {bound} bound of {value:.4f}; widen the ranges (raise "
+            f"{result.kpi:.4f} with a {bound} bound of {value:.4f} {on}; widen the ranges (raise "
             "high), lower the target or its confidence, or add replications")
