@@ -109,6 +109,7 @@ EXPECT: dict[str, str] = {
     "tables/binary.csv": "binary data (a NUL byte), not a text CSV table",
     "tables/latin1.csv": "not UTF-8 text",
     "tables/empty.csv": "no header row",
+    "tables/long_integer.csv": "long_integer.csv:2: scale.beds: a number of 5,000 digits",
     "tables/nan_cell.csv": "scale.beds: not a number (.nan)",
     "tables/bomb_cell.csv": BOMB,
     # inject rules
@@ -459,3 +460,17 @@ def test_a_long_extends_chain_is_refused_with_its_file_and_line(tmp_path, kind):
     assert "e11.yaml:1: extends: more than 50 files extend one another" in str(err.value)
     # 50 files are within the limit (for rules, `extends: default` is one of them)
     load(tmp_path / ("e49.yaml" if kind == "scenario" else "e48.yaml"))
+
+
+@pytest.mark.parametrize("option", ["--set", "--sweep"])
+def test_a_long_integer_on_the_command_line_names_its_option(tmp_path, option):
+    """Python reads at most 4,300 digits: the message names the option, not sys.set_int_..."""
+    base = str(HOSTILE / "batch" / "base.yaml")
+    value = "9" * 5000
+    args = (["validate", base, "--set", f"horizon_days={value}"] if option == "--set" else
+            ["batch", base, "--out", str(tmp_path / "b"), "--sweep", f"horizon_days={value},3"])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    output = result.output + (result.stderr if result.stderr_bytes else "")
+    assert f"{option} horizon_days: '99999" in output and "5,000 digits" in output
+    assert "set_int_max_str_digits" not in output and not (tmp_path / "b").exists()

@@ -89,7 +89,7 @@ def parse_sweep(assignments: Sequence[str]) -> dict[str, list[Any]]:
         key, raw = _split_assignment(assignment)
         if key in sweep:
             raise ValueError(f"--sweep '{key}' is given twice; list all its values in one")
-        values = [parse_set(f"{key}={v}")[1] for v in split_values(raw)]
+        values = [parse_set(f"{key}={v}", "--sweep")[1] for v in split_values(raw)]
         if not values or any(v == "" for v in values):
             raise ValueError(f"--sweep '{assignment}': an empty value")
         sweep[key] = values
@@ -126,7 +126,7 @@ def parse_link(assignments: Sequence[str]) -> dict[str, list[Any]]:
                              " (two or more paths, one value per path in each step)")
         steps = []
         for step in split_values(raw):
-            values = [parse_set(f"x={v}")[1] for v in step.split("/")]
+            values = [parse_set(f"{key}={v}", "--link")[1] for v in step.split("/")]
             if len(values) != len(paths) or any(v == "" for v in values):
                 raise ValueError(f"--link '{assignment}': '{step}' has {len(values)} value(s) "
                                  f"for {len(paths)} paths; write one per path, separated by /")

@@ -191,7 +191,7 @@ def _cell(value: str) -> Any:
     try:
         return cell(value)
     except LimitExceeded as exc:
-        raise ValueError(f"'{value[:40]}...': {exc.message}") from None
+        raise ValueError(f"'{value[:20]}...': {exc.message}") from None
 
 
 def _read_csv(file: Path, where: Where) -> tuple[list[dict], list[int]]:
@@ -368,12 +368,18 @@ def _step(target: Any, part: str | int, done: list, dotted: str,
     raise KeyError(f"'{dotted}': {yaml_path(done)} is a value, not a section")
 
 
-def parse_set(assignment: str) -> tuple[str, Any]:
-    """'a.b=3' -> ('a.b', 3); the value is read as YAML ('true', '[1, 2]', '7.5')."""
+def parse_set(assignment: str, label: str = "--set") -> tuple[str, Any]:
+    """'a.b=3' -> ('a.b', 3); the value is read as YAML ('true', '[1, 2]', '7.5').
+
+    `label` names the option in messages (`--set`, `--sweep`, `--link`).
+    """
     if "=" not in assignment:
         raise ValueError(f"--set '{assignment}': expected path.to.key=value")
     key, raw = assignment.split("=", 1)
-    return key.strip(), _cell(raw) if raw.strip() else ""
+    try:
+        return key.strip(), _cell(raw) if raw.strip() else ""
+    except ValueError as exc:  # a limit broken: name the option it came from
+        raise ValueError(f"{label} {key.strip()}: {exc}") from None
 
 
 # --- validation ---------------------------------------------------------------------------------

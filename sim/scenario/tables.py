@@ -46,6 +46,9 @@ def cell(value: str) -> Any:
     if value == "":
         return None
     if _INT.fullmatch(value):
+        digits = len(value.lstrip("+-"))
+        if digits > 4300:  # Python reads integers of at most 4,300 digits
+            raise LimitExceeded(f"a number of {digits:,} digits", None)
         return int(value)
     if _FLOAT.fullmatch(value):
         return float(value)
@@ -151,7 +154,11 @@ def _row(values: list[str], columns: list[str], name: str, line: int,
             problems.append(Problem(column, f"a cell of {len(raw):,} characters (at most "
                                             f"{MAX_STRING:,})", name, line))
             continue
-        value = cell(raw)
+        try:
+            value = cell(raw)
+        except LimitExceeded as exc:
+            problems.append(Problem(column, exc.message, name, line))
+            continue
         if value is None:
             continue
         *parents, leaf = column.split(".")

@@ -191,6 +191,8 @@ TABLES: dict[str, str | bytes] = {
     "binary.csv": b"id,role\n\x00\x01\x02\xff\n",
     "latin1.csv": "id,role,country,region\nward,ward,SE,Skåne\n".encode("latin-1"),
     "empty.csv": "",
+    "long_integer.csv": "id,role,country,region,scale.beds\nward,ward,SE,uppsala,"
+                        + "9" * 5000 + "\n",
     "nan_cell.csv": "id,role,country,region,scale.beds\nward,ward,SE,uppsala,.nan\n",
     "bomb_cell.csv": "id,role,country,region,tags\nward,ward,SE,uppsala,\"[&a [x, x, x, x, x, x, "
     "x, x, x], " + ", ".join(f"&{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]"
