@@ -88,6 +88,16 @@ def progress_bar(quiet: bool) -> Iterator[Any]:
         yield progress
 
 
+def _a_file(file: Path) -> None:
+    """A file that exists and has something in it, or a ValueError saying which it is not."""
+    if not file.exists():
+        raise ValueError(f"{file}: file not found")
+    if file.is_dir():
+        raise ValueError(f"{file} is a folder, not a file")
+    if file.is_file() and file.stat().st_size == 0:
+        raise ValueError(f"{file} is empty")
+
+
 def _num(value: float, pattern: str = "{:.4f}") -> str:
     return "–" if value is None or not math.isfinite(value) else pattern.format(value)
 
@@ -180,6 +190,7 @@ def size_command(
 
     spec: Any = file
     try:  # every check before anything runs or is written
+        _a_file(file)
         given = vary or goal or match or confidence is not None
         if is_batch_file(file) and given:
             raise ValueError(f"{file} is a sizing file; --vary, --target, --match and "
@@ -320,6 +331,7 @@ def sensitivity_command(
     from sim.scenario import ScenarioError
 
     try:  # every check before anything runs or is written
+        _a_file(file)
         _salib()
         loaded = load_spec(file, SensitivityFile,
                            {"replications": replications, "seed": seed, "method": method})

@@ -98,8 +98,8 @@ def test_report_names_a_missing_daily_table(folders, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["{root}/nowhere"], "is not a results folder (no manifest.json)"),
-    (["{root}"], "is not a results folder"),
+    (["{root}/nowhere"], "nowhere does not exist"),
+    (["{root}"], "is not a results folder (no manifest.json)"),
     (["{run}", "--lang", "dk"], "--lang 'dk': expected sv, nb, en"),
     (["{run}", "--variant", "x"], "--variant is for batch folders"),
     (["{batch}", "--variant", "levle=20"], "did you mean 'level=20'?"),

@@ -293,3 +293,16 @@ def test_the_confidence_bound_not_the_mean_decides(pool):
     assert (t[t["meets"]]["lower"] >= target - 1e-12).all()
     assert res.feasible and res.lower >= target
     assert res.best[LEVEL] > 3
+
+
+@pytest.mark.parametrize("command", ["size", "sensitivity"])
+def test_a_missing_folder_or_empty_file_is_named_as_such(tmp_path, command):
+    (tmp_path / "empty.yaml").write_text("")
+    for given, message in ((tmp_path / "nowhere.yaml", "nowhere.yaml: file not found"),
+                           (tmp_path, "is a folder, not a file"),
+                           (tmp_path / "empty.yaml", "empty.yaml is empty")):
+        res = runner.invoke(app, [command, str(given), "--out", str(tmp_path / "never")],
+                            env={"COLUMNS": "200"})
+        assert res.exit_code == 2, res.output
+        assert message in res.output and "not a sizing file" not in res.output
+        assert not (tmp_path / "never").exists()

@@ -95,6 +95,9 @@ def open_situation(folder: str | Path, variant: str | None = None) -> Situation:
 
     folder = Path(folder)
     manifest_file = folder / "manifest.json"
+    if not folder.exists():
+        raise NotAResultsFolder(f"{folder} does not exist; give the folder of a finished "
+                                "`beredskap run` or `beredskap batch`")
     if not folder.is_dir() or not manifest_file.is_file():
         raise NotAResultsFolder(f"{folder} is not a results folder (no manifest.json); give "
                                 "the folder of a finished `beredskap run` or `beredskap batch`")
