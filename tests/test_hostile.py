@@ -474,3 +474,20 @@ def test_a_long_integer_on_the_command_line_names_its_option(tmp_path, option):
     output = result.output + (result.stderr if result.stderr_bytes else "")
     assert f"{option} horizon_days: '99999" in output and "5,000 digits" in output
     assert "set_int_max_str_digits" not in output and not (tmp_path / "b").exists()
+
+
+def test_a_merge_key_override_is_not_a_duplicate_key(tmp_path):
+    """`{<<: *lane, lead_time_days: 3}` overrides the merged value (docs/input.md allows
+    merge keys); writing a key twice in the mapping itself is still a duplicate."""
+    text = (HOSTILE / "batch" / "base.yaml").read_text()
+    text = text.replace("  - id: ward\n", "  - &ward\n    id: ward\n").replace(
+        "lanes:\n  - {from: supplier, to: ward, lead_time_days: 2}\n",
+        "  - {<<: *ward, id: ward2}\nlanes:\n  - &lane {from: supplier, to: ward, "
+        "lead_time_days: 2}\n  - {<<: *lane, to: ward2, lead_time_days: 3}\n")
+    file = tmp_path / "merge.yaml"
+    file.write_text(text)
+    scenario = sim.load_scenario(file)
+    assert [lane.lead_time_days for lane in scenario.lanes] == [2, 3]
+    file.write_text(text.replace("lead_time_days: 3}", "lead_time_days: 3, to: ward}"))
+    with pytest.raises(ScenarioError, match=r"lanes\[1\]\.to: duplicate key 'to'"):
+        sim.load_scenario(file)

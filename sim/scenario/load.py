@@ -95,9 +95,16 @@ def _walk(
     lines.setdefault(path, (file, node.start_mark.line + 1))
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
+        span = (node.start_mark.index, node.end_mark.index)
         for key_node, value_node in node.value:
             key = key_node.value
             line = key_node.start_mark.line + 1
+            if not span[0] <= key_node.start_mark.index <= span[1]:
+                # a key brought in by a merge key (`<<: *defaults`), written elsewhere: the
+                # mapping's own key of that name overrides it, as YAML intends
+                lines[(*path, key)] = (file, line)
+                _walk(value_node, (*path, key), file, lines, problems)
+                continue
             if key in seen:
                 problems.append(
                     Problem(
