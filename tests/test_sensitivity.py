@@ -52,6 +52,21 @@ def test_morris_ranks_the_driver_first_and_the_inert_input_at_zero(tmp_path):
     assert table.attrs["model_points"] == 6 * (2 + 1)
     for name in ("indices.csv", "samples.csv", "sensitivity.png", "result.json"):
         assert (tmp_path / "m" / name).exists()
+    # What mu_star means (docs/research.md): the mean |KPI change| over a step of 2/3 of the
+    # range divided by that step (SALib's Delta = 2/3 on the 0-1 scale), so a step moves the
+    # KPI by 2/3 mu_star on average, not by mu_star.
+    import pandas as pd
+
+    points = pd.read_csv(tmp_path / "m" / "samples.csv")
+    changes = []
+    for start in range(0, len(points), 3):  # a trajectory: parameters + 1 points
+        t = points.iloc[start:start + 3]
+        moved = t[DRIVER].diff().abs().to_numpy()[1:]
+        dy = t["kpi"].diff().abs().to_numpy()[1:]
+        assert set(moved[moved > 0]) <= {8.0}  # 2/3 of the range 2-14
+        changes += list(dy[moved > 0])
+    assert len(changes) == 6
+    assert sum(changes) / len(changes) == pytest.approx(2 / 3 * driver["mu_star"])
 
 
 def test_sobol_gives_the_inert_input_zero_indices():

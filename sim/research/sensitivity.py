@@ -5,9 +5,11 @@ run in one batch on the executor with the same seed, so two points differ by the
 not by noise (common random numbers). The KPI of a point is its mean over `replications`.
 
 - Morris (default): `trajectories` x (parameters + 1) points. mu_star is the mean absolute
-  elementary effect: the KPI change for a step of 2/3 of a parameter's range (4 levels), so
-  parameters with different units compare; sigma large against mu_star means interaction or
-  non-linearity. Cheap screening.
+  elementary effect: the KPI change for a step of 2/3 of a parameter's range (4 levels)
+  divided by that step (SALib's Delta = 2/3, the range scaled to 0-1), so the change per
+  unit of the scaled range, i.e. per whole range were the effect linear; a 2/3 step moves the
+  KPI by 2/3 mu_star on average. Parameters with different units compare; sigma large against
+  mu_star means interaction or non-linearity. Cheap screening.
 - Sobol: `samples` x (parameters + 2) points (first and total order, no second order). S1 is
   the share of the KPI's variance a parameter explains alone, ST with its interactions.
 """

@@ -138,7 +138,8 @@ class SensitivityFile(Model):
     levels: Annotated[int, Field(ge=2, le=100)] = 4
     """Morris: grid levels per parameter."""
     samples: Annotated[int, Field(ge=2, le=1_000_000)] = 64
-    """Sobol: base sample size N (costs N x (2 x parameters + 2) points; a power of 2)."""
+    """Sobol: base sample size N (costs N x (parameters + 2) points: first and total order, no
+    second order; a power of 2)."""
     seed: int | None = None
     set: dict[str, Any] = Field(default_factory=dict)
 
