@@ -491,3 +491,16 @@ def test_a_merge_key_override_is_not_a_duplicate_key(tmp_path):
     file.write_text(text.replace("lead_time_days: 3}", "lead_time_days: 3, to: ward}"))
     with pytest.raises(ScenarioError, match=r"lanes\[1\]\.to: duplicate key 'to'"):
         sim.load_scenario(file)
+
+
+def test_csv_tables_share_the_value_limit_of_their_scenario(tmp_path):
+    """Two tables of 13,000 rows x 4 cells: 104,000 values, over the 100,000 of a YAML file."""
+    rows = "".join(f"w{i},ward,SE,uppsala\n" for i in range(13_000))
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("id,role,country,region\n" + rows)
+    text = (HOSTILE / "tables" / "empty.yaml").read_text().replace(
+        "  - {csv: empty.csv}\n", "  - {csv: a.csv}\n  - {csv: b.csv}\n")
+    (tmp_path / "s.yaml").write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario(tmp_path / "s.yaml")
+    assert "b.csv:12002: more than 100,000 values in the CSV tables" in str(err.value)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
 from sim.scenario.errors import Problem, ScenarioError, did_you_mean, short, yaml_path
-from sim.scenario.limits import MAX_EXTENDS, LimitExceeded, load_yaml, read_text
+from sim.scenario.limits import MAX_EXTENDS, MAX_NODES, LimitExceeded, load_yaml, read_text
 from sim.scenario.numbers import scenario_number_problems
 from sim.scenario.tables import cell, read_table
 
@@ -201,12 +201,17 @@ def _cell(value: str) -> Any:
         raise ValueError(f"'{value[:20]}...': {exc.message}") from None
 
 
-def _read_csv(file: Path, where: Where) -> tuple[list[dict], list[int]]:
-    return read_table(file, where)
+def _read_csv(file: Path, where: Where, budget: list[int] | None = None
+              ) -> tuple[list[dict], list[int]]:
+    return read_table(file, where, budget)
 
 
 def _expand_csv(data: dict, file: Path, lines: dict[Path_, Where]) -> dict:
-    """Replace `{csv: table.csv}` items in `nodes` and `lanes` with the table's rows."""
+    """Replace `{csv: table.csv}` items in `nodes` and `lanes` with the table's rows.
+
+    All tables of one file share one budget of cells, the YAML value limit (limits.MAX_NODES).
+    """
+    budget = [MAX_NODES]
     for section in ("nodes", "lanes"):
         items = data.get(section)
         if not isinstance(items, list):
@@ -217,7 +222,7 @@ def _expand_csv(data: dict, file: Path, lines: dict[Path_, Where]) -> dict:
             if isinstance(item, dict) and set(item) == {"csv"}:
                 where = lines.get((section, i), (str(file), 0))
                 table = file.parent / str(item["csv"])
-                rows, row_lines = _read_csv(table, where)
+                rows, row_lines = _read_csv(table, where, budget)
                 for row, line in zip(rows, row_lines, strict=True):
                     new_lines[(section, len(out))] = (str(table), line)
                     for key in row:

@@ -21,6 +21,7 @@ from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.limits import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
+    MAX_NODES,
     MAX_STRING,
     LimitExceeded,
     load_yaml,
@@ -63,11 +64,15 @@ def cell(value: str) -> Any:
     return data
 
 
-def read_table(file: Path, where: Where) -> tuple[list[dict], list[int]]:
+def read_table(file: Path, where: Where, budget: list[int] | None = None
+               ) -> tuple[list[dict], list[int]]:
     """The rows of a CSV table as nested dicts, with the line of each; ScenarioError if bad.
 
-    `where` is the YAML file and line that named the table (for a missing table).
+    `where` is the YAML file and line that named the table (for a missing table). `budget`,
+    a one-item list, is how many cells the tables of one scenario file may still hold (the
+    YAML value limit, MAX_NODES); it is decreased by this table's non-empty cells.
     """
+    budget = [MAX_NODES] if budget is None else budget
     name = str(file)
     if not file.exists():
         raise ScenarioError([Problem("", f"CSV table '{file}' not found", *where)], where[0])
@@ -94,6 +99,12 @@ def read_table(file: Path, where: Where) -> tuple[list[dict], list[int]]:
                 continue  # blank lines, as spreadsheets leave at the end
             if len(rows) >= MAX_CSV_ROWS:
                 problems.append(Problem("", f"more than {MAX_CSV_ROWS:,} rows", name, line))
+                break
+            budget[0] -= sum(1 for v in values if v.strip())
+            if budget[0] < 0:
+                problems.append(Problem("", f"more than {MAX_NODES:,} values in the CSV tables "
+                                            "of one scenario file (the limit of a YAML file)",
+                                        name, line))
                 break
             item = _row(values, columns, name, line, problems)
             if item is not None:
