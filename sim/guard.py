@@ -123,15 +123,18 @@ def check_memory(scenario: Any, replications: int, daily: str | None,
 
 def _advice(scenario: Any, need: Estimate, limit: int) -> str:
     out = []
+    fits_alone = False  # whether one of the steps listed is enough by itself
     cells = need.nodes * need.products * need.days
     if need.daily == "node":
         for by in ("region", "none"):
             smaller = estimate(scenario, need.replications, by).bytes
             out.append(f"--daily {by} ({human(smaller)})")
+            fits_alone |= smaller <= limit
     if need.replications > 1:
         per_rep = cells * (KEEP_PER_CELL + DAILY_PER_CELL[need.daily])
         fits = max(0, int((limit - FIXED - cells * WORKING_PER_CELL) // max(1, per_rep)))
         if fits >= 1:
+            fits_alone = True
             out.append(f"at most {fits} replication(s) per run (--replications), or "
                        "`beredskap batch`, which writes each replication as it finishes")
         else:
@@ -139,7 +142,11 @@ def _advice(scenario: Any, need: Estimate, limit: int) -> str:
     per_day = need.bytes / need.days
     days = int((limit - FIXED) // max(1.0, per_day))
     if days >= 1:
+        fits_alone = True
         out.append(f"fewer days (--set horizon_days={min(days, need.days - 1)})")
+    if out and not fits_alone:
+        return (", ".join(out) + " (none of these fits on its own: combine them, or use a "
+                "smaller network)")
     return ", ".join(out) or "a smaller network"
 
 

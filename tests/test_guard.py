@@ -93,3 +93,14 @@ def test_a_run_onto_a_batch_that_is_still_running_is_refused(example, tmp_path):
                                      "-r", "1"])
     assert result.exit_code == 2 and "a batch that is still running" in result.output
     assert [p.name for p in out.iterdir()] == [".lock"]
+
+
+def test_advice_says_when_no_step_fits_on_its_own(sweden):
+    """A limit barely over the fixed part: no single step listed is enough, and it says so."""
+    with pytest.raises(RunRefused) as err:
+        check_memory(sweden, 3, "node", limit=65 * 2**20)
+    assert "(none of these fits on its own: combine them, or use a smaller network)" in str(
+        err.value)
+    with pytest.raises(RunRefused) as err:
+        check_memory(sweden, 3, "node", limit=2**30)
+    assert "none of these fits" not in str(err.value)
