@@ -44,6 +44,8 @@ EXPECT: dict[str, str] = {
     "scenarios/long_list.yaml": "more than 50,000 entries",
     "scenarios/binary.yaml": "binary data (a NUL byte)",
     "scenarios/utf16.yaml": "looks like UTF-16",
+    "scenarios/utf32.yaml": "looks like UTF-32",
+    "scenarios/csv_list.yaml": "csv_list.yaml:7: nodes[1].csv: expected one CSV file name",
     "scenarios/latin1.yaml": "not UTF-8 text (byte 0xe5)",
     "scenarios/python_tag.yaml": "could not determine a constructor",
     "scenarios/list_at_top.yaml": "a scenario must be a YAML mapping",

@@ -177,8 +177,11 @@ def read_text(file: Path, limit: int = MAX_FILE_BYTES, what: str = "file") -> st
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw[:nul].count(b"\n") + 1
-        hint = "; it looks like UTF-16: save it as UTF-8" if raw[:2] in (
-            b"\xff\xfe", b"\xfe\xff") else ""
+        hint = ""
+        if raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+            hint = "; it looks like UTF-32: save it as UTF-8"
+        elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            hint = "; it looks like UTF-16: save it as UTF-8"
         raise ScenarioError([Problem("", f"binary data (a NUL byte), not a text {what}{hint}",
                                      name, line)], name)
     try:

@@ -221,6 +221,10 @@ def _expand_csv(data: dict, file: Path, lines: dict[Path_, Where]) -> dict:
         for i, item in enumerate(items):
             if isinstance(item, dict) and set(item) == {"csv"}:
                 where = lines.get((section, i), (str(file), 0))
+                if not isinstance(item["csv"], str):
+                    raise ScenarioError([Problem(
+                        yaml_path((section, i, "csv")), "expected one CSV file name, e.g. "
+                        "{csv: nodes.csv} (one item per table)", *where)], str(file))
                 table = file.parent / str(item["csv"])
                 rows, row_lines = _read_csv(table, where, budget)
                 for row, line in zip(rows, row_lines, strict=True):

@@ -95,6 +95,7 @@ SCENARIOS: dict[str, str | bytes] = {
     "long_list.yaml": HEAD + "tags: [" + ", ".join(["t"] * 60_000) + "]\n",
     "binary.yaml": bytes(range(256)) * 4,
     "utf16.yaml": scenario().encode("utf-16"),
+    "utf32.yaml": scenario().encode("utf-32"),
     "latin1.yaml": scenario({"region": "Skåne"}).encode("latin-1"),
     "python_tag.yaml": HEAD + "nodes: !!python/object/apply:os.system ['echo owned']\n",
     "list_at_top.yaml": "- name: hostile\n- horizon_days: 20\n",
@@ -164,6 +165,7 @@ SCENARIOS: dict[str, str | bytes] = {
     "xref_extends_self.yaml": "extends: xref_extends_self.yaml\n" + scenario(),
     "xref_extends_folder.yaml": "extends: ../rules\n" + scenario(),
     "xref_extends_device.yaml": "extends: /dev/zero\n" + scenario(),
+    "csv_list.yaml": HEAD + "nodes:\n" + SUPPLIER + "  - {csv: [a.csv, b.csv]}\n" + LANE,
     "xref_csv_missing.yaml": HEAD + "nodes:\n" + SUPPLIER + "  - {csv: nowhere.csv}\n" + LANE,
     # few values, but aliases of a long string: gigabytes of text once built or saved
     "alias_long_string.yaml": scenario({"tags": "[&s " + "x" * 19_000 + ", "
