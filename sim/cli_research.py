@@ -66,8 +66,12 @@ def executor_for(workers: int | None, scheduler: str | None, debug: bool) -> Ite
                                initializer=exit_with_parent, initargs=(os.getpid(),))
     try:
         yield pool
-    finally:
+    except BaseException:  # an error or Ctrl-C: leave now, without waiting for queued work
         pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    # Finished: every future is done, so waiting costs nothing, and the pool's management
+    # thread is not left writing to pipes the interpreter closes at exit.
+    pool.shutdown(wait=True)
 
 
 @contextmanager
