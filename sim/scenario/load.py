@@ -89,6 +89,11 @@ def _read_yaml(file: Path) -> tuple[Any, dict[Path_, Where]]:
     return data, lines
 
 
+_NOT_TEXT = {"tag:yaml.org,2002:bool": "true or false",
+             "tag:yaml.org,2002:null": "null (nothing)"}
+"""Tags of plain keys YAML reads as something other than text (`true:`, `no:`, `~:`)."""
+
+
 def _walk(
     node: yaml.Node, path: Path_, file: str, lines: dict[Path_, Where], problems: list[Problem]
 ) -> None:
@@ -105,6 +110,11 @@ def _walk(
                 lines[(*path, key)] = (file, line)
                 _walk(value_node, (*path, key), file, lines, problems)
                 continue
+            if key_node.tag in _NOT_TEXT:
+                problems.append(Problem(
+                    yaml_path((*path, key)), f"the key '{key}' is read as "
+                    f"{_NOT_TEXT[key_node.tag]}, not as a name; quote it ('{key}':) if it is "
+                    "one", file, line))
             if key in seen:
                 problems.append(
                     Problem(

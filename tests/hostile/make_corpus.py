@@ -165,6 +165,7 @@ SCENARIOS: dict[str, str | bytes] = {
     "xref_extends_self.yaml": "extends: xref_extends_self.yaml\n" + scenario(),
     "xref_extends_folder.yaml": "extends: ../rules\n" + scenario(),
     "xref_extends_device.yaml": "extends: /dev/zero\n" + scenario(),
+    "bool_key.yaml": scenario(extra="yes: 1\n"),
     "csv_list.yaml": HEAD + "nodes:\n" + SUPPLIER + "  - {csv: [a.csv, b.csv]}\n" + LANE,
     "xref_csv_missing.yaml": HEAD + "nodes:\n" + SUPPLIER + "  - {csv: nowhere.csv}\n" + LANE,
     # few values, but aliases of a long string: gigabytes of text once built or saved
