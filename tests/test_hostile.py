@@ -45,7 +45,7 @@ EXPECT: dict[str, str] = {
     "scenarios/binary.yaml": "binary data (a NUL byte)",
     "scenarios/utf16.yaml": "looks like UTF-16",
     "scenarios/utf32.yaml": "looks like UTF-32",
-    "scenarios/bool_key.yaml": "yes: the key 'yes' is read as true or false, not as a name",
+    "scenarios/bool_key.yaml": "yes: the key 'yes' is read as true or false (YAML reads",
     "scenarios/csv_list.yaml": "csv_list.yaml:7: nodes[1].csv: expected one CSV file name",
     "scenarios/latin1.yaml": "not UTF-8 text (byte 0xe5)",
     "scenarios/python_tag.yaml": "could not determine a constructor",

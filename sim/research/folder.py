@@ -71,9 +71,9 @@ class SizingFolder:
         import matplotlib.pyplot as plt
 
         from sim import __version__
+        from sim.export.cells import to_csv
 
-        atomic_write(self.path / "trials.csv",
-                     lambda tmp: result.trials.to_csv(tmp, index=False))
+        atomic_write(self.path / "trials.csv", lambda tmp: to_csv(result.trials, tmp))
         summary = {
             **record, "package_version": __version__, "method": result.method,
             "feasible": result.feasible, "best": result.best, "settings": result.settings,

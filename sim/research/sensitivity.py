@@ -191,10 +191,12 @@ def _finish(path: Path, record: dict[str, Any], table: pd.DataFrame, x: np.ndarr
     import matplotlib.pyplot as plt
 
     from sim.export.atomic import atomic_write
+    from sim.export.cells import to_csv
 
     samples = pd.DataFrame(x, columns=[p.path for p in options.parameters]).assign(kpi=y)
-    atomic_write(path / "samples.csv", lambda tmp: samples.to_csv(tmp, index=False))
-    atomic_write(path / "indices.csv", lambda tmp: table.to_csv(tmp, index=False))
+    # parameter paths come from the study file: text cells never formulas (cells.py)
+    atomic_write(path / "samples.csv", lambda tmp: to_csv(samples, tmp))
+    atomic_write(path / "indices.csv", lambda tmp: to_csv(table, tmp))
     fig = plot(table)
     try:
         atomic_write(path / "sensitivity.png",

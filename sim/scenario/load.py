@@ -89,7 +89,8 @@ def _read_yaml(file: Path) -> tuple[Any, dict[Path_, Where]]:
     return data, lines
 
 
-_NOT_TEXT = {"tag:yaml.org,2002:bool": "true or false",
+_NOT_TEXT = {"tag:yaml.org,2002:bool": "true or false (YAML reads NO, no, yes, on and off "
+                                       "as true/false)",
              "tag:yaml.org,2002:null": "null (nothing)"}
 """Tags of plain keys YAML reads as something other than text (`true:`, `no:`, `~:`)."""
 
