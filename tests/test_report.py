@@ -191,3 +191,14 @@ def test_an_edited_scenario_file_is_not_mixed_with_the_old_batch(tmp_path):
     assert "edited since it ran" in html
     assert html.count("data:image/png;base64,") == 1  # the timeline, from the events
     assert ">70<" not in html and TEXTS["en"]["horizon"] not in html
+
+
+def test_percentages_follow_the_language(folders):
+    """57,7 % in Swedish and Norwegian (comma, non-breaking space), 57.7% in English."""
+    pattern = {"en": r"\d+\.\d%", "sv": "\\d+,\\d\u00a0%", "nb": "\\d+,\\d\u00a0%"}
+    for lang, wanted in pattern.items():
+        report(folders["run"], "--lang", lang)
+        html = (folders["run"] / f"report.{lang}.html").read_text(encoding="utf-8")
+        assert re.search(wanted, html), lang
+        if lang != "en":
+            assert not re.search(r"\d+\.\d%", html), lang

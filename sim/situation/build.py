@@ -13,21 +13,26 @@ from sim.situation.data import Situation, open_situation
 from sim.situation.texts import LANGUAGES, TEXTS
 
 
-def _pct(value: float) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.1%}"
+def _pct(value: float, lang: str = "en", digits: int = 1) -> str:
+    """A share as a percentage in the language's style: 57.7% (en), 57,7 % (sv, nb)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = f"{value * 100:.{digits}f}"
+    return f"{text}%" if lang == "en" else f"{text.replace('.', ',')}\u00a0%"
 
 
 def _days(value: float) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.0f}"
 
 
-def _ci(low: float, high: float) -> str:
+def _ci(low: float, high: float, lang: str = "en") -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return "–"
-    return f"{max(low, 0.0):.1%} – {min(high, 1.0):.1%}"
+    return f"{_pct(max(low, 0.0), lang)} – {_pct(min(high, 1.0), lang)}"
 
 
-def _fill_table(s: Situation) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def _fill_table(s: Situation,
+                lang: str = "en") -> tuple[list[str], list[tuple[str, list[str]]]]:
     f = s.fill_groups
     variants = list(dict.fromkeys(f["variant"].astype(str)))
     rows = []
@@ -39,7 +44,8 @@ def _fill_table(s: Situation) -> tuple[list[str], list[tuple[str, list[str]]]]:
                 cells.append("–")
                 continue
             r0 = r.iloc[0]
-            cells.append(f"{_pct(r0['mean'])} ({_ci(r0['ci95_low'], r0['ci95_high'])})")
+            cells.append(f"{_pct(r0['mean'], lang)} "
+                         f"({_ci(r0['ci95_low'], r0['ci95_high'], lang)})")
         rows.append((group, cells))
     return variants, rows
 
@@ -111,13 +117,14 @@ def render(s: Situation, lang: str = "en") -> str:
     first = []
     for region, rows in s.first_stockout.groupby("region", sort=False):
         first.append((region, [{"group": r.group, "median": _days(r.median),
-                                "earliest": _days(r.earliest), "share": f"{r.share:.0%}"}
+                                "earliest": _days(r.earliest), "share": _pct(r.share, lang, 0)}
                                for r in rows.itertuples(index=False)]))
     first.sort(key=lambda item: min(float(x["median"]) if x["median"] != "–" else 1e9
                                     for x in item[1]))
-    fill_variants, fill = _fill_table(s)
-    roles = [{"role": r.role, "group": r.group, "of": t[r.of], "mean": _pct(r.mean),
-              "ci": _ci(r.ci95_low, r.ci95_high)} for r in s.fill_roles.itertuples(index=False)]
+    fill_variants, fill = _fill_table(s, lang)
+    roles = [{"role": r.role, "group": r.group, "of": t[r.of], "mean": _pct(r.mean, lang),
+              "ci": _ci(r.ci95_low, r.ci95_high, lang)}
+             for r in s.fill_roles.itertuples(index=False)]
     windows = [{"name": w.name, "start": w.start, "end": "–" if pd.isna(w.end) else int(w.end)}
                for w in s.windows.itertuples(index=False)]
     horizon = sc.horizon_days if sc is not None else int(
