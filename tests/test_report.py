@@ -202,3 +202,22 @@ def test_percentages_follow_the_language(folders):
         assert re.search(wanted, html), lang
         if lang != "en":
             assert not re.search(r"\d+\.\d%", html), lang
+
+
+def test_a_factory_loss_shows_its_restart_and_recovery(tmp_path):
+    data = two_regions()
+    data["disruptions"].append({"type": "factory_loss", "name": "Plant fire", "nodes": ["maker"],
+                                "start_day": 10, "duration_days": 5, "restart_days": 4,
+                                "recovery_days": 6})
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    run = tmp_path / "run"
+    res = runner.invoke(app, ["run", str(scenario), "-r", "1", "--out", str(run), "-q"])
+    assert res.exit_code == 0, res.output
+    report(run, "--out", str(tmp_path / "r.html"))
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>(Plant fire[^<]*)</td><td class=\"num\">(\d+)</td>"
+                      r"<td class=\"num\">(\d+)</td></tr>", html)
+    # The window, then restart (4 days) and recovery (6 days) until day 25.
+    assert rows == [("Plant fire", "10", "15"),
+                    ("Plant fire (restart and recovery)", "15", "25")], rows

@@ -125,11 +125,15 @@ def render(s: Situation, lang: str = "en") -> str:
     roles = [{"role": r.role, "group": r.group, "of": t[r.of], "mean": _pct(r.mean, lang),
               "ci": _ci(r.ci95_low, r.ci95_high, lang)}
              for r in s.fill_roles.itertuples(index=False)]
+    # A factory's restart and recovery after its window is a row of its own, named so.
+    shown = s.windows.assign(name=[
+        f"{w.name} ({t['restart_recovery']})" if w.phase == "recovery" else w.name
+        for w in s.windows.itertuples(index=False)])
     windows = [{"name": w.name, "start": w.start, "end": "–" if pd.isna(w.end) else int(w.end)}
-               for w in s.windows.itertuples(index=False)]
+               for w in shown.itertuples(index=False)]
     horizon = sc.horizon_days if sc is not None else int(
         max([w["start"] for w in windows] + [1]) + 1)
-    timeline = figures.timeline(s.windows, horizon, t["day"]) if windows else ""
+    timeline = figures.timeline(shown, horizon, t["day"]) if windows else ""
     facts, rules = _assumptions(s, t)
     name = facts[0][1]
     citation = (f"beredskap {s.manifest.get('package_version', __version__)}, "

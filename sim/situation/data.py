@@ -236,16 +236,32 @@ def _windows(sc: Scenario | None, events: pd.DataFrame) -> pd.DataFrame:
         first = events[events["replication"] == events["replication"].min()]
         starts = first[first["kind"] == "disruption_start"]
         ends = first[first["kind"] == "disruption_end"]
+        recovered = first[first["kind"] == "recovery_complete"]
         for name, group in starts.groupby("detail", sort=False):
             stops = sorted(ends[ends["detail"] == name]["day"].tolist())
+            back = sorted(recovered[recovered["detail"] == name]["day"].tolist())
             for i, start in enumerate(sorted(group["day"].tolist())):
                 end = stops[i] if i < len(stops) else None
                 rows.append({"name": str(name), "start": int(start),
-                             "end": None if end is None else int(end)})
+                             "end": None if end is None else int(end), "phase": "window"})
+                # A factory's restart and recovery follow its window: until the
+                # recovery_complete event after this end (or the horizon).
+                if end is not None and any(b > end for b in back):
+                    rows.append({"name": str(name), "start": int(end),
+                                 "end": int(min(b for b in back if b > end)),
+                                 "phase": "recovery"})
     elif sc is not None:
         for i, d in enumerate(sc.disruptions):
             start, duration = getattr(d, "start_day", None), getattr(d, "duration_days", None)
             if isinstance(start, (int, float)) and isinstance(duration, (int, float)):
-                rows.append({"name": getattr(d, "name", None) or f"disruption {i}",
-                             "start": int(np.ceil(start)), "end": int(np.ceil(start + duration))})
-    return pd.DataFrame(rows, columns=["name", "start", "end"])
+                name = getattr(d, "name", None) or f"disruption {i}"
+                end = start + duration
+                rows.append({"name": name, "start": int(np.ceil(start)),
+                             "end": int(np.ceil(end)), "phase": "window"})
+                after = getattr(d, "recovery_days", 0) or 0
+                if getattr(d, "capacity_factor", None) == 0:
+                    after += getattr(d, "restart_days", 0) or 0
+                if isinstance(after, (int, float)) and after > 0:
+                    rows.append({"name": name, "start": int(np.ceil(end)),
+                                 "end": int(np.ceil(end + after)), "phase": "recovery"})
+    return pd.DataFrame(rows, columns=["name", "start", "end", "phase"])

@@ -75,7 +75,8 @@ def timeline(windows: pd.DataFrame, horizon: int, days_label: str) -> str:
         spans = [(s, (horizon if pd.isna(e) else e) - s) for s, e in zip(rows["start"],
                                                                           rows["end"],
                                                                           strict=True)]
-        ax.broken_barh(spans, (i + 0.15, 0.7), color="#d7301f")
+        recovery = "phase" in rows and (rows["phase"] == "recovery").all()
+        ax.broken_barh(spans, (i + 0.15, 0.7), color="#fc8d59" if recovery else "#d7301f")
     ax.set_yticks(np.arange(len(names)) + 0.5, labels=names, fontsize=8)
     ax.set_ylim(0, len(names))
     ax.invert_yaxis()

@@ -40,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "roles_intro": "At demand points the fill of their own demand; at suppliers the fill "
                        "of their customers' orders (shipped on the day ordered).",
         "timeline": "Disruptions",
+        "restart_recovery": "restart and recovery",
         "timeline_intro": "Disruption windows (first replication; random windows differ "
                           "between replications).",
         "no_disruptions": "No disruptions in this scenario.",
@@ -85,6 +86,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "roles_intro": "Vid förbrukningsställen leveransgraden av egen efterfrågan; hos "
                        "leverantörer av kundernas beställningar (skickade samma dag).",
         "timeline": "Störningar",
+        "restart_recovery": "omstart och återhämtning",
         "timeline_intro": "Störningarnas perioder (första replikeringen; slumpade perioder "
                           "skiljer sig mellan replikeringar).",
         "no_disruptions": "Inga störningar i detta scenario.",
@@ -130,6 +132,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "roles_intro": "Ved forbrukssteder leveringsgraden av egen etterspørsel; hos "
                        "leverandører av kundenes bestillinger (sendt samme dag).",
         "timeline": "Hendelser",
+        "restart_recovery": "omstart og gjenoppretting",
         "timeline_intro": "Periodene med hendelser (første replikasjon; tilfeldige perioder "
                           "varierer mellom replikasjoner).",
         "no_disruptions": "Ingen hendelser i dette scenariet.",
