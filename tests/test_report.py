@@ -221,3 +221,13 @@ def test_a_factory_loss_shows_its_restart_and_recovery(tmp_path):
     # The window, then restart (4 days) and recovery (6 days) until day 25.
     assert rows == [("Plant fire", "10", "15"),
                     ("Plant fire (restart and recovery)", "15", "25")], rows
+
+
+def test_key_assumptions_summarise_the_nodes_own_stock_and_policies(folders):
+    report(folders["run"], "--lang", "en")
+    html = (folders["run"] / "report.en.html").read_text(encoding="utf-8")
+    assumptions = html[html.index('<section id="assumptions">'):]
+    assert "ward (3)" in assumptions
+    assert "policy saline: type base_stock, level 8 (×3)" in assumptions
+    assert "stock gloves: initial 40 (×3)" in assumptions
+    assert "wholesaler (1)" in assumptions and "level 60 (×1)" in assumptions

@@ -82,7 +82,43 @@ def _assumptions(s: Situation, t: dict[str, str]) -> tuple[list[tuple[str, str]]
                 match = rule.match.model_dump(exclude_none=True)
                 rules.append({"section": section, "name": rule.name or f"{section}[{i}]",
                               "text": f"{match} → {spec}"})
+        rules += _node_settings(sc)
     return facts, rules
+
+
+def _spec_text(spec: object) -> str:
+    data = spec.model_dump(exclude_none=True, exclude_defaults=True)  # type: ignore[attr-defined]
+    kind = getattr(spec, "type", None)
+    if kind is not None:
+        data = {"type": kind, **{k: v for k, v in data.items() if k != "type"}}
+    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                     for k, v in data.items())
+
+
+def _node_settings(sc: object, most: int = 8) -> list[dict]:
+    """Stock and policies set on the nodes themselves, summarised per role.
+
+    One row per role: each distinct (product, setting) with the number of nodes that have it,
+    the most common first, at most `most` of them and a count of the rest.
+    """
+    from collections import Counter
+
+    rows = []
+    for role in dict.fromkeys(n.role for n in sc.nodes):  # type: ignore[attr-defined]
+        nodes = [n for n in sc.nodes if n.role == role]  # type: ignore[attr-defined]
+        seen: Counter[str] = Counter()
+        for n in nodes:
+            for attr in ("policy", "stock"):
+                for product, spec in getattr(n, attr).items():
+                    seen[f"{attr} {product}: {_spec_text(spec)}"] += 1
+        if not seen:
+            continue
+        parts = [f"{text} (×{count})" for text, count in seen.most_common(most)]
+        if len(seen) > most:
+            parts.append(f"+{len(seen) - most}")
+        rows.append({"section": "nodes", "name": f"{role} ({len(nodes)})",
+                     "text": "; ".join(parts)})
+    return rows
 
 
 def render(s: Situation, lang: str = "en") -> str:
