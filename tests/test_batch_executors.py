@@ -99,8 +99,9 @@ def test_sigkilled_cli_batch_resumes_to_identical_tables(tmp_path):
 def cluster():
     from distributed import Client, LocalCluster
 
+    # A random free port for the dashboard: the default 8787 may be taken by another run.
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cl, Client(cl) as client:
+                      dashboard_address=":0") as cl, Client(cl) as client:
         yield client
 
 
