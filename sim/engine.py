@@ -4,7 +4,10 @@ The order of events within day t (docs/engine.md, tested in tests/test_engine_tr
 
 0. disruptions due at time t switch on or off (SimPy processes at normal priority, so every
    switch due at t happens before any of the day's phases, which run at lower priorities);
-1. the clock starts the day: today's effects, capacities and own demand at every demand point;
+1. the clock starts the day: today's effects, start-of-day losses, capacities and own demand
+   at every demand point, rationing;
+1b. countermeasures (when the scenario has any): transfers due arrive, triggers are evaluated
+   on the opening stock, active measures move stock and set today's rules (sim/countermeasures);
 2. level by level, downstream first (level 0: nodes without customers), each actor acts for its
    nodes at that level: receive what is due, serve own demand together with its customers'
    backlog and orders of today (one allocation by tier), review and order, so an order placed
@@ -12,10 +15,10 @@ The order of events within day t (docs/engine.md, tested in tests/test_engine_tr
    release QC batches before serving and produce after ordering;
 3. the clock ends the day: record.
 
-The phases are SimPy events at time t with priorities 2 (start), 3 + h (level h) and 3 + H (end):
-the scheduler enforces the order, and the events per day are one per actor kind and level it
-has nodes at, plus two. State is numpy arrays over (node, product); events never scale with
-products or nodes.
+The phases are SimPy events at time t with priorities 2 (start), 3 (countermeasures), 4 + h
+(level h) and 4 + H (end): the scheduler enforces the order, and the events per day are one
+per actor kind and level it has nodes at, plus two (three with countermeasures). State is
+numpy arrays over (node, product); events never scale with products or nodes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sim import disruptions as dis
 from sim.actors import ACTORS, Actor
 from sim.actors.stockholding import RecentDemand, make_block
 from sim.care import CareDemand
+from sim.countermeasures import Countermeasures
 from sim.demand import Demand
 from sim.losses import Losses
 from sim.network import Network
@@ -40,8 +44,9 @@ from sim.rng import streams, substream
 from sim.scenario import schema
 from sim.state import State
 
-# SimPy priorities of the day's phases (disruptions use simpy.events.NORMAL = 1, before them).
-START, FIRST_LEVEL = 2, 3
+# SimPy priorities of the day's phases (disruptions use simpy.events.NORMAL = 1, before them):
+# the clock's start, the countermeasures, then the levels.
+START, COUNTERMEASURES, FIRST_LEVEL = 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,11 @@ class Engine:
         self.recent = RecentDemand(net) if net.recent.any() else None
         if self.recent is not None:
             self.recent.state = self.state
+        self.countermeasures = (Countermeasures(net, self.state, self.windows, sc.warmup_days)
+                                if sc.countermeasures else None)
+        if (net.hoarding_factor > 1).any():
+            self.state.lane_cut_day = np.full((net.n_lanes, net.n_products), -(10**9),
+                                              dtype=np.int64)
         self.actors = self._actors()
         headroom = sc.defaults.capacity_headroom
         outflow = np.zeros((net.n_nodes, net.n_products))
@@ -154,7 +164,7 @@ class Engine:
             if role in blocks:
                 # Lowest level first: an actor's day goes downstream to upstream.
                 own = sorted(blocks[role], key=lambda b: b.level)
-                actors.append(kind(net, self.state, own, self.recent))
+                actors.append(kind(net, self.state, own, self.recent, self.countermeasures))
         return actors
 
     def run(self) -> Replication:
@@ -167,6 +177,8 @@ class Engine:
             processes.append(
                 dis.disrupt(env, self.disruptions, effects, window, self._log_disruption))
         processes.append(self._days(clock))
+        if self.countermeasures is not None:
+            processes.append(self.countermeasures.process(clock, COUNTERMEASURES))
         processes.extend(actor.process(clock) for actor in self.actors)
         for generator in processes:
             env.process(generator)
@@ -180,6 +192,9 @@ class Engine:
         events = self.recorder.finish()
         if self.care is not None:
             self.recorder.daily.care_table = self.care.tally
+        if self.countermeasures is not None:
+            self.recorder.daily.countermeasures = self.countermeasures.kpis
+            self.recorder.daily.countermeasure_table = self.countermeasures.table()
         return Replication(self.replication, self.recorder.daily, events,
                            self._ledger())
 
@@ -266,7 +281,7 @@ class Engine:
             destroyed=st.destroyed,
             final=st.on_hand,
             recalled=st.recalled_units(),
-            in_transit_at_end=st.inbound_in_transit(),
+            in_transit_at_end=st.inbound_in_transit(),  # transfers included
         )
 
 

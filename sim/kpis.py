@@ -15,13 +15,17 @@ Which KPI to read depends on the role (docs/engine.md, "KPIs"):
 - fill_imperative, fill_urgent, fill_deferrable and unmet_imperative, unmet_urgent,
   unmet_deferrable: fill rate and unmet units of the node's care demand of each priority
   (empty and 0 without care demand of that priority);
-- conserved: units of demand that rationing's `conserve` saved.
+- conserved: units of demand that rationing's `conserve` saved;
+- redistributed_in, redistributed_out, released, emergency_in, substituted: units the
+  countermeasures moved into and out of the node (redistribution, stockpile release, emergency
+  lanes) and own demand served by a substitute (docs/countermeasures.md).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.countermeasures import KPI_NAMES as CM_KPIS
 from sim.network import MIN_FLOW, Network
 from sim.records import Daily
 
@@ -30,12 +34,13 @@ KPI_COLUMNS: tuple[str, ...] = (
     "stockout_days", "first_stockout_day", "min_days_of_supply", "mean_on_hand", "expired",
     "fill_imperative", "fill_urgent", "fill_deferrable",
     "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
+    *CM_KPIS,
 )
 PRIORITIES: tuple[str, ...] = ("imperative", "urgent", "deferrable")
 # Integer KPI columns (counts of units or days).
 COUNT_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "orders", "orders_shipped", "stockout_days", "expired",
-    "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved", *CM_KPIS,
 )
 
 
@@ -66,6 +71,9 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
         care[f"unmet_{name}"] = (asked - got).astype(float)
     care["conserved"] = (daily.conserved.astype(float) if daily.conserved is not None
                          else np.zeros(demand.shape))
+    moved = daily.countermeasures or {}
+    for name in CM_KPIS:
+        care[name] = (moved[name].astype(float) if name in moved else np.zeros(demand.shape))
     return {
         **care,
         "demand": demand.astype(float),

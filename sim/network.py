@@ -70,6 +70,8 @@ class Network:
     class_tier: np.ndarray  # int[n, 4]: tiers of plain demand and care by priority
     fallback: np.ndarray  # bool[n]: sourcing falls back to other lanes
     fallback_after: np.ndarray  # int[n]: days a supplier must have been empty
+    hoarding_factor: np.ndarray  # float[n]: levels times this after a supplier's cut
+    hoarding_window: np.ndarray  # int[n]: days a cut keeps the node hoarding
     # lanes
     lane_src: np.ndarray  # int[l], sorted
     lane_dst: np.ndarray  # int[l]
@@ -554,6 +556,8 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
                           dtype=bool),
         fallback_after=np.array([nd.fallback_after_days or d.fallback_after_days
                                  for nd in nodes], dtype=np.int64),
+        hoarding_factor=np.array([nd.hoarding_factor or d.hoarding_factor for nd in nodes]),
+        hoarding_window=np.array([nd.hoarding_window_days for nd in nodes], dtype=np.int64),
         lane_src=lane_src,
         lane_dst=lane_dst,
         lane_index=np.array(order, dtype=np.int64),

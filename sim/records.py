@@ -39,6 +39,13 @@ EVENT_KINDS: tuple[str, ...] = (
     "rationing_end",
     "admissions_deferred",
     "admissions_cancelled",
+    "countermeasure_triggered",
+    "countermeasure_start",
+    "countermeasure_end",
+    "redistributed",
+    "released",
+    "emergency_supplied",
+    "substituted",
 )
 
 
@@ -72,6 +79,10 @@ class Daily:
         # per (node, category) after warm-up.
         self.conserved: np.ndarray | None = None
         self.care_table: dict[str, np.ndarray] | None = None
+        # With countermeasures: their KPIs per (node, product) after warm-up, and per
+        # countermeasure the columns of the countermeasures table.
+        self.countermeasures: dict[str, np.ndarray] | None = None
+        self.countermeasure_table: dict[str, list] | None = None
 
 
 class Ledger(NamedTuple):

@@ -42,6 +42,9 @@ class RunResult:
     care: pd.DataFrame = field(default_factory=pd.DataFrame)
     """With care demand: per replication, node and care category, the days after warm-up:
     admissions, deferred_admissions, cancelled_admissions, patient_days (empty without)."""
+    countermeasures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """With countermeasures: per replication and countermeasure, its type, the day it was
+    triggered, its first active day, its days active and the units it moved (empty without)."""
 
     @classmethod
     def open(cls, folder: str | Path) -> RunResult:
@@ -64,8 +67,9 @@ class RunResult:
         scenario = from_dict(data, str(resolved_file))
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
                   for name in ("kpis", "daily", "events", "ledger")}
-        if (folder / "care.parquet").exists():
-            tables["care"] = pd.read_parquet(folder / "care.parquet")
+        for extra in ("care", "countermeasures"):
+            if (folder / f"{extra}.parquet").exists():
+                tables[extra] = pd.read_parquet(folder / f"{extra}.parquet")
         return cls(scenario=scenario, seed=int(manifest["seed"]),
                    replications=int(manifest["replications"]),
                    timings=dict(manifest.get("timings_s", {})), **tables)
@@ -302,6 +306,21 @@ def event_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
         "value": flat["value"][order].astype(float),
         "detail": flat["detail"][order],
     })
+
+
+def countermeasure_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
+    """Per replication and countermeasure: type, triggered_day, first_day, days_active, units."""
+    if not net.scenario.countermeasures:
+        return pd.DataFrame()
+    frames = []
+    for rep in reps:
+        table = rep.daily.countermeasure_table or {}
+        frame = pd.DataFrame(table)
+        frame.insert(0, "replication", rep.replication)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["days_active"] = out["days_active"].astype(np.int64)
+    return out
 
 
 CARE_COLUMNS: tuple[str, ...] = (

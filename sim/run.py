@@ -14,6 +14,7 @@ from sim.results import (
     Aggregation,
     RunResult,
     care_table,
+    countermeasure_table,
     daily_table,
     event_table,
     kpi_table,
@@ -62,6 +63,7 @@ def run(
         ledger=ledger_table(net, reps),
         timings={},
         care=care_table(net, reps),
+        countermeasures=countermeasure_table(net, reps),
     )
     result.timings.update(
         compile_s=compiled - started,

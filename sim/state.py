@@ -7,11 +7,16 @@ stock-holding code (`sim.actors.stockholding`); the engine's clock resets the da
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.cohorts import Cohorts
 from sim.network import Network
 from sim.records import EventChunk
+
+if TYPE_CHECKING:
+    from sim.countermeasures.transfers import Transfers
 
 # Stands in for an unlimited source's stock when allocating: larger than any order, small
 # enough that float ratios over it stay exact.
@@ -33,6 +38,11 @@ class State:
         self.limited = False  # some capacity is finite today (set by the clock)
         self.t = 0  # today (set by the clock)
         self.events: list = []  # events logged while acting (the recorder's list)
+        # Countermeasures' transfers on their way (sim.countermeasures.transfers), if any.
+        self.transfers: Transfers | None = None
+        # Hoarding: the last day each lane's supplier cut its customer's order of a product
+        # (shipped less than claimed, or capped it); None unless some node hoards.
+        self.lane_cut_day: np.ndarray | None = None
         # Age cohorts of products with a shelf life (None when none has one).
         self.cohorts = (Cohorts(net.shelf_life, net.initial, net.initial_life,
                                 int(lead_times.shape[0])) if net.shelf_life.any() else None)
@@ -171,8 +181,11 @@ class State:
         return _by_node(self.owed, self._out)
 
     def inbound_in_transit(self) -> np.ndarray:
-        """Units on their way to each node, int[n, p]."""
-        return _by_node(self.in_transit[self._in_order], self._in)
+        """Units on their way to each node, int[n, p] (countermeasures' transfers included)."""
+        out = _by_node(self.in_transit[self._in_order], self._in)
+        if self.transfers is not None:
+            out += self.transfers.in_transit
+        return out
 
 
 def _segments(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.countermeasures.allocation import cap_claims
 from sim.disruptions import Effects
 from sim.network import POLICY_ORDER, Network, days_units
 from sim.policies import allocate, order_quantity, split_orders
@@ -31,6 +32,7 @@ from sim.sums import flat_index, group_sum
 if TYPE_CHECKING:
     import simpy
 
+    from sim.countermeasures import Countermeasures
     from sim.engine import Clock
 
 
@@ -140,11 +142,13 @@ class StockHolder:
     """The shared stock-holding behaviour; actor kinds subclass it and add their own."""
 
     def __init__(self, net: Network, state: State, blocks: list[Block],
-                 recent: RecentDemand | None) -> None:
+                 recent: RecentDemand | None,
+                 countermeasures: Countermeasures | None = None) -> None:
         self.net = net
         self.state = state
         self.blocks = blocks
         self.recent = recent
+        self.cm = countermeasures
 
     # -- 1. receive ------------------------------------------------------------------------
     def receive(self, blk: Block, t: int, fx: Effects) -> None:
@@ -268,13 +272,30 @@ class StockHolder:
         else:
             k = blk.lb - blk.la
             rows = np.concatenate([backorder_k, owed_c, demand_k, new_c])
-            given = allocate(rows, on_hand, blk.group, blk.rank, blk.group_index)
+            given = self._allocate(blk, rows, on_hand)
             if limited:
                 given = self._refit(blk, rows, given, on_hand)
             g_old, g_new = given[m:m + k], given[2 * m + k:]
             self._serve_own(blk, given[:m], given[m + k:2 * m + k])
             self._ship_lanes(blk, owed, new, claimed, g_old, g_new, t, fx)
         self._end_serve(blk, asked_here, fx)
+
+    def _allocate(self, blk: Block, rows: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
+        """Allocate short stock over the claim rows: by tier, pro rata, or by history quotas.
+
+        Under an `allocation` countermeasure with `rule: history` at the block's suppliers,
+        lane claims are first capped at their quotas (sim/countermeasures/allocation.py);
+        what that leaves goes by tier and pro rata to the rest of the claims.
+        """
+        quotas = None if self.cm is None else self.cm.quotas
+        if quotas is None or not quotas.any_history or not quotas.history[blk.nodes].any():
+            return allocate(rows, on_hand, blk.group, blk.rank, blk.group_index)
+        m, k = blk.classes * (blk.b - blk.a), blk.lb - blk.la
+        quota = quotas.quota(blk.lanes, blk.src_out, on_hand)
+        first = allocate(cap_claims(rows, quota, m, k), on_hand, blk.group, blk.rank,
+                         blk.group_index)
+        left = on_hand - group_sum(first, blk.group, blk.b - blk.a)
+        return first + allocate(rows - first, left, blk.group, blk.rank, blk.group_index)
 
     def _hold_orders(self, blk: Block) -> None:
         """Nothing ships today: today's orders join the backlog."""
@@ -434,6 +455,10 @@ class StockHolder:
         st.claimed[nodes] += claimed
         if sent_new.any():
             st.orders_shipped[nodes] += blk.out_sum(sent_new)
+        if st.lane_cut_day is not None:  # customers that hoard learn of cuts
+            cut = sent < owed + new
+            if cut.any():
+                st.lane_cut_day[lanes][cut] = t
         st.owed[lanes] = owed + new - sent
         st.new_orders[lanes] = 0
         if sent.any():
@@ -548,8 +573,28 @@ class StockHolder:
         reorder, up_to = net.reorder_point[nodes], net.order_up_to[nodes]
         if self.recent is not None and blk.recent:
             reorder, up_to = self.recent.levels(blk, reorder, up_to)
+        if st.lane_cut_day is not None and len(blk.lanes_in):
+            reorder, up_to = self._hoard(blk, t, reorder, up_to)
         qty = order_quantity(position, reorder, up_to, reviewing)
         return qty if qty.any() else None
+
+    def _hoard(self, blk: Block, t: int, reorder: np.ndarray, up_to: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Levels times `hoarding_factor` within `hoarding_window_days` of a supplier's cut."""
+        st, net = self.state, self.net
+        assert st.lane_cut_day is not None
+        nodes = blk.nodes
+        factor = net.hoarding_factor[nodes]
+        if not (factor > 1).any():
+            return reorder, up_to
+        last = np.full(reorder.shape, -(10**9), dtype=np.int64)
+        last[blk.in_nodes] = np.maximum.reduceat(st.lane_cut_day[blk.lanes_in], blk.in_starts,
+                                                 axis=0)
+        hoarding = (t - last <= net.hoarding_window[nodes][:, None]) & (factor[:, None] > 1)
+        if not hoarding.any():
+            return reorder, up_to
+        f = np.where(hoarding, factor[:, None], 1.0)
+        return reorder * f, up_to * f
 
     def place(self, blk: Block, qty: np.ndarray, fx: Effects) -> None:
         """Send orders to suppliers over the block's inbound lanes (fallback where it applies)."""
@@ -561,13 +606,30 @@ class StockHolder:
         share = net.lane_share[lanes]
         if not blk.split:
             # One inbound lane per node-product: nowhere to fall back to.
-            st.new_orders[lanes] += qty[blk.dst_in] * (share > 0)
-            return
-        weight = self._fallback(blk, share, fx)
-        carry = st.split_carry[lanes]
-        st.new_orders[lanes] += split_orders(qty, blk.dst_in, weight, carry,
-                                             (blk.in_nodes, blk.in_starts))
-        st.split_carry[lanes] = carry
+            orders = qty[blk.dst_in] * (share > 0)
+        else:
+            weight = self._fallback(blk, share, fx)
+            carry = st.split_carry[lanes]
+            orders = split_orders(qty, blk.dst_in, weight, carry, (blk.in_nodes, blk.in_starts))
+            st.split_carry[lanes] = carry
+        quotas = None if self.cm is None else self.cm.quotas
+        if quotas is not None and quotas.any_cap:
+            orders = self._cap(blk, orders)
+        st.new_orders[lanes] += orders
+
+    def _cap(self, blk: Block, orders: np.ndarray) -> np.ndarray:
+        """Orders cut to the suppliers' order caps; the cut part is never ordered."""
+        st = self.state
+        assert self.cm is not None and self.cm.quotas is not None
+        cap = self.cm.quotas.cap(blk.lanes_in)
+        over = orders > cap
+        if not over.any():
+            return orders
+        capped = np.where(over, cap, orders).astype(np.int64)
+        st.on_order[blk.nodes] -= blk.in_sum(orders - capped)
+        if st.lane_cut_day is not None:
+            st.lane_cut_day[blk.lanes_in[np.nonzero(over)[0]], np.nonzero(over)[1]] = st.t
+        return capped
 
     def _fallback(self, blk: Block, share: np.ndarray, fx: Effects) -> np.ndarray:
         """Lane weights today, with fallback where the customer uses it.
@@ -663,6 +725,8 @@ class Actor(StockHolder):
         """What every stock holder does at its level: receive, serve, review and order."""
         self.receive(blk, t, fx)
         self.serve(blk, t, fx)
+        if self.cm is not None and self.cm.substituting:
+            self.cm.substitute(blk.a, blk.b, blk.classes)
         qty = self.review(blk, t, fx)
         if qty is not None:
             self.place(blk, qty, fx)

@@ -70,12 +70,15 @@ def write_results(
             if csv:
                 to_csv(table, tmp / f"{name}.csv")  # text cells never formulas
                 files.append(f"{name}.csv")
-        if len(result.care):  # only scenarios with care demand have one
-            result.care.to_parquet(tmp / "care.parquet", index=False)
-            files.append("care.parquet")
-            if csv:
-                to_csv(result.care, tmp / "care.csv")
-                files.append("care.csv")
+        # Only scenarios with care demand, or countermeasures, have these.
+        for extra in ("care", "countermeasures"):
+            table = getattr(result, extra)
+            if len(table):
+                table.to_parquet(tmp / f"{extra}.parquet", index=False)
+                files.append(f"{extra}.parquet")
+                if csv:
+                    to_csv(table, tmp / f"{extra}.csv")
+                    files.append(f"{extra}.csv")
         manifest = {
             "scenario": result.scenario.name,
             "scenario_hash": scenario_hash(resolved),

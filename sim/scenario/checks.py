@@ -256,6 +256,94 @@ def rule_names(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
             seen.setdefault(rule.name, i)
 
 
+def countermeasure_targets(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
+    """Countermeasures have unique names and name things that exist.
+
+    Nodes, products, matches and disruptions; `after` names exactly one disruption.
+    """
+    from sim.scenario import countermeasures as cm
+
+    by_id = {n.id: n for n in sc.nodes}
+    known = {
+        "node": set(by_id),
+        "region": {n.region for n in sc.nodes},
+        "country": {n.country for n in sc.nodes},
+        "tag": {t for n in sc.nodes for t in n.tags},
+        "group": {p.group for p in sc.products.values()},
+        "product": set(sc.products),
+    }
+    products = set(sc.products)
+    named = products | known["group"]
+    disruption_names: dict[str, int] = {}
+    for d in sc.disruptions:
+        if d.name is not None:
+            disruption_names[d.name] = disruption_names.get(d.name, 0) + 1
+    seen: dict[str, int] = {}
+    for i, c in enumerate(sc.countermeasures):
+        base: Path_ = ("countermeasures", i)
+        if c.name in seen:
+            yield src.problem((*base, "name"), f"duplicate countermeasure name '{c.name}' (also "
+                              f"countermeasures[{seen[c.name]}]); events and injects name it")
+        seen.setdefault(c.name, i)
+        if c.after is not None:
+            if c.after not in disruption_names:
+                yield src.problem((*base, "after"), _unknown("disruption name", c.after,
+                                                             disruption_names)
+                                  + " (give the disruption a 'name')")
+            elif disruption_names[c.after] > 1:
+                yield src.problem((*base, "after"), f"more than one disruption is named "
+                                  f"'{c.after}': 'after' must name one")
+        matches: list[tuple[Path_, schema.Match]] = []
+        if c.when is not None:
+            matches.append(((*base, "when", "match"), c.when.match))
+        for key in ("match", "from_", "to"):
+            value = getattr(c, key, None)
+            if isinstance(value, schema.Match):
+                matches.append(((*base, key.rstrip("_")), value))
+        for path, match in matches:
+            for key, names in known.items():
+                for value in _as_list(getattr(match, key)):
+                    if value not in names:
+                        yield src.problem((*path, key), _unknown(key, value, names))
+
+        def product(path: Path_, value: str, allowed: set[str] = products) -> Iterator[Problem]:
+            if value not in allowed:
+                kind = "product" if allowed is products else "product or group"
+                yield src.problem(path, _unknown(kind, value, allowed))
+
+        def node(path: Path_, value: str) -> Iterator[Problem]:
+            if value not in by_id:
+                yield src.problem(path, _unknown("node", value, by_id))
+
+        for j, value in enumerate(getattr(c, "products", None) or []):
+            yield from product((*base, "products", j), value, named)
+        if isinstance(c, cm.Substitution):
+            yield from product((*base, "product"), c.product)
+            yield from product((*base, "by"), c.by)
+            if c.product == c.by:
+                yield src.problem((*base, "by"), "a product cannot substitute for itself")
+        elif isinstance(c, cm.ProductionConversion):
+            yield from node((*base, "node"), c.node)
+            if c.node in by_id and (by_id[c.node].role != "manufacturer"
+                                    or by_id[c.node].unlimited):
+                yield src.problem((*base, "node"), f"'{c.node}' is not a manufacturer in the "
+                                  "model (a line to convert needs a maker, not an outside source)")
+            yield from product((*base, "product"), c.product)
+            for pid in c.crowds_out:
+                yield from product((*base, "crowds_out", pid), pid)
+        elif isinstance(c, cm.EmergencyLanes):
+            for j, lane in enumerate(c.lanes):
+                yield from node((*base, "lanes", j, "from"), lane.from_)
+                yield from node((*base, "lanes", j, "to"), lane.to)
+                if lane.from_ == lane.to:
+                    yield src.problem((*base, "lanes", j), f"lane from '{lane.from_}' to itself")
+                if lane.to in by_id and by_id[lane.to].unlimited:
+                    yield src.problem((*base, "lanes", j, "to"), f"'{lane.to}' is an unlimited "
+                                      "source and cannot be supplied")
+                for k, value in enumerate(lane.products or []):
+                    yield from product((*base, "lanes", j, "products", k), value, named)
+
+
 CHECKS: tuple[Check, ...] = (
     duplicate_node_ids,
     duplicate_disruption_names,
@@ -267,6 +355,7 @@ CHECKS: tuple[Check, ...] = (
     manufacturer_fields,
     no_cycles,
     disruption_targets,
+    countermeasure_targets,
 )
 
 

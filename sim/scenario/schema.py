@@ -461,6 +461,11 @@ class Node(Model):
     fallback_after_days: Annotated[int, Field(ge=1)] | None = None
     """A supplier counts as empty after this many days with nothing on hand of the product
     (default: `defaults.fallback_after_days`)."""
+    hoarding_factor: Annotated[float, Field(ge=1)] | None = None
+    """While a supplier has cut this node's orders of a product within `hoarding_window_days`,
+    its reorder and order-up-to levels for the product are this factor times their normal
+    values (default: `defaults.hoarding_factor`, 1: no hoarding)."""
+    hoarding_window_days: Annotated[int, Field(ge=1)] = 7
 
     @model_validator(mode="after")
     def _role_fields(self) -> Node:
@@ -702,6 +707,8 @@ class Defaults(Model):
     """Nodes' default sourcing (see `Node.sourcing`)."""
     fallback_after_days: Annotated[int, Field(ge=1)] = 1
     """Nodes' default days before an empty supplier's share goes to other lanes."""
+    hoarding_factor: Annotated[float, Field(ge=1)] = 1.0
+    """Nodes' default `hoarding_factor` (1: no hoarding)."""
     cold_chain_power_floor: Fraction = 0.5
     """Cold-chain stock spoils at a node whose power capacity factor, after its backup, is at
     or below this (rotating disconnections at 0.6 keep the cold rooms cold)."""
@@ -738,6 +745,8 @@ class Scenario(Model):
     rationing: list[RationingRule] = []
     """Rules that postpone deferrable care and conserve products while stock is short."""
     disruptions: list[Disruption] = []
+    countermeasures: list[Countermeasure] = []
+    """What planners decide in a crisis, and when (docs/countermeasures.md)."""
 
     _source: Any = PrivateAttr(default=None)
     _network: Any = PrivateAttr(default=None)
@@ -763,3 +772,9 @@ class Scenario(Model):
     def resolved(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data (inherited and CSV parts inlined)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# The countermeasures' models use the types above; Scenario refers to them by name.
+from sim.scenario.countermeasures import Countermeasure  # noqa: E402
+
+Scenario.model_rebuild()

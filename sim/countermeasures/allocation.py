@@ -1,0 +1,92 @@
+"""Allocation quotas at suppliers, order caps, and the hoarding they answer.
+
+- `rule: history`: when a matched supplier is short, each customer lane's claims (backlog and
+  today's orders) are first capped at its quota, floor(on hand x the lane's share of the
+  supplier's normal outflow of the product); the allocation by tier runs on the capped claims,
+  and what is left then goes, by tier and pro rata, to the rest of the claims. Over-ordering
+  buys nothing while the others claim their share.
+- `order_cap_days`: an order a customer places on a lane from a matched supplier is cut to
+  ceil(order_cap_days x the lane's normal daily flow); the cut part is never ordered.
+- Hoarding (node key `hoarding_factor`): after a supplier cut a node's order of a product
+  (shipped less than claimed, or capped it), the node's reorder and order-up-to levels for it
+  are the factor times their values at its reviews within `hoarding_window_days` of the cut.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.countermeasures.triggers import Trigger, match_products
+from sim.network import Network, node_mask
+from sim.scenario import countermeasures as cm
+
+
+class Allocation:
+    """One allocation rule: the supplier cells it holds at, and what it does there."""
+
+    def __init__(self, net: Network, spec: cm.Allocation, trigger: Trigger) -> None:
+        self.spec = spec
+        self.trigger = trigger
+        self.cells = (node_mask(net.nodes, spec.match)[:, None]
+                      & match_products(net, spec.match)[None, :])
+        self.history = spec.rule == "history"
+        self.units = 0
+
+
+class Quotas:
+    """Today's allocation rules in force, read by the suppliers' and customers' actors."""
+
+    def __init__(self, net: Network, rules: list[Allocation]) -> None:
+        self.net = net
+        self.rules = rules
+        n, p = net.n_nodes, net.n_products
+        self.history = np.zeros((n, p), dtype=bool)  # today: history rule at supplier cells
+        self.cap_days = np.full((n, p), np.inf)  # today: order cap at supplier cells
+        self.any_history = False
+        self.any_cap = False
+        # The lane's share of its supplier's normal outflow, per product.
+        out = np.zeros((n, p))
+        np.add.at(out, net.lane_src, net.lane_flow)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.lane_weight = np.where(out[net.lane_src] > 0,
+                                        net.lane_flow / np.where(out[net.lane_src] > 0,
+                                                                 out[net.lane_src], 1), 0.0)
+
+    def update(self) -> None:
+        """Set today's rules from the triggers' states (the last active rule wins per cell)."""
+        self.history.fill(False)
+        self.cap_days.fill(np.inf)
+        for rule in self.rules:
+            if not rule.trigger.active:
+                continue
+            self.history = np.where(rule.cells, rule.history, self.history)
+            if rule.spec.order_cap_days is not None:
+                self.cap_days = np.where(rule.cells, rule.spec.order_cap_days, self.cap_days)
+        self.any_history = bool(self.history.any())
+        self.any_cap = bool(np.isfinite(self.cap_days).any())
+
+    def quota(self, lanes: slice, src: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
+        """Per lane of a block: its history quota of today's stock (int64 max where none)."""
+        share = self.lane_weight[lanes]
+        quota = np.floor(on_hand[src] * share + 1e-9)
+        on = self.history[self.net.lane_src[lanes]]
+        return np.where(on, quota, np.iinfo(np.int64).max // 4).astype(np.int64)
+
+    def cap(self, lanes: np.ndarray) -> np.ndarray:
+        """Per inbound lane: the most a customer may order on it today (inf where no cap)."""
+        days = self.cap_days[self.net.lane_src[lanes]]
+        flow = self.net.lane_flow[lanes]
+        return np.where(np.isfinite(days), np.ceil(days * flow - 1e-9), np.inf)
+
+
+def cap_claims(rows: np.ndarray, quota: np.ndarray, m: int, k: int) -> np.ndarray:
+    """Claim rows with each lane's backlog, then today's orders, capped at its quota.
+
+    Rows as `StockHolder.serve` stacks them: own backlog, lanes' backlog, own demand, lanes'
+    new orders (m own rows, k lanes).
+    """
+    out = rows.copy()
+    owed = np.minimum(rows[m:m + k], quota)
+    out[m:m + k] = owed
+    out[2 * m + k:] = np.minimum(rows[2 * m + k:], quota - owed)
+    return out

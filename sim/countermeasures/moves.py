@@ -1,0 +1,233 @@
+"""Countermeasures that move stock: redistribution, stockpile release, emergency lanes.
+
+Each computes today's transfers from the opening stock (after losses and the transfers that
+arrived) and hands them to `Transfers`; docs/countermeasures.md gives the rules and traces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.countermeasures.transfers import (
+    Transfers,
+    arrival_day,
+    ceil_units,
+    pair_up,
+    whole_shares,
+)
+from sim.countermeasures.triggers import match_products, named_products
+from sim.network import MIN_FLOW, POLICY_ORDER, Network, node_mask
+from sim.scenario import countermeasures as cm
+from sim.state import State
+
+
+class Move:
+    """A stock-moving countermeasure; `act` is called on each active day."""
+
+    kpi = ""  # the receivers' KPI column
+    event = ""  # the event kind per receiver and product
+
+    def __init__(self, net: Network, spec: cm.Trigger) -> None:
+        self.net = net
+        self.spec = spec
+        self.units = 0  # moved over the run
+
+    def act(self, t: int, st: State, transfers: Transfers, started: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Today's transfers (givers, receivers, products, units), already sent, or None."""
+        raise NotImplementedError
+
+    def _send(self, t: int, transfers: Transfers, givers: np.ndarray, receivers: np.ndarray,
+              products: np.ndarray, units: np.ndarray, lead: np.ndarray | float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        if not len(units) or not units.any():
+            return None
+        arrive = np.broadcast_to(arrival_day(t, lead), units.shape).copy()
+        transfers.send(t, givers, receivers, products, units, arrive, self.spec.type)
+        self.units += int(units.sum())
+        return givers, receivers, products, units
+
+
+class Redistribution(Move):
+    """Nodes below `below_days` get stock up to `target_days` from nodes above a floor.
+
+    Every `review_days` from its first active day. Per product and region (or country): a
+    matched node-product below `below_days` of its normal flow asks for
+    ceil(target x flow) - on hand - transfers already on their way to it; nodes not asking
+    offer what they hold above ceil(donor_floor x flow). What moves is the smaller of the
+    asked and offered totals, given pro rata to the offers and shared pro rata to the asks
+    (whole units, largest remainder), givers matched to receivers in node order.
+    """
+
+    kpi = "redistributed_in"
+    event = "redistributed"
+
+    def __init__(self, net: Network, spec: cm.Redistribution) -> None:
+        super().__init__(net, spec)
+        self.spec = spec
+        nodes = node_mask(net.nodes, spec.match) & ~net.unlimited
+        self.cells = nodes[:, None] & match_products(net, spec.match)[None, :] & (
+            net.normal_flow > MIN_FLOW)
+        keys = net.regions if spec.within == "region" else net.countries
+        labels = sorted(set(keys))
+        self.scope = np.array([labels.index(k) for k in keys], dtype=np.int64)
+        self.n_scopes = len(labels)
+        self.target = spec.target_days if spec.target_days is not None else 2 * spec.below_days
+        self.first: int | None = None
+
+    def act(self, t: int, st: State, transfers: Transfers, started: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Every `review_days`: today's asks and offers, matched and sent."""
+        spec = self.spec
+        if started:
+            self.first = t
+        assert self.first is not None
+        if (t - self.first) % spec.review_days:
+            return None
+        rows, cols = np.nonzero(self.cells)
+        if not len(rows):
+            return None
+        flow = self.net.normal_flow[rows, cols]
+        held = st.on_hand[rows, cols]
+        asking = held < spec.below_days * flow - 1e-9
+        ask = np.where(asking, np.maximum(
+            ceil_units(self.target * flow) - held - transfers.in_transit[rows, cols], 0), 0)
+        offer = np.where(asking, 0, np.maximum(held - ceil_units(spec.donor_floor_days * flow),
+                                               0))
+        if not ask.any() or not offer.any():
+            return None
+        p = self.net.n_products
+        key = self.scope[rows] * p + cols
+        n_keys = self.n_scopes * p
+        moved = np.minimum(np.bincount(key, ask, minlength=n_keys),
+                           np.bincount(key, offer, minlength=n_keys)).astype(np.int64)
+        if not moved.any():
+            return None
+        give = whole_shares(moved, offer.astype(float), key, n_keys)
+        get = whole_shares(moved, ask.astype(float), key, n_keys)
+        gi, ri, units = pair_up(give, get, key, key)
+        return self._send(t, transfers, rows[gi], rows[ri], cols[gi], units,
+                          spec.lead_time_days)
+
+
+class StockpileRelease(Move):
+    """On each start of the measure: the stockpile's `share`, or `days` of the receivers' flow.
+
+    Per product: `share` releases floor(share x the stockpile's units), shared over receivers
+    pro rata to their normal flow; `days` gives each receiver ceil(days x its normal flow),
+    pro rata when the stockpile holds less. Givers give pro rata to their stock.
+    """
+
+    kpi = "released"
+    event = "released"
+
+    def __init__(self, net: Network, spec: cm.StockpileRelease) -> None:
+        super().__init__(net, spec)
+        self.spec = spec
+        products = named_products(net, spec.products)
+        self.givers = (node_mask(net.nodes, spec.from_) & ~net.unlimited)[:, None] & (
+            products & match_products(net, spec.from_))[None, :]
+        takers = node_mask(net.nodes, spec.to) & ~net.unlimited
+        self.takers = takers[:, None] & products[None, :] & (net.normal_flow > MIN_FLOW)
+        self.takers &= ~self.givers  # a stockpile does not release to itself
+        # Lead time per (giver, receiver): stated, else a lane's mean, else 1 day.
+        self.lane_lead: dict[tuple[int, int], float] = {}
+        if spec.lead_time_days is None:
+            mean = net.lane_lead_mean()
+            for k in range(net.n_lanes):
+                self.lane_lead[(int(net.lane_src[k]), int(net.lane_dst[k]))] = float(mean[k])
+
+    def act(self, t: int, st: State, transfers: Transfers, started: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """On the measure's first active day: the release, sent."""
+        if not started:
+            return None
+        spec, net = self.spec, self.net
+        p = net.n_products
+        g_rows, g_cols = np.nonzero(self.givers & (st.on_hand > 0))
+        r_rows, r_cols = np.nonzero(self.takers)
+        if not len(g_rows) or not len(r_rows):
+            return None
+        stock = np.bincount(g_cols, st.on_hand[g_rows, g_cols], minlength=p)
+        flow = net.normal_flow[r_rows, r_cols]
+        has_taker = np.bincount(r_cols, flow, minlength=p) > 0
+        if spec.share is not None:
+            release = np.floor(stock * spec.share + 1e-9).astype(np.int64) * has_taker
+            weight = flow
+        else:
+            assert spec.days is not None
+            asked = ceil_units(spec.days * flow)
+            release = np.minimum(stock, np.bincount(r_cols, asked, minlength=p)).astype(np.int64)
+            weight = asked.astype(float)
+        if not release.any():
+            return None
+        give = whole_shares(release, st.on_hand[g_rows, g_cols].astype(float), g_cols, p)
+        get = whole_shares(release, weight, r_cols, p)
+        gi, ri, units = pair_up(give, get, g_cols, r_cols)
+        givers, receivers = g_rows[gi], r_rows[ri]
+        if spec.lead_time_days is not None:
+            lead: np.ndarray | float = spec.lead_time_days
+        else:
+            lead = np.array([self.lane_lead.get((int(a), int(b)), 1.0)
+                             for a, b in zip(givers.tolist(), receivers.tolist(), strict=True)])
+        return self._send(t, transfers, givers, receivers, g_cols[gi], units, lead)
+
+
+class EmergencyLanes(Move):
+    """While active, receivers top up over temporary lanes, within the suppliers' `max_share`.
+
+    Each day, lane by lane in the listed order, a receiver asks for its order-up-to level less
+    (on hand - own backorders - what it owes its customers + transfers on their way to it, less
+    what earlier emergency lanes gave it today); a supplier gives at most floor(max_share x its
+    opening on-hand stock) a day per product over all its emergency lanes (an outside source
+    gives what is asked). Cells without an ordering policy ask for nothing.
+    """
+
+    kpi = "emergency_in"
+    event = "emergency_supplied"
+
+    def __init__(self, net: Network, spec: cm.EmergencyLanes) -> None:
+        super().__init__(net, spec)
+        self.spec = spec
+        index = {nid: i for i, nid in enumerate(net.node_ids)}
+        self.lanes = []
+        for lane in spec.lanes:
+            g, r = index[lane.from_], index[lane.to]
+            products = named_products(net, lane.products) & (
+                net.policy_kind[r] == POLICY_ORDER)
+            self.lanes.append((g, r, products, lane.lead_time_days))
+
+    def act(self, t: int, st: State, transfers: Transfers, started: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Each active day: the receivers' top-ups within the suppliers' allowances."""
+        net = self.net
+        owed = st.owed_out()
+        position = st.on_hand - st.backorder - owed + transfers.in_transit
+        allowance = np.where(net.unlimited[:, None], np.iinfo(np.int64).max // 4,
+                             np.floor(self.spec.max_share * st.on_hand + 1e-9).astype(np.int64))
+        got = np.zeros_like(st.on_hand)
+        parts = []
+        for g, r, products, lead in self.lanes:
+            need = np.maximum(ceil_units(net.order_up_to[r]) - position[r] - got[r], 0)
+            give = np.where(products, np.minimum(need, allowance[g]), 0)
+            cols = np.flatnonzero(give)
+            if not len(cols):
+                continue
+            allowance[g] -= give
+            got[r] += give
+            parts.append((g, r, cols, give[cols], lead))
+        if not parts:
+            return None
+        givers = np.concatenate([np.full(len(c), g) for g, _, c, _, _ in parts])
+        receivers = np.concatenate([np.full(len(c), r) for _, r, c, _, _ in parts])
+        products = np.concatenate([c for _, _, c, _, _ in parts])
+        units = np.concatenate([u for _, _, _, u, _ in parts]).astype(np.int64)
+        lead = np.concatenate([np.full(len(c), lead) for _, _, c, _, lead in parts])
+        return self._send(t, transfers, givers, receivers, products, units, lead)
+
+
+MOVES: dict[str, type[Move]] = {
+    "redistribution": Redistribution,
+    "stockpile_release": StockpileRelease,
+    "emergency_lanes": EmergencyLanes,
+}
