@@ -12,6 +12,16 @@ not by noise (common random numbers). The KPI of a point is its mean over `repli
   mu_star means interaction or non-linearity. Cheap screening.
 - Sobol: `samples` x (parameters + 2) points (first and total order, no second order). S1 is
   the share of the KPI's variance a parameter explains alone, ST with its interactions.
+
+Distributions. A parameter is uniform in [low, high] unless it names another distribution
+(triangular, normal, lognormal; `spec.Parameter`). SALib makes the design on the unit cube and
+each column is mapped through its parameter's inverse CDF here (scipy.stats), rather than
+through SALib's `dists`: Morris's grid includes the 0 and 1 quantiles, which SALib turns into
+infinities for an unbounded distribution (SALib issue 515), and SALib has no truncated
+lognormal. So a Morris grid is on the quantile scale (levels 0, 1/3, 2/3, 1 are the 0, 33, 67
+and 100 % quantiles) and mu_star is the KPI change per unit of probability, which is why Morris
+needs a normal or lognormal truncated (low and high); Sobol's indices are shares of the
+variance under the stated distributions.
 """
 
 from __future__ import annotations
@@ -26,8 +36,10 @@ import pandas as pd
 from sim.research.evaluate import Evaluator, Progress
 from sim.research.kpi import undefined_problems
 from sim.research.spec import (
+    Parameter,
     SensitivityFile,
     load_spec,
+    lognormal_log_params,
     match_problems,
     path_problems,
     where,
@@ -52,16 +64,39 @@ def _salib() -> Any:
 
 
 def check(loaded: Any) -> None:
-    """Every problem at once: parameters that do not apply at either end, unknown match names."""
+    """Every problem at once: parameters that do not apply at either end, unknown match names.
+
+    A parameter's ends are its `low` and `high`; where a normal or lognormal leaves one open,
+    the most extreme value the design will draw (the design is fixed by the seed).
+    """
     options: SensitivityFile = loaded.options
     problems = []
     paths = [p.path for p in options.parameters]
     problems += [loaded.source.problem(("parameters",), f"path '{p}' is given twice")
                  for p in sorted({p for p in paths if paths.count(p) > 1})]
+    if options.method == "morris":
+        problems += [loaded.source.problem(("parameters", i), _morris_needs_bounds(p))
+                     for i, p in enumerate(options.parameters) if not p.bounded]
+    x = None
+    if not problems and not all(p.bounded for p in options.parameters):
+        x = values(options, design(options, _seed(loaded))[1])
     for i, p in enumerate(options.parameters):
-        ends = [_value(p, p.low), _value(p, p.high)]
-        problems += path_problems(loaded.scenario, [{p.path: v} for v in ends],
-                                  where(loaded.source, ("parameters", i, "path")))
+        if not p.bounded and x is None:
+            continue  # refused above (Morris) or a duplicate: no design to take ends from
+        lows = p.low if p.low is not None else float(x[:, i].min())  # type: ignore[index]
+        highs = p.high if p.high is not None else float(x[:, i].max())  # type: ignore[index]
+        found = path_problems(loaded.scenario, [{p.path: _value(p, v)} for v in (lows, highs)],
+                              where(loaded.source, ("parameters", i, "path")))
+        if found and not p.bounded:
+            open_ends = [(side, key, v) for side, key, v, given in
+                         (("lowest", "low", lows, p.low), ("highest", "high", highs, p.high))
+                         if given is None]
+            drawn = " and ".join(f"{side} {_value(p, v):g}" for side, _, v in open_ends)
+            keys = " and ".join(key for _, key, _ in open_ends)
+            found.append(loaded.source.problem(
+                ("parameters", i), f"the {p.distribution} is open-ended; the design draws "
+                                   f"{drawn} from it: give {keys} to truncate it"))
+        problems += found
     if options.method == "sobol" and options.samples & (options.samples - 1):
         problems.append(loaded.source.problem(
             ("samples",), f"Sobol samples must be a power of 2 (got {options.samples}; "
@@ -73,22 +108,80 @@ def check(loaded: Any) -> None:
         raise ScenarioError(problems, loaded.label)
 
 
-def _value(parameter: Any, x: float) -> Any:
+def _morris_needs_bounds(p: Parameter) -> str:
+    ends = "infinite" if p.distribution == "normal" else "0 and infinite"
+    return (f"method morris puts grid points at the 0 and 100 % quantiles of every parameter, "
+            f"which for a {p.distribution} without low and high are {ends}: give low and high "
+            f"(a truncated {p.distribution}), or use method sobol")
+
+
+def _seed(loaded: Any) -> int:
+    seed = loaded.options.seed
+    return loaded.scenario.seed if seed is None else int(seed)
+
+
+def _value(parameter: Parameter, x: float) -> Any:
     return int(np.rint(x)) if parameter.integer else float(x)
 
 
+# Scrambled Sobol points can, rarely, be exactly 0; an open-ended distribution's quantile there is
+# infinite. 1e-10 is beyond 6 standard deviations, past anything a design of 2**30 points draws.
+_OPEN_END = 1e-10
+
+
+def quantiles(p: Parameter, u: np.ndarray) -> np.ndarray:
+    """The parameter's values at probabilities `u` (its inverse CDF), before any rounding."""
+    from scipy import stats
+
+    u = np.asarray(u, dtype=float)
+    if not p.bounded:
+        u = np.clip(u, _OPEN_END, 1 - _OPEN_END)
+    if p.distribution == "uniform":
+        assert p.low is not None and p.high is not None
+        # The same arithmetic as SALib's uniform scaling: grid points land exactly on values.
+        x = u * (p.high - p.low) + p.low
+    elif p.distribution == "triangular":
+        assert p.low is not None and p.high is not None and p.mode is not None
+        width = p.high - p.low
+        x = stats.triang.ppf(u, (p.mode - p.low) / width, loc=p.low, scale=width)
+    else:
+        assert p.mean is not None and p.sd is not None
+        mu, s = p.mean, p.sd
+        low = -np.inf if p.low is None else p.low
+        high = np.inf if p.high is None else p.high
+        if p.distribution == "lognormal":
+            # ln X is normal: truncate it there, at ln(low) and ln(high).
+            mu, s = lognormal_log_params(p.mean, p.sd)
+            low = np.log(low) if low > 0 else -np.inf
+            high = np.log(high)
+        x = stats.truncnorm.ppf(u, (low - mu) / s, (high - mu) / s, loc=mu, scale=s)
+        if p.distribution == "lognormal":
+            x = np.exp(x)
+    # An inverse CDF can land a rounding error outside [low, high], where the scenario's limits
+    # were not checked.
+    return np.clip(x, -np.inf if p.low is None else p.low, np.inf if p.high is None else p.high)
+
+
 def design(options: SensitivityFile, seed: int) -> tuple[dict[str, Any], np.ndarray]:
-    """The SALib problem and its sample matrix (one row per model point)."""
+    """The SALib problem and its design on the unit cube (one row per model point).
+
+    Each column is a probability; `values` maps it to the parameter's values.
+    """
     morris_sample, _, sobol_sample, _ = _salib()
-    problem = {"num_vars": len(options.parameters),
-               "names": [p.path for p in options.parameters],
-               "bounds": [[p.low, p.high] for p in options.parameters]}
+    k = len(options.parameters)
+    problem = {"num_vars": k, "names": [p.path for p in options.parameters],
+               "bounds": [[0.0, 1.0]] * k}
     if options.method == "morris":
-        x = morris_sample.sample(problem, options.trajectories, num_levels=options.levels,
+        u = morris_sample.sample(problem, options.trajectories, num_levels=options.levels,
                                  seed=seed)
     else:
-        x = sobol_sample.sample(problem, options.samples, calc_second_order=False, seed=seed)
-    return problem, x
+        u = sobol_sample.sample(problem, options.samples, calc_second_order=False, seed=seed)
+    return problem, u
+
+
+def values(options: SensitivityFile, u: np.ndarray) -> np.ndarray:
+    """The design in the parameters' units (unrounded): each column through its inverse CDF."""
+    return np.column_stack([quantiles(p, u[:, i]) for i, p in enumerate(options.parameters)])
 
 
 def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
@@ -98,7 +191,9 @@ def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
     """Sensitivity indices of a KPI to scenario parameters; one row per parameter.
 
     `spec` is a sensitivity file's path or a dict with `scenario`, `method` (morris or sobol),
-    `parameters` (a list of `{path, low, high}`, `integer: true` to round), `kpi` (as a sizing
+    `parameters` (a list of `{path, low, high}`, sampled uniformly, or with a `distribution`:
+    `triangular` with `low`, `mode`, `high`; `normal` or `lognormal` with `mean`, `sd` and, for
+    a truncated one, `low`, `high`; `integer: true` to round), `kpi` (as a sizing
     target without the bound), `replications`, and `trajectories` (Morris) or `samples`
     (Sobol). Columns: `parameter` and `mu_star`, `mu_star_conf`, `sigma`, `mu` (Morris) or
     `S1`, `S1_conf`, `ST`, `ST_conf` (Sobol); `.attrs` holds the method, model points and
@@ -111,10 +206,10 @@ def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
     loaded = load_spec(spec, SensitivityFile, changes)
     check(loaded)
     options: SensitivityFile = loaded.options
-    seed = loaded.scenario.seed if options.seed is None else int(options.seed)
-    problem, x = design(options, seed)
+    seed = _seed(loaded)
+    problem, u = design(options, seed)
     points = [{p.path: _value(p, v) for p, v in zip(options.parameters, row, strict=True)}
-              for row in x]
+              for row in values(options, u)]
     record = {"spec": options.model_dump(mode="json", exclude={"scenario"}),
               "scenario": loaded.scenario.name, "seed": seed}
     folder = SizingFolder(Path(out), SPEC, "sensitivity") if out is not None else None
@@ -132,12 +227,15 @@ def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
     if np.isnan(y).any():
         raise ValueError(f"the KPI {options.kpi.kpi} is undefined at some points (no demand "
                          "or orders among the matched node-products); widen kpi.match")
-    table = _indices(options, problem, x, y, seed)
+    # Morris reads only which input moved and which way; the unit design says that as well as
+    # the values do (inverse CDFs are increasing) and keeps grid steps apart that rounding to
+    # whole numbers would merge.
+    table = _indices(options, problem, u, y, seed)
     table.attrs.update(method=options.method, model_points=len(points),
                        replications=options.replications, kpi=options.kpi.kpi,
                        simulated_replications=evaluator.replications_run)
     if folder is not None:
-        _finish(folder.path, record, table, x, y, options)
+        _finish(folder.path, record, table, points, y, options)
     return table
 
 
@@ -183,8 +281,8 @@ def plot(table: pd.DataFrame, ax: Any = None) -> Any:
     return ax.figure
 
 
-def _finish(path: Path, record: dict[str, Any], table: pd.DataFrame, x: np.ndarray,
-            y: np.ndarray, options: SensitivityFile) -> None:
+def _finish(path: Path, record: dict[str, Any], table: pd.DataFrame,
+            points: list[dict[str, Any]], y: np.ndarray, options: SensitivityFile) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,7 +291,8 @@ def _finish(path: Path, record: dict[str, Any], table: pd.DataFrame, x: np.ndarr
     from sim.export.atomic import atomic_write
     from sim.export.cells import to_csv
 
-    samples = pd.DataFrame(x, columns=[p.path for p in options.parameters]).assign(kpi=y)
+    # The values the model ran with (rounded where integer), one row per design point.
+    samples = pd.DataFrame(points, columns=[p.path for p in options.parameters]).assign(kpi=y)
     # parameter paths come from the study file: text cells never formulas (cells.py)
     atomic_write(path / "samples.csv", lambda tmp: to_csv(samples, tmp))
     atomic_write(path / "indices.csv", lambda tmp: to_csv(table, tmp))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.scenario import Problem, Scenario, ScenarioError, from_dict, load_scenario
 from sim.scenario.errors import did_you_mean
@@ -109,20 +109,137 @@ class SizingFile(Model):
     """Overrides applied to the scenario for every candidate."""
 
 
+DistributionName = Literal["uniform", "triangular", "normal", "lognormal"]
+DISTRIBUTION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "uniform": (("low", "high"), ()),
+    "triangular": (("low", "mode", "high"), ()),
+    "normal": (("mean", "sd"), ("low", "high")),
+    "lognormal": (("mean", "sd"), ("low", "high")),
+}
+"""Per distribution: the keys it needs and the keys it may take (low/high truncate)."""
+_SALIB_NAMES = {"unif": "uniform", "triang": "triangular", "norm": "normal",
+                "truncnorm": "normal", "lognorm": "lognormal"}
+_TOO_LITTLE_MASS = 1e-6
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _normal_cdf(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def lognormal_log_params(mean: float, sd: float) -> tuple[float, float]:
+    """The mean and sd of ln(X) for a lognormal X with the given mean and sd (of X itself)."""
+    s2 = math.log1p((sd / mean) ** 2)
+    return math.log(mean) - s2 / 2, math.sqrt(s2)
+
+
 class Parameter(Model):
-    """One uncertain input: a scenario path and the range it is sampled over (uniformly)."""
+    """One uncertain input: a scenario path and how its values are drawn.
+
+    `distribution` is `uniform` (the default: `low`, `high`), `triangular` (`low`, `mode`,
+    `high`), `normal` (`mean`, `sd`) or `lognormal` (`mean`, `sd` of the value itself, not of
+    its logarithm); a normal or lognormal is truncated to `low`/`high` when they are given.
+    """
 
     path: Annotated[str, Field(min_length=1)]
-    low: float
-    high: float
+    distribution: DistributionName = "uniform"
+    low: Finite | None = None
+    high: Finite | None = None
+    mode: Finite | None = None
+    """Triangular: the most likely value, within [low, high]."""
+    mean: Finite | None = None
+    """Normal, lognormal: the mean of the untruncated distribution."""
+    sd: Finite | None = None
+    """Normal, lognormal: the standard deviation of the untruncated distribution (above 0)."""
     integer: bool = False
     """Round sampled values to whole numbers (levels in units, whole days)."""
 
+    @field_validator("distribution", mode="before")
+    @classmethod
+    def _salib_name(cls, value: Any) -> Any:
+        # SALib users write its short names; point them to ours rather than a bare list.
+        if isinstance(value, str) and value in _SALIB_NAMES:
+            ours = _SALIB_NAMES[value]
+            how = " with low and high (a truncated normal)" if value == "truncnorm" else ""
+            raise ValueError(f"unknown distribution '{value}' (SALib's name); write "
+                             f"'{ours}'{how}")
+        return value
+
     @model_validator(mode="after")
-    def _range(self) -> Parameter:
-        if not self.low < self.high:
-            raise ValueError(f"empty range: low {self.low:g} must be below high {self.high:g}")
+    def _shape(self) -> Parameter:
+        need, may = DISTRIBUTION_KEYS[self.distribution]
+        given = [k for k in ("low", "mode", "high", "mean", "sd") if getattr(self, k) is not None]
+        missing = [k for k in need if k not in given]
+        stray = [k for k in given if k not in need + may]
+        takes = _keys(list(need)) + (f", optionally {_keys(list(may))}" if may else "")
+        problems = []
+        if missing:
+            problems.append(f"{self.distribution} needs {_keys(missing)}")
+        if stray:
+            problems.append(f"{_keys(stray)} {'is' if len(stray) == 1 else 'are'} not for "
+                            f"{self.distribution}, which takes {takes}")
+        if problems and "distribution" not in self.model_fields_set:
+            problems.append("a parameter is uniform unless its `distribution` says otherwise "
+                            "(triangular, normal, lognormal)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        low, high = self.low, self.high
+        if low is not None and high is not None and not low < high:
+            problems.append(f"empty range: low {low:g} must be below high {high:g}")
+        elif self.distribution == "triangular":
+            assert low is not None and high is not None and self.mode is not None
+            if not low <= self.mode <= high:
+                problems.append(f"mode {self.mode:g} is outside the range [{low:g}, {high:g}]")
+        if self.sd is not None and not self.sd > 0:
+            problems.append(f"sd must be above 0 (got {self.sd:g})")
+        if self.distribution == "lognormal":
+            if self.mean is not None and not self.mean > 0:
+                problems.append(f"a lognormal's mean must be above 0 (got {self.mean:g})")
+            if low is not None and low < 0:
+                problems.append(f"low {low:g} is below 0, where a lognormal has no values: give "
+                                "low 0 or more, or leave it out")
+            if high is not None and not high > 0:
+                problems.append(f"high {high:g} leaves nothing of a lognormal, whose values are "
+                                "above 0")
+        if not problems and self.distribution in ("normal", "lognormal"):
+            mass = self.mass()
+            if mass < _TOO_LITTLE_MASS:
+                problems.append(
+                    f"the range {_range(low, high)} holds almost none of the "
+                    f"{self.distribution} with mean {self.mean:g} and sd {self.sd:g} "
+                    f"(probability {mass:.1e}); check the units, or use a uniform or triangular "
+                    "range")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def mass(self) -> float:
+        """Normal, lognormal: the probability the untruncated distribution gives [low, high]."""
+        assert self.mean is not None and self.sd is not None
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        mu, s = self.mean, self.sd
+        if self.distribution == "lognormal":
+            # ln X is normal; a low of 0 (or none) cuts nothing off.
+            mu, s = lognormal_log_params(self.mean, self.sd)
+            low = math.log(low) if low > 0 else -math.inf
+            high = math.log(high)
+        return _normal_cdf((high - mu) / s) - _normal_cdf((low - mu) / s)
+
+    @property
+    def bounded(self) -> bool:
+        """True when every value lies in a stated, finite [low, high]."""
+        return self.low is not None and self.high is not None
+
+
+def _keys(keys: list[str]) -> str:
+    return ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is None:
+        return f"below {high:g}"
+    return f"above {low:g}" if high is None else f"[{low:g}, {high:g}]"
 
 
 class SensitivityFile(Model):
