@@ -27,11 +27,23 @@ Sources and assumptions (see also the comments in sweden.yaml):
   need met (assumption; set unmet_demand: backorder to model patients who wait).
 - Medical gases come straight from the four Swedish medical-gas makers (DOMAIN.md); the split of
   regions between them is an assumption.
+
+Care at the wards (issue 10): the wards' consumption comes from patients and staff shifts, written
+into sweden.yaml's `care:` section between the BEGIN and END markers (`care_block()` below).
+Categories, admissions, stays and staff shifts are assumptions stated with their reasoning; the
+norms are calibrated so that the wards' baseline consumption equals the plain per-bed demand they
+replace (`WARD_RATES`, the rates of the plain-demand network): per patient-day = (today's rate
+per bed - the trauma extras per bed) / patient-days per bed-day, and PPE per staff shift = today's
+rate per bed / staff shifts per bed-day. `tests/test_reference_care.py` checks both that the
+block is what this script writes and that baseline demand per product group stays within 5 %.
 """
 
 from __future__ import annotations
 
 import csv
+import math
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -102,7 +114,8 @@ REGIONS: dict[str, tuple[str, int, str, str, int, list[str]]] = {
 }
 
 NODE_COLUMNS = ["id", "name", "role", "country", "region", "tags", "scale.beds",
-                "scale.residents_k", "unmet_demand"]
+                "scale.akut_beds", "scale.op_iva_beds", "scale.vard_beds", "scale.residents_k",
+                "unmet_demand"]
 LANE_COLUMNS = ["from", "to", "lead_time_days", "products", "share"]
 
 
@@ -142,9 +155,11 @@ def build() -> tuple[list[dict], list[dict]]:
                           "products": "[medical_gases]"})
             for suffix, ward_name, share, tags in WARDS:
                 ward = f"{hid}_{suffix}"
+                size = round(beds * share, 1)
                 nodes.append({"id": ward, "name": f"{hospital}, {ward_name}", "role": "ward",
                               "country": "SE", "region": region, "tags": tags,
-                              "scale.beds": round(beds * share, 1), "unmet_demand": "lost"})
+                              "scale.beds": size, f"scale.{suffix}_beds": size,
+                              "unmet_demand": "lost"})
                 lanes.append({"from": pharmacy, "to": ward, "lead_time_days": 1,
                               "products": HOSPITAL_SUPPLY})
                 lanes.append({"from": store, "to": ward, "lead_time_days": 1,
@@ -170,6 +185,343 @@ def build() -> tuple[list[dict], list[dict]]:
     return nodes, lanes
 
 
+# --- care at the wards ---------------------------------------------------------------------------
+
+# Today's consumption per bed(-equivalent) per day at each kind of ward: the plain per-product
+# demand rules the care norms replace (ASSUMPTIONS, set so that national totals land on the orders
+# of magnitude in DOMAIN.md; emergency (akut) and surgery/ICU (op_iva) beds use far more per bed
+# than inpatient (vard) beds). By group, with the national magnitude each group was set to.
+WARD_RATES: dict[str, tuple[str, dict[str, dict[str, float]]]] = {
+    "infusion_fluids": (
+        "about 50,000 bags a day nationally with municipal care, the order of the 60,000 a day "
+        "that scaling US use by population gives (DOMAIN.md, calibration figures)", {
+            "ringer_acetat_1l": {"akut": 1.5, "op_iva": 1.5, "vard": 0.35},
+            "nacl_1l": {"akut": 1.0, "op_iva": 1.0, "vard": 0.3},
+            "nacl_100ml": {"akut": 1.0, "op_iva": 2.0, "vard": 0.8},
+            "glucos_50_1l": {"akut": 0.2, "op_iva": 0.3, "vard": 0.15},
+            "glucos_100_500ml": {"akut": 0.08, "op_iva": 0.08, "vard": 0.03},
+            "kaliumklorid_conc": {"akut": 0.2, "op_iva": 0.2, "vard": 0.1},
+        }),
+    "medical_gases": (
+        "about 16,000 m3 of oxygen a day, twice Norway's 4.2 million kg a year; about 1,200 "
+        "cylinders a day with pharmacies and municipal care (Norway about 550 for half the "
+        "population; DOMAIN.md)", {
+            "oxygen_bulk": {"akut": 0.8, "op_iva": 3.5, "vard": 0.35},
+            "oxygen_cylinder": {"akut": 0.2, "op_iva": 0.1, "vard": 0.02},
+            "lustgas_cylinder": {"akut": 0.02, "op_iva": 0.02},
+            "medical_air_cylinder": {"op_iva": 0.03},
+        }),
+    "polymer_devices": ("ASSUMPTION: a few of each per patient-day", {
+        "infusion_set": {"akut": 2.5, "op_iva": 2.5, "vard": 1.0},
+        "pvk": {"akut": 1.8, "op_iva": 1.8, "vard": 0.4},
+        "syringe_10ml": {"akut": 6, "op_iva": 10, "vard": 3},
+        "extension_line": {"akut": 1.5, "op_iva": 1.5, "vard": 0.3},
+        "three_way_stopcock": {"akut": 1.2, "op_iva": 1.2, "vard": 0.2},
+        "blood_tube": {"akut": 9, "op_iva": 9, "vard": 4},
+        "suction_catheter": {"akut": 2, "op_iva": 2, "vard": 0.1},
+    }),
+    "ppe": (
+        "normal use; under maximal conservation DOMAIN.md observes per patient per day "
+        "respirators 1.27, gowns 1.75, eye protection 0.9, gloves 8.6: normal use is lower for "
+        "respirators, higher for gloves", {
+            "mask_iir": {"akut": 9, "op_iva": 9, "vard": 4},
+            "ffp2": {"akut": 1, "op_iva": 1, "vard": 0.3},
+            "ffp3": {"akut": 0.4, "op_iva": 0.4, "vard": 0.05},
+            "visor": {"akut": 2, "op_iva": 2, "vard": 0.5},
+            "gloves_nitrile": {"akut": 70, "op_iva": 70, "vard": 40},
+            "gloves_pe": {"vard": 5},
+            "apron": {"akut": 10, "op_iva": 10, "vard": 8},
+        }),
+    "medicines": ("ASSUMPTION: the order of a dose a patient-day where the medicine is used", {
+        "morfin_inj": {"akut": 1.2, "op_iva": 1.2, "vard": 0.3},
+        "paracetamol_iv": {"akut": 1.5, "op_iva": 1.5, "vard": 0.5},
+        "noradrenalin_inj": {"akut": 0.3, "op_iva": 1.0},
+        "adrenalin_inj": {"akut": 0.5, "op_iva": 0.3},
+        "propofol_inj": {"akut": 0.2, "op_iva": 2.0},
+        "rokuronium_inj": {"akut": 0.2, "op_iva": 1.0},
+        "dalteparin_inj": {"akut": 0.5, "op_iva": 0.5, "vard": 0.6},
+        "tranexamsyra_inj": {"akut": 0.5, "op_iva": 0.5, "vard": 0.05},
+        "piptazo_inj": {"akut": 0.2, "op_iva": 1.5, "vard": 0.2},
+        "cefotaxim_inj": {"akut": 0.6, "op_iva": 0.6, "vard": 0.2},
+    }),
+}
+PPE = "ppe"
+
+# Severely injured patients admitted a day in peacetime (ASSUMPTION): injured patients who need
+# emergency surgery and inpatient care, about 50,000 a year (hip fractures alone are of the order
+# of 18,000 a year). Each takes the 2025 report's ten days of imperative care (DOMAIN.md;
+# 001_45ea3db74d157cad.txt: "10 dagars imperativ vård", from emergency care through operation,
+# post-operative care and ICU to the ward) as three stays: 1 day in the emergency department, 2 in
+# surgery and intensive care, 7 on a ward.
+TRAUMA_PER_DAY = 137
+
+
+@dataclass(frozen=True)
+class Category:
+    """A care category at one kind of ward, with the assumption behind each number."""
+
+    name: str
+    ward: str
+    priority: str
+    stay: str  # YAML
+    shifts: float
+    per_day: float | None  # national admissions a day (None: fills the wards to OCCUPANCY)
+    note: str
+
+
+# Inpatient wards run at about 90 % occupancy (ASSUMPTION: Swedish hospitals report high
+# occupancy; DOMAIN.md gives beds, 2.2 per 1,000 inhabitants, not occupancy). The inpatient
+# category's admissions fill the vard beds to this share.
+OCCUPANCY = 0.9
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("emergency", "akut", "urgent", "1", 0.5, 6800,
+             "emergency-department visits: about 2.5 million a year at the 61 hospitals with an "
+             "emergency department (ASSUMPTION; DOMAIN.md counts the hospitals, not the visits); "
+             "a visit is one day in whole days; half a staff shift a visit (a few hours of nurse, "
+             "doctor and assistant-nurse time, ASSUMPTION)"),
+    Category("trauma_emergency", "akut", "imperative", "1", 3, TRAUMA_PER_DAY,
+             f"severely injured patients, {TRAUMA_PER_DAY} a day in peacetime (ASSUMPTION: "
+             "injured patients who need emergency surgery and inpatient care, about 50,000 a "
+             "year; hip fractures alone are of the order of 18,000). Each takes the 2025 "
+             "report's ten days of imperative care (DOMAIN.md; 001_45ea3db74d157cad.txt, "
+             "'10 dagars imperativ vård': emergency care, operation, post-operative care, ICU and "
+             "ward) as three stays: 1 day here, 2 in surgery and intensive care "
+             "(trauma_surgery_icu), 7 on a ward (trauma_ward). A trauma team of about eight for "
+             "two to three hours: 3 staff shifts (ASSUMPTION)"),
+    Category("surgery_planned", "op_iva", "deferrable", "1", 2, 1500,
+             "planned operations in hospital theatres, about 550,000 a year (ASSUMPTION), a day "
+             "of operation and recovery; a theatre team of five for about three hours with "
+             "turnover: 2 staff shifts (ASSUMPTION)"),
+    Category("surgery_acute", "op_iva", "urgent", "1", 2.5, 600,
+             "emergency operations, about 220,000 a year (ASSUMPTION); longer and more often at "
+             "night than planned ones: 2.5 staff shifts (ASSUMPTION)"),
+    Category("intensive_care", "op_iva", "urgent",
+             "{distribution: lognormal, mean: 2.5, sd: 4}", 5, 110,
+             "ICU admissions, about 40,000 a year (ASSUMPTION); stays with a median of 1.1 days "
+             "for all ICU patients (DOMAIN.md) and a long tail: lognormal, mean 2.5, sd 4 "
+             "(median 1.3; ASSUMPTION), 3.0 days in whole days, so about 330 of the 526 "
+             "pre-COVID-19 ICU beds are taken (DOMAIN.md); a nurse and an assistant nurse for "
+             "one or two patients round the clock, with doctors: 5 staff shifts (ASSUMPTION)"),
+    Category("trauma_surgery_icu", "op_iva", "imperative", "2", 6, TRAUMA_PER_DAY,
+             "days 2-3 of imperative trauma care: operation and intensive care; ICU-level "
+             "staffing, 6 staff shifts a patient-day (ASSUMPTION, as the issue's example)"),
+    Category("inpatient", "vard", "urgent", "{distribution: lognormal, mean: 4.5, sd: 4}", 1.5,
+             None,
+             "medical and acute surgical inpatients; stays lognormal, mean 4.5, sd 4 "
+             "(ASSUMPTION), 5.0 days in whole days, the order of Swedish mean lengths of stay; "
+             "admissions fill the inpatient beds to OCCUPANCY with the other categories; a "
+             "nurse for about six patients, an assistant nurse for five and a doctor for "
+             "fifteen, three shifts a day: 1.5 staff shifts (ASSUMPTION)"),
+    Category("post_operative", "vard", "deferrable", "3", 1.5, 750,
+             "ward stays after planned operations: half the planned operations, the rest are "
+             "day surgery (ASSUMPTION), 3 days (ASSUMPTION); staffed like inpatients"),
+    Category("trauma_ward", "vard", "imperative", "7", 2, TRAUMA_PER_DAY,
+             "days 4-10 of imperative trauma care: post-operative care on a ward; more care "
+             "than the average inpatient, 2 staff shifts (ASSUMPTION)"),
+)
+
+# What a trauma admission uses beyond an average patient-day of its ward (per admission;
+# ASSUMPTIONS, the order of a bleeding trauma patient's treatment).
+TRAUMA_EXTRAS: dict[str, tuple[str, dict[str, float]]] = {
+    "trauma_emergency": (
+        "resuscitation: two litres of crystalloid before blood, tranexamic acid 1 g + 1 g "
+        "(two 1 g ampoules), two large-bore cannulas with their sets, trauma blood samples", {
+            "ringer_acetat_1l": 2, "tranexamsyra_inj": 2, "pvk": 2, "infusion_set": 2,
+            "blood_tube": 6}),
+    "trauma_surgery_icu": (
+        "damage-control surgery and the first ICU day: anaesthesia (propofol, rocuronium), "
+        "vasopressor, analgesia, fluids and the lines that give them", {
+            "ringer_acetat_1l": 4, "propofol_inj": 3, "rokuronium_inj": 2,
+            "noradrenalin_inj": 4, "morfin_inj": 4, "extension_line": 3,
+            "three_way_stopcock": 3}),
+}
+
+WARD_NAMES = {"akut": "emergency departments", "op_iva": "surgery and intensive care",
+              "vard": "inpatient wards"}
+BEGIN = "# --- care: BEGIN generated by make_sweden.py"
+END = "# --- care: END generated by make_sweden.py ---"
+
+
+def significant(x: float, digits: int = 3) -> float:
+    """`x` rounded to `digits` significant digits."""
+    if x == 0:
+        return 0.0
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def number(x: float) -> str:
+    """A YAML number without trailing zeros."""
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def stay_days(stay: str) -> float:
+    """Mean stay in whole days, max(1, ceil(L)), as the engine counts it."""
+    import yaml
+
+    from sim.care_network import stay_days_mean
+    from sim.scenario import schema
+
+    spec = yaml.safe_load(stay)
+    return stay_days_mean(schema.CareCategory(length_of_stay_days=spec).length_of_stay_days)
+
+
+def ward_beds(nodes: list[dict]) -> dict[str, float]:
+    """Bed-equivalents per kind of ward, over the network."""
+    beds = dict.fromkeys(WARD_NAMES, 0.0)
+    for node in nodes:
+        if node["role"] == "ward":
+            kind = next(k for k in WARD_NAMES if node["id"].endswith("_" + k))
+            beds[kind] += node["scale.beds"]
+    return beds
+
+
+def admissions_per_bed(beds: dict[str, float]) -> dict[str, float]:
+    """Mean admissions per bed(-equivalent) and day of each category, 3 significant digits."""
+    out: dict[str, float] = {}
+    for c in CATEGORIES:
+        if c.per_day is not None:
+            out[c.name] = significant(c.per_day / beds[c.ward])
+    for c in CATEGORIES:
+        if c.per_day is None:
+            others = sum(out[o.name] * stay_days(o.stay) for o in CATEGORIES
+                         if o.ward == c.ward and o.per_day is not None)
+            out[c.name] = significant((OCCUPANCY - others) / stay_days(c.stay))
+    return out
+
+
+@dataclass(frozen=True)
+class WardLoad:
+    """Per bed-equivalent and day at one kind of ward: admissions, patient-days, staff shifts."""
+
+    admissions: dict[str, float]  # by category (only this ward's)
+    patient_days: float
+    shifts: float
+    extras: dict[str, float]  # units a day of trauma extras, by product
+
+
+def ward_loads(nodes: list[dict]) -> dict[str, WardLoad]:
+    """The load of each kind of ward, per bed-equivalent and day."""
+    per_bed = admissions_per_bed(ward_beds(nodes))
+    loads = {}
+    for ward in WARD_NAMES:
+        mine = [c for c in CATEGORIES if c.ward == ward]
+        extras: dict[str, float] = {}
+        for c in mine:
+            for product, amount in TRAUMA_EXTRAS.get(c.name, ("", {}))[1].items():
+                extras[product] = extras.get(product, 0.0) + per_bed[c.name] * amount
+        loads[ward] = WardLoad(
+            admissions={c.name: per_bed[c.name] for c in mine},
+            patient_days=sum(per_bed[c.name] * stay_days(c.stay) for c in mine),
+            shifts=sum(per_bed[c.name] * stay_days(c.stay) * c.shifts for c in mine),
+            extras=extras)
+    return loads
+
+
+def _comment(text: str, indent: int) -> list[str]:
+    pad = " " * indent
+    return [f"{pad}# {line}" for line in _wrap(text, 96 - indent)]
+
+
+HEADER = """\
+# Demand at the wards comes from patients (docs/engine.md, 'Care activity'): care categories with
+# their stays, priorities and staff shifts; admissions per bed-equivalent of each kind of ward;
+# norms that turn patient-days, admissions and staff shifts into units. Numbers without a source
+# are ASSUMPTIONS with their reasoning. The norms are CALIBRATED (the issue's requirement) so that
+# baseline consumption stays what the plain per-bed demand of each kind of ward was: per
+# patient-day = (that rate per bed - the trauma extras per bed) / patient-days per bed-day; PPE per
+# staff shift = that rate per bed / staff shifts per bed-day (make_sweden.py, WARD_RATES; the
+# trailing comments give the rate). Community pharmacies and municipal care keep plain demand
+# (demands: above)."""
+
+
+def _categories_yaml() -> list[str]:
+    lines = ["  categories:"]
+    for c in CATEGORIES:
+        lines += _comment(f"{c.name} ({WARD_NAMES[c.ward]}): {c.note}", 4)
+        lines.append(f"    {c.name}: {{length_of_stay_days: {c.stay}, priority: {c.priority}, "
+                     f"staff_shifts_per_patient_day: {number(c.shifts)}}}")
+    return lines
+
+
+def _admissions_yaml(nodes: list[dict], loads: dict[str, WardLoad]) -> list[str]:
+    beds = ", ".join(f"{w} {b:,.0f}" for w, b in ward_beds(nodes).items())
+    lines = _comment(
+        "Admissions a day per bed-equivalent: the national figure above over the kind's beds ("
+        f"{beds}; make_sweden.py), Poisson. Each kind of ward has its beds under a scale key of "
+        "its own (akut_beds, op_iva_beds, vard_beds, equal to its beds): the loader bounds "
+        "admissions by counting every rule at the largest scale any node has, which for one "
+        "shared key (a 1,150-bed inpatient ward times the emergency visits per bed) would "
+        "reject the network", 2)
+    lines.append("  admissions:")
+    for c in CATEGORIES:
+        mean = number(loads[c.ward].admissions[c.name])
+        lines.append(f"    - {{name: {c.ward}_{c.name}, match: {{tag: {c.ward}}}, category: "
+                     f"{c.name}, mean_per_day: {mean}, per: {c.ward}_beds}}")
+    return lines
+
+
+def _norms_yaml(loads: dict[str, WardLoad]) -> list[str]:
+    lines = ["  norms:"]
+    for category, (note, extras) in TRAUMA_EXTRAS.items():
+        lines += _comment(f"{category}, per admission: {note}", 4)
+        for product, amount in extras.items():
+            lines.append(f"    - {{name: {category}_{product}, category: {category}, product: "
+                         f"{product}, per_admission: {number(amount)}}}")
+    lines.append("    # Today's rates per bed, by group (what they were set to):")
+    for group, (note, _) in WARD_RATES.items():
+        lines += _comment(f"- {group}: {note}", 4)
+    ppe = WARD_RATES[PPE][1]
+    for ward, load in loads.items():
+        lines += _comment(
+            f"{WARD_NAMES[ward]}: {load.patient_days:.3f} patient-days and {load.shifts:.3f} "
+            "staff shifts per bed-equivalent and day; every category, per patient-day (PPE per "
+            "staff shift)", 4)
+        for _, products in WARD_RATES.values():
+            for product, rates in products.items():
+                if ward not in rates:
+                    continue
+                rate, extra = rates[ward], load.extras.get(product, 0.0)
+                if product in ppe:
+                    field, value = "per_staff_shift", significant(rate / load.shifts, 4)
+                else:
+                    field = "per_patient_day"
+                    value = significant((rate - extra) / load.patient_days, 4)
+                why = f"today {number(rate)} a bed" + (
+                    f", {extra:.3f} of it trauma extras" if extra else "")
+                lines.append(f"    - {{name: {ward}_{product}, category: all, match: {{tag: "
+                             f"{ward}}}, product: {product}, {field}: {number(value)}}}  # {why}")
+    return lines
+
+
+def care_block(nodes: list[dict]) -> str:
+    """The `care:` section of sweden.yaml, with its comments, between its markers."""
+    loads = ward_loads(nodes)
+    lines = [f"{BEGIN} (edit it there and run it) ---", HEADER, "care:",
+             *_categories_yaml(), *_admissions_yaml(nodes, loads), *_norms_yaml(loads), END]
+    return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, out, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*out, line] if line else out
+
+
+def replace_care_block(yaml_text: str, block: str) -> str:
+    """`yaml_text` with its generated care block replaced by `block`."""
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n", re.DOTALL)
+    if not pattern.search(yaml_text):
+        raise ValueError("sweden.yaml has no generated care block (BEGIN/END markers)")
+    return pattern.sub(lambda _: block, yaml_text)
+
+
 def write(rows: list[dict], columns: list[str], path: Path) -> None:
     """Write rows as CSV with a fixed column order (empty cells for missing keys)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -182,5 +534,8 @@ if __name__ == "__main__":
     nodes, lanes = build()
     write(nodes, NODE_COLUMNS, HERE / "sweden_nodes.csv")
     write(lanes, LANE_COLUMNS, HERE / "sweden_lanes.csv")
+    scenario = HERE / "sweden.yaml"
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(replace_care_block(text, care_block(nodes)), encoding="utf-8")
     hospitals = sum(n["role"] == "hospital_pharmacy" for n in nodes)
     print(f"{len(nodes)} nodes ({hospitals} hospitals), {len(lanes)} lanes")
