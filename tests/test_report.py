@@ -15,16 +15,19 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+import sim
 from sim.cli import app
 from sim.situation.texts import TEXTS
 from tests.batch_helpers import SCENARIO
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("picture", "first", "fill", "roles", "timeline", "assumptions")
 EXTERNAL = re.compile(r"""(?:https?|ftp)://|(?:src|href)\s*=\s*["']//""", re.IGNORECASE)
 
@@ -105,6 +108,49 @@ def test_report_names_a_missing_daily_table(folders, tmp_path):
     report(batch, "--out", str(out))
     html = out.read_text(encoding="utf-8")
     assert "--tables kpis,daily,events --daily region" in html
+
+
+# A situation report is sent on: attached to an email, put on a USB stick, opened on an office PC.
+# 2 MB keeps it far below mail limits (10-25 MB per message is common) and quick to open over a
+# slow link. What it holds grows with regions x product groups (a heatmap per group, a row per
+# region in each; the first-stockout and lowest-days tables), not with replications (medians and
+# ranges are computed before rendering) and barely with days (the heatmaps are a fixed 9 inches
+# wide). Measured on the three-month national scenario, daily by region: 0.49 MB for its full
+# 150 days (1 or 2 replications alike; 0.50 MB with 2 variants), 0.44 MB for the 30 days below.
+NATIONAL_REPORT_LIMIT = 2_000_000
+
+
+def test_a_national_batch_report_is_small_enough_to_send(tmp_path):
+    """The three-month degraded scenario on the Swedish reference network (21 regions, every
+    product group) as a 2-replication batch, shortened to 30 days after the warm-up to keep the
+    test quick (about 11 s of CPU: 4 s the batch, 6 s the report's ten heatmaps); the report is
+    complete and under the limit."""
+    scenario = tmp_path / "national.yaml"
+    base = ROOT / "scenarios" / "three_months_degraded.yaml"
+    scenario.write_text(yaml.safe_dump({"extends": str(base), "horizon_days": 60}),
+                        encoding="utf-8")
+    batch = tmp_path / "batch"
+    res = runner.invoke(app, ["batch", str(scenario), "-r", "2", "--workers", "1",
+                              "--tables", "kpis,daily,events", "--daily", "region",
+                              "--out", str(batch), "-q"])
+    assert res.exit_code == 0, res.output
+    report(batch, "--lang", "sv")
+    path = batch / "report.sv.html"
+    html = path.read_text(encoding="utf-8")
+    # A complete report, or the size says nothing: a heatmap per product group and the
+    # timeline, every region, the batch's median and 10-90 % table.
+    sc = sim.load_scenario(scenario)
+    groups = {p.group for p in sc.products.values()}
+    regions = {n.region for n in sc.nodes if n.country == "SE"}
+    assert len(groups) >= 9 and len(regions) == 21
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in html
+    assert html.count("data:image/png;base64,") == len(groups) + 1
+    assert all(f">{r}<" in html for r in regions), sorted(r for r in regions
+                                                        if f">{r}<" not in html)
+    assert TEXTS["sv"]["lowest"] in html
+    assert not EXTERNAL.search(html)
+    assert path.stat().st_size < NATIONAL_REPORT_LIMIT, path.stat().st_size
 
 
 @pytest.mark.parametrize(("args", "message"), [
