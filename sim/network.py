@@ -321,7 +321,13 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
     # offers, stock it starts with, and what a lane brings from a node that can have it. A lane
     # carries a product only from such a supplier, so orders never go where nothing can come.
     names = np.array([idx.names_mask(ln.products) for ln in lanes], dtype=bool).reshape(-1, p)
-    can_have = produces | stocked
+    # A production conversion makes its product at its node while active: the node can have
+    # it, so its lanes carry it and it may order it (sim/countermeasures/conversion.py).
+    converted = np.zeros((n, p), dtype=bool)
+    for c in sc.countermeasures:
+        if c.type == "production_conversion" and c.node in idx.node_of and c.product in idx.pid_of:
+            converted[idx.node_of[c.node], idx.pid_of[c.product]] = True
+    can_have = produces | stocked | converted
     for i, nd in enumerate(nodes):
         if nd.unlimited:
             can_have[i] = idx.names_mask(nd.products)
@@ -418,8 +424,9 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
                                             f"the inputs of node '{nodes[i].id}' go round in a "
                                             "cycle (a product needs itself, at one remove)"))
 
-    # Policies. A node orders a product only where a lane brings it or it makes it.
-    sources = produces | (inbound > 0)
+    # Policies. A node orders a product only where a lane brings it or it makes it (with its
+    # own capacity or on a converted line).
+    sources = produces | (inbound > 0) | converted
     p_choice, p_specs, p_origin = _resolve(idx, sc.policies, "policy", "policy")
     policy_kind = np.zeros((n, p), dtype=np.int8)
     reorder = np.full((n, p), -np.inf)
@@ -442,8 +449,9 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             problems.append(problem(
                 ("nodes", where, "policy", idx.pids[product]),
                 f"node '{nodes[where].id}' has an ordering policy for {idx.pids[product]} but "
-                "no lane brings it and it does not make it; add a lane from a supplier that "
-                "has it, or use type: none for a stock that is never replenished",
+                "no lane brings it and it does not make it (nor converts a line to it); add a "
+                "lane from a supplier that has it, or use type: none for a stock that is never "
+                "replenished",
             ))
             continue
         # A rule broader than a node's sources is skipped where nothing could come.

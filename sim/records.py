@@ -46,6 +46,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "released",
     "emergency_supplied",
     "substituted",
+    "conversion_output_start",
+    "conversion_validated",
 )
 
 
