@@ -6,7 +6,8 @@
   and what is left then goes, by tier and pro rata, to the rest of the claims. Over-ordering
   buys nothing while the others claim their share.
 - `order_cap_days`: an order a customer places on a lane from a matched supplier is cut to
-  ceil(order_cap_days x the lane's normal daily flow); the cut part is never ordered.
+  ceil(order_cap_days x the customer's normal daily flow of the product); the cut part is
+  never ordered (customers without a normal flow of the product are not capped).
 - Hoarding (node key `hoarding_factor`): after a supplier cut a node's order of a product
   (shipped less than claimed, or capped it), the node's reorder and order-up-to levels for it
   are the factor times their values at its reviews within `hoarding_window_days` of the cut.
@@ -74,9 +75,12 @@ class Quotas:
 
     def cap(self, lanes: np.ndarray) -> np.ndarray:
         """Per inbound lane: the most a customer may order on it today (inf where no cap)."""
-        days = self.cap_days[self.net.lane_src[lanes]]
-        flow = self.net.lane_flow[lanes]
-        return np.where(np.isfinite(days), np.ceil(days * flow - 1e-9), np.inf)
+        net = self.net
+        days = self.cap_days[net.lane_src[lanes]]
+        flow = net.normal_flow[net.lane_dst[lanes]]
+        # A customer with no normal flow of a product has no measure to cap by.
+        capped = np.isfinite(days) & (flow > 0)
+        return np.where(capped, np.ceil(np.where(capped, days, 0) * flow - 1e-9), np.inf)
 
 
 def cap_claims(rows: np.ndarray, quota: np.ndarray, m: int, k: int) -> np.ndarray:
