@@ -426,3 +426,18 @@ def test_conservation_with_random_countermeasures(data):
     if data["countermeasures"]:
         table = res.countermeasures
         assert (table["days_active"] <= data["horizon_days"]).all()
+
+
+def test_crowding_out_a_product_the_maker_does_not_make_is_refused():
+    data = {
+        "name": "conv", "horizon_days": 5, "products": P,
+        "nodes": [node("m", "manufacturer", capacity={"a": 10}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 50}}),
+                  node("w", "ward", demand={"a": det(1)})],
+        "lanes": [{"from": "m", "to": "w", "lead_time_days": 1}],
+        "countermeasures": [{"type": "production_conversion", "name": "linje", "on_day": 1,
+                             "node": "m", "product": "a", "capacity": 5,
+                             "crowds_out": {"b": 3}}],
+    }
+    with pytest.raises(sim.ScenarioError, match="'m' does not make b"):
+        sim.from_dict(data)

@@ -449,7 +449,6 @@ class StockHolder:
         """Ship what was allocated; what was not stays owed to the customer."""
         st = self.state
         nodes, lanes = blk.nodes, blk.lanes
-        blk.b - blk.a
         sent = sent_old + sent_new
         # owed and new are views of the state: read them before they change.
         st.claimed[nodes] += claimed
@@ -651,7 +650,6 @@ class StockHolder:
             usable &= ~fx.intake_down[src][:, None]
         if usable.all():
             return share
-        blk.b - blk.a
         kept = share * usable
         total = blk.in_sum(kept)
         use = (total[blk.dst_in] > 0) & net.fallback[dst][:, None]

@@ -331,6 +331,10 @@ def countermeasure_targets(sc: schema.Scenario, src: Source) -> Iterator[Problem
             yield from product((*base, "product"), c.product)
             for pid in c.crowds_out:
                 yield from product((*base, "crowds_out", pid), pid)
+                if pid in products and c.node in by_id and pid not in by_id[c.node].capacity:
+                    yield src.problem((*base, "crowds_out", pid),
+                                      f"'{c.node}' does not make {pid}: crowding it out "
+                                      "changes nothing (list products it has capacity for)")
         elif isinstance(c, cm.EmergencyLanes):
             for j, lane in enumerate(c.lanes):
                 yield from node((*base, "lanes", j, "from"), lane.from_)
