@@ -107,7 +107,33 @@ def run_report(result: RunResult, role: Any = None, group: Any = None,
     explained += [f"{h}: {why}" for h, _, _, why in shown if why]
     report.note("; ".join(explained + constant))
     report.note(headline(result, role, group, region), dim=False)
+    if len(result.countermeasures):
+        report.table(countermeasure_table(result.countermeasures))
     return report
+
+
+def countermeasure_table(table: pd.DataFrame) -> Table:
+    """Each countermeasure's triggered and first active day, days active and units.
+
+    Days are medians over replications (with the share of replications where it started, when
+    not all); days active and units are means.
+    """
+    reps = table["replication"].nunique()
+    out = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Countermeasures",
+                title_justify="left")
+    for header in ("countermeasure", "type", "triggered", "started", "days active", "units"):
+        out.add_column(header, justify="left" if header in ("countermeasure", "type")
+                       else "right", no_wrap=header != "countermeasure")
+    for name, rows in table.groupby("name", sort=False):
+        started = rows["first_day"].dropna()
+        when = _fmt(started.median() if len(started) else None, "day {:.0f}")
+        if 0 < len(started) < reps:
+            when += f" ({len(started) / reps:.0%})"
+        units = rows["units"].mean()
+        out.add_row(escape(str(name)), str(rows["type"].iloc[0]),
+                    _fmt(rows["triggered_day"].median(), "day {:.0f}"), when,
+                    f"{rows['days_active'].mean():.1f}", _fmt(units, "{:,.0f}"))
+    return out
 
 
 def headline(result: RunResult, role: Any = None, group: Any = None, region: Any = None) -> str:

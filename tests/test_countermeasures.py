@@ -441,3 +441,22 @@ def test_crowding_out_a_product_the_maker_does_not_make_is_refused():
     }
     with pytest.raises(sim.ScenarioError, match="'m' does not make b"):
         sim.from_dict(data)
+
+
+def test_cli_prints_the_countermeasures_and_the_folder_keeps_them(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    data = release_on_trigger({"on_day": 4, "decision_days": 1})
+    scenario = tmp_path / "cm.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "res"
+    done = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out),
+                                    "--replications", "2"])
+    assert done.exit_code == 0, done.output
+    assert "Countermeasures" in done.output and "stockpile_release" in done.output
+    res = sim.open(out)
+    assert res.countermeasures["first_day"].tolist() == [5, 5]
+    assert res.countermeasures["units"].tolist() == [100, 100]
