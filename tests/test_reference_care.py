@@ -104,6 +104,17 @@ def test_baseline_consumption_per_group_stays_within_5_percent_of_the_plain_dema
         assert sum(after[k][group] for k in BEFORE) == pytest.approx(total, rel=0.05), group
 
 
+@pytest.mark.parametrize("path", [REFERENCE, DEGRADED], ids=["reference", "degraded"])
+def test_the_care_arrays_survive_the_resolved_round_trip(path):
+    # Batches run a variant from its resolved JSON (every default written out); the norms that
+    # refine an earlier one carry all their fields, so both give the same care demand.
+    sc = sim.load_scenario(path)
+    a, b = network_of(sc).care, network_of(sim.from_dict(sc.resolved())).care
+    assert a is not None and b is not None
+    for name in ("per_patient_day", "per_admission", "per_shift", "admissions", "expected"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
 def test_trauma_is_ten_days_of_imperative_care():
     sc = sim.load_scenario(REFERENCE)
     assert sc.care is not None

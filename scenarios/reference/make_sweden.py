@@ -462,17 +462,20 @@ def _admissions_yaml(nodes: list[dict], loads: dict[str, WardLoad]) -> list[str]
     return lines
 
 
+def _norm_value(ward: str, product: str, load: WardLoad) -> tuple[str, float]:
+    """The field and value of the every-category norm of a product at a kind of ward."""
+    rate = next(products[product] for _, products in WARD_RATES.values()
+                if product in products)[ward]
+    if product in WARD_RATES[PPE][1]:
+        return "per_staff_shift", significant(rate / load.shifts, 4)
+    return "per_patient_day", significant((rate - load.extras.get(product, 0.0))
+                                          / load.patient_days, 4)
+
+
 def _norms_yaml(loads: dict[str, WardLoad]) -> list[str]:
-    lines = ["  norms:"]
-    for category, (note, extras) in TRAUMA_EXTRAS.items():
-        lines += _comment(f"{category}, per admission: {note}", 4)
-        for product, amount in extras.items():
-            lines.append(f"    - {{name: {category}_{product}, category: {category}, product: "
-                         f"{product}, per_admission: {number(amount)}}}")
-    lines.append("    # Today's rates per bed, by group (what they were set to):")
+    lines = ["  norms:", "    # Today's rates per bed, by group (what they were set to):"]
     for group, (note, _) in WARD_RATES.items():
         lines += _comment(f"- {group}: {note}", 4)
-    ppe = WARD_RATES[PPE][1]
     for ward, load in loads.items():
         lines += _comment(
             f"{WARD_NAMES[ward]}: {load.patient_days:.3f} patient-days and {load.shifts:.3f} "
@@ -482,16 +485,24 @@ def _norms_yaml(loads: dict[str, WardLoad]) -> list[str]:
             for product, rates in products.items():
                 if ward not in rates:
                     continue
-                rate, extra = rates[ward], load.extras.get(product, 0.0)
-                if product in ppe:
-                    field, value = "per_staff_shift", significant(rate / load.shifts, 4)
-                else:
-                    field = "per_patient_day"
-                    value = significant((rate - extra) / load.patient_days, 4)
-                why = f"today {number(rate)} a bed" + (
+                field, value = _norm_value(ward, product, load)
+                extra = load.extras.get(product, 0.0)
+                why = f"today {number(rates[ward])} a bed" + (
                     f", {extra:.3f} of it trauma extras" if extra else "")
                 lines.append(f"    - {{name: {ward}_{product}, category: all, match: {{tag: "
                              f"{ward}}}, product: {product}, {field}: {number(value)}}}  # {why}")
+    # Every field of a norm that refines an earlier one is written out (the ward's value per
+    # patient-day with the extra per admission): a scenario written back with its defaults
+    # filled in (`Scenario.resolved()`, batches) must give the same norms.
+    for category, (note, extras) in TRAUMA_EXTRAS.items():
+        ward = next(c.ward for c in CATEGORIES if c.name == category)
+        lines += _comment(f"{category}: an average patient-day of the {ward} ward, and per "
+                          f"admission: {note}", 4)
+        for product, amount in extras.items():
+            field, value = _norm_value(ward, product, loads[ward])
+            lines.append(f"    - {{name: {category}_{product}, category: {category}, match: "
+                         f"{{tag: {ward}}}, product: {product}, {field}: {number(value)}, "
+                         f"per_admission: {number(amount)}}}")
     return lines
 
 
