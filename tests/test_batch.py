@@ -133,6 +133,7 @@ def test_summary_is_the_statistics_of_replication_kpis():
     assert set(summary["kpi"]) == {"fill_rate", "order_fill_rate", "unmet", "share_short",
                                    "stockout_days",
                                    "first_stockout_day", "min_days_of_supply", "expired",
+                                   "fill_imperative", "fill_urgent", "fill_deferrable",
                                    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
                                    "conserved"}
     row = summary[(summary["variant"] == "duration_days=20") & (summary["role"] == "ward")

@@ -11,9 +11,11 @@ import pandas as pd
 
 from sim.batch.stats import describe
 from sim.batch.tasks import SUMMARY_KPIS
+from sim.results import CARE_COLUMNS
 
 TABLE_NAMES: tuple[str, ...] = (
     "summary", "replication_kpis", "variants", "kpis", "daily", "events", "ledger",
+    "care", "replication_care", "care_summary",
 )
 
 
@@ -27,7 +29,12 @@ class BatchResult:
       of every variant saw the same random numbers);
     - `variants`: each variant's name and overrides;
     - `kpis` (and `daily`, `events`, `ledger` when kept): the tidy tables of `sim.run` with a
-      `variant` column, or per-variant mean and sd columns for an aggregated batch.
+      `variant` column, or per-variant mean and sd columns for an aggregated batch;
+    - with care demand, `care` (admissions, deferred_admissions, cancelled_admissions,
+      patient_days per variant, replication, node and care category, or their mean and sd when
+      aggregated), `replication_care` (their totals per replication, role and category) and
+      `care_summary` (mean, sd and 95 % interval of those totals over replications); empty
+      without care.
 
     Big tables are read from `folder` on first use, so opening a 1,000-replication batch is cheap.
     """
@@ -71,6 +78,12 @@ class BatchResult:
     daily = property(lambda self: self.table("daily"), doc="Daily series (when kept).")
     events = property(lambda self: self.table("events"), doc="Events (when kept).")
     ledger = property(lambda self: self.table("ledger"), doc="Stock ledger (when kept).")
+    care = property(lambda self: self.table("care"),
+                    doc="Care per node x category (with care demand).")
+    replication_care = property(lambda self: self.table("replication_care"),
+                                doc="Care totals per variant x replication x role x category.")
+    care_summary = property(lambda self: self.table("care_summary"),
+                            doc="Care totals' statistics per variant x role x category.")
 
     @property
     def variant_names(self) -> list[str]:
@@ -110,22 +123,37 @@ class BatchResult:
         Replication k of every variant used the same random numbers, so the paired differences
         have far less noise than the difference of two independent means.
         """
-        reps = self.replication_kpis
+        return self._paired(self.replication_kpis, ["role", "group"], list(kpis), reference)
+
+    def compare_care(self, reference: str, counts: Sequence[str] = CARE_COLUMNS
+                     ) -> pd.DataFrame:
+        """Care totals of each variant minus `reference`, paired by replication, 95 % interval.
+
+        Per role and care category: admissions, deferred and cancelled admissions, patient-days.
+        """
+        return self._paired(self.replication_care, ["role", "category"], list(counts),
+                            reference)
+
+    def _paired(self, reps: pd.DataFrame, by: list[str], values: list[str], reference: str
+                ) -> pd.DataFrame:
         if reference not in self.variant_names:
             raise KeyError(f"no variant '{reference}'; variants are {self.variant_names}")
-        keys = ["replication", "role", "group"]
-        ref = reps[reps["variant"] == reference].set_index(keys)[list(kpis)]
+        if reps.empty:
+            return pd.DataFrame()
+        keys = ["replication", *by]
+        reps = reps.assign(**{c: reps[c].astype(str) for c in by})
+        ref = reps[reps["variant"] == reference].set_index(keys)[values]
         diffs = []
         for name in self.variant_names:
             if name == reference:
                 continue
-            mine = reps[reps["variant"] == name].set_index(keys)[list(kpis)]
+            mine = reps[reps["variant"] == name].set_index(keys)[values]
             diff = (mine - ref.reindex(mine.index)).reset_index()
             diffs.append(diff.assign(variant=name))
         if not diffs:
             return pd.DataFrame()
         table = pd.concat(diffs, ignore_index=True)
-        out = describe(table, ["variant", "role", "group"], list(kpis))
+        out = describe(table, ["variant", *by], values)
         return out.rename(columns={"mean": "mean_difference"}).assign(reference=reference)
 
     def __repr__(self) -> str:

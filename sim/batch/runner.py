@@ -23,6 +23,7 @@ from sim.batch.store import BatchStore
 from sim.batch.tasks import SUMMARY_KPIS, TABLES, TaskOutput, TaskSpec, run_task
 from sim.batch.variants import Variant, check_grid_size, grid, resolve
 from sim.kpis import KPI_COLUMNS
+from sim.results import CARE_COLUMNS
 from sim.scenario import Scenario
 
 DAILY_LEVELS = ("node", "region", "role")
@@ -314,6 +315,7 @@ def _execute_and_assemble(plan: dict[str, Any], specs: list[TaskSpec], store: Ba
     summary = describe(rep_kpis, ["variant", "role", "group"], SUMMARY_KPIS)
     files += store.write_table("summary", summary)
     rows.update(replication_kpis=len(rep_kpis), summary=len(summary), variants=len(variants))
+    files += _assemble_care(plan, specs, store, names, rows)
     info = store.task_info(task_ids)
     task_seconds = float(sum(i["seconds"] for i in info))
     wall = time.perf_counter() - started
@@ -342,6 +344,32 @@ def _execute_and_assemble(plan: dict[str, Any], specs: list[TaskSpec], store: Ba
     }
     store.finish(manifest)
     return BatchResult(folder, manifest)
+
+
+def _assemble_care(plan: dict[str, Any], specs: list[TaskSpec], store: BatchStore,
+                   names: list[str], rows: dict[str, int]) -> list[str]:
+    """The care tables, when any variant has care demand; return their file names.
+
+    `care` per variant, replication, node and category (mean and sd over replications when
+    aggregated); `replication_care` the totals per replication, role and category; and
+    `care_summary` their mean, sd and 95 % interval over replications.
+    """
+    with_care = store.having("care", [s.task_id for s in specs])
+    if not with_care:
+        return []
+    if plan["aggregate"]:
+        by_variant = [[s.task_id for s in specs if s.variant == v and s.task_id in with_care]
+                      for v in range(len(names))]
+        rows["care"] = store.assemble_moments("care", by_variant, names, plan["replications"],
+                                              [])
+    else:
+        rows["care"] = store.assemble("care", with_care, names)
+    rep_care = store.small_table("rep_care", with_care, names)
+    files = ["care.parquet", *store.write_table("replication_care", rep_care, csv=False)]
+    care_summary = describe(rep_care, ["variant", "role", "category"], CARE_COLUMNS)
+    files += store.write_table("care_summary", care_summary)
+    rows.update(replication_care=len(rep_care), care_summary=len(care_summary))
+    return files
 
 
 def _versions() -> dict[str, str]:

@@ -264,10 +264,18 @@ class BatchStore:
     def replication_kpis(self, task_ids: Sequence[str], variant_names: Sequence[str]
                          ) -> pd.DataFrame:
         """The small per-replication summary of every task, as one DataFrame."""
-        tables = [_named_variants(t, variant_names)
-                  for t in self._part_tables(task_ids, "replication_kpis")]
+        return self.small_table("replication_kpis", task_ids, variant_names)
+
+    def small_table(self, name: str, task_ids: Sequence[str], variant_names: Sequence[str]
+                    ) -> pd.DataFrame:
+        """A small table of every task's part, as one DataFrame (in the order of `task_ids`)."""
+        tables = [_named_variants(t, variant_names) for t in self._part_tables(task_ids, name)]
         schema = _uniform_schema(tables[0].schema)
         return pa.concat_tables([t.cast(schema) for t in tables]).to_pandas()
+
+    def having(self, name: str, task_ids: Sequence[str]) -> list[str]:
+        """The tasks whose part holds table `name` (care: only variants with care demand)."""
+        return [t for t in task_ids if (self.parts / t / f"{name}.parquet").exists()]
 
     def write_table(self, name: str, frame: pd.DataFrame, csv: bool = True) -> list[str]:
         """Write a small final table (and its CSV) atomically; return the file names."""

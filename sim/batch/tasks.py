@@ -18,18 +18,30 @@ import numpy as np
 import pandas as pd
 
 from sim.batch.stats import moments
-from sim.engine import run_replication
+from sim.engine import Replication, run_replication
 from sim.kpis import KPI_COLUMNS
 from sim.network import Network, network_of
-from sim.results import DAILY_VALUES, daily_table, event_table, kpi_table, ledger_table
+from sim.results import (
+    CARE_COLUMNS,
+    DAILY_VALUES,
+    care_table,
+    daily_table,
+    event_table,
+    kpi_table,
+    ledger_table,
+)
 from sim.scenario import Scenario, from_dict
 
 TABLES: tuple[str, ...] = ("kpis", "daily", "events", "ledger")
 SUMMARY_KPIS: tuple[str, ...] = (
     "fill_rate", "order_fill_rate", "unmet", "share_short", "stockout_days",
     "first_stockout_day", "min_days_of_supply", "expired",
+    "fill_imperative", "fill_urgent", "fill_deferrable",
     "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
 )
+PRIORITIES: tuple[str, ...] = ("imperative", "urgent", "deferrable")
+CARE_KEYS: tuple[str, ...] = ("node", "role", "region", "category")
+"""The care table's keys: per replication, node and care category (`sim.results.care_table`)."""
 DEMAND_POINTS = "demand_points"
 """Pseudo-role in the replication summary: every node-product with demand of its own."""
 
@@ -56,7 +68,11 @@ class TaskSpec:
 
 @dataclass
 class TaskOutput:
-    """What a task hands back: its tables, a per-replication summary, and where it ran."""
+    """What a task hands back: its tables, a per-replication summary, and where it ran.
+
+    With care demand, `tables` also holds `care` (per replication, node and category, or their
+    moments when aggregated) and `rep_care` the care totals per replication, role and category.
+    """
 
     task_id: str
     tables: dict[str, pd.DataFrame]
@@ -90,11 +106,14 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     sc = _scenario(spec)
     net = network_of(sc)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in (*TABLES, "summary")}
+    care: list[pd.DataFrame] = []
     for k in range(spec.first, spec.first + spec.count):
         rep = run_replication(net, spec.seed, k)
         kpis = kpi_table(net, [rep], sc.warmup_days)
         parts["kpis"].append(kpis)
-        parts["summary"].append(replication_summary(net, kpis))
+        parts["summary"].append(replication_summary(net, kpis, rep))
+        if net.care is not None:
+            care.append(care_table(net, [rep]))
         if "daily" in spec.tables:
             parts["daily"].append(daily_table(net, [rep], spec.daily))  # type: ignore[arg-type]
         if "events" in spec.tables:
@@ -112,14 +131,25 @@ def run_task(spec: TaskSpec) -> TaskOutput:
         else:
             tables[name] = pd.concat(frames, ignore_index=True)
         tables[name].insert(0, "variant", np.int32(spec.variant))
+    if care:
+        tables["care"] = care_moments(care) if spec.aggregate else pd.concat(
+            care, ignore_index=True)
+        tables["rep_care"] = replication_care(pd.concat(care, ignore_index=True))
+        for name in ("care", "rep_care"):
+            tables[name].insert(0, "variant", np.int32(spec.variant))
     summary = pd.concat(parts["summary"], ignore_index=True)
     summary.insert(0, "variant", np.int32(spec.variant))
     return TaskOutput(spec.task_id, tables, summary, os.getpid(), socket.gethostname(),
                       time.perf_counter() - started)
 
 
-def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
-    """Scalar KPIs of one replication by role and product group, plus all demand points."""
+def replication_summary(net: Network, kpis: pd.DataFrame, rep: Replication | None = None
+                        ) -> pd.DataFrame:
+    """Scalar KPIs of one replication by role and product group, plus all demand points.
+
+    With care demand (`rep` given), also the fill of care demand by priority: units of it
+    served on the day over units asked, summed over the group's node-products.
+    """
     groups = {pid: p.group for pid, p in net.scenario.products.items()}
     nodes = kpis["node"].cat.codes.to_numpy()
     positions = {name: i for i, name in enumerate(net.node_ids)}
@@ -144,6 +174,7 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
         "expired": kpis["expired"].to_numpy(),
         **{k: kpis[k].to_numpy() for k in ("unmet_imperative", "unmet_urgent",
                                             "unmet_deferrable", "conserved")},
+        **_care_by_priority(rep, node_index, product_index),
     })
     both = pd.concat([df, df[own].assign(role=DEMAND_POINTS)], ignore_index=True)
     out = both.groupby(["replication", "role", "group"], sort=False).agg(
@@ -155,7 +186,11 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
         expired=("expired", "sum"),
         unmet_imperative=("unmet_imperative", "sum"), unmet_urgent=("unmet_urgent", "sum"),
         unmet_deferrable=("unmet_deferrable", "sum"), conserved=("conserved", "sum"),
+        **{f"{k}_{p}": (f"{k}_{p}", "sum") for p in PRIORITIES for k in ("asked", "got")},
     ).reset_index()
+    for p in PRIORITIES:
+        asked = out[f"asked_{p}"].astype(float)
+        out[f"fill_{p}"] = out[f"got_{p}"] / asked.where(asked > 0)
     demand = out["demand"].astype(float)
     out["fill_rate"] = out["served"] / demand.where(demand > 0)
     orders = out["orders"].astype(float)
@@ -163,6 +198,34 @@ def replication_summary(net: Network, kpis: pd.DataFrame) -> pd.DataFrame:
     out["unmet"] = out["unmet"].astype(float)
     out["stockout_days"] = out["stockout_days"].astype(float)
     return out[["replication", "role", "group", *SUMMARY_KPIS]]
+
+
+def _care_by_priority(rep: Replication | None, nodes: np.ndarray, products: np.ndarray
+                      ) -> dict[str, np.ndarray]:
+    """Care demand asked and served on the day, by priority, for the KPI rows' node-products."""
+    daily = None if rep is None else rep.daily
+    out: dict[str, np.ndarray] = {}
+    for k, p in enumerate(PRIORITIES):
+        if daily is None or daily.care_demand is None or daily.care_served is None:
+            out[f"asked_{p}"] = out[f"got_{p}"] = np.zeros(len(nodes), dtype=np.int64)
+            continue
+        out[f"asked_{p}"] = daily.care_demand[k][nodes, products]
+        out[f"got_{p}"] = daily.care_served[k][nodes, products]
+    return out
+
+
+def replication_care(care: pd.DataFrame) -> pd.DataFrame:
+    """Care totals per replication, role and category (summed over nodes), from `care_table`."""
+    return (care.groupby(["replication", "role", "category"], observed=True, sort=False)
+            [list(CARE_COLUMNS)].sum().reset_index()
+            .astype({c: "int64" for c in CARE_COLUMNS}))
+
+
+def care_moments(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Count, mean and M2 of the care counts per node x category over the task's replications."""
+    keys = frames[0][list(CARE_KEYS)].reset_index(drop=True)
+    stacked = {c: np.stack([f[c].to_numpy(dtype=float) for f in frames]) for c in CARE_COLUMNS}
+    return _moment_columns(keys, stacked)
 
 
 def _moment_columns(keys: pd.DataFrame, stacked: dict[str, np.ndarray]) -> pd.DataFrame:
