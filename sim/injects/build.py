@@ -126,7 +126,11 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     scope = _scope(scenario, regions)
     if scope is not None:
         node_kind = triggers["node"].notna()
-        triggers = triggers[~node_kind | triggers["node"].isin(scope)].reset_index(drop=True)
+        # A region-wide rationing rule has a region but no node: kept in its own region only.
+        elsewhere = ~node_kind & triggers["region"].notna() & ~triggers["region"].isin(
+            list(regions or ()))
+        keep = (~node_kind & ~elsewhere) | triggers["node"].isin(scope)
+        triggers = triggers[keep].reset_index(drop=True)
     selected = select_injects(triggers, loaded, scenario, max_injects)
     windows = disruption_windows(events, scenario)
     schedule = loaded.schedule
@@ -181,6 +185,14 @@ def _check_names(rules: RulesFile, scenario: Scenario, regions: Any) -> None:
                     if name not in names:
                         problems.append(f"rules.{rule_id}.{where}.{key}: '{name}' is not in "
                                         f"scenario '{scenario.name}'{did_you_mean(name, names)}")
+        rationing = [r.name or f"rationing#{i}" for i, r in enumerate(scenario.rationing)]
+        for name in rule.when.rationing or ():
+            if name not in rationing:
+                listed = f" (it has {', '.join(rationing)})" if rationing else (
+                    " (it has no rationing rules)")
+                problems.append(f"rules.{rule_id}.when.rationing: '{name}' is not a rationing "
+                                f"rule of scenario '{scenario.name}'"
+                                f"{did_you_mean(name, rationing)}{listed}")
         if rule.when.kind in DOS_KINDS and rule.when.thresholds is not None:
             for threshold in rule.when.thresholds:
                 if float(threshold) not in recorded:

@@ -13,11 +13,15 @@ from typing import Any
 
 from sim.injects.fields import (
     ABOUT_WORDS,
+    ADMISSION_KINDS,
     DISRUPTION_KINDS,
     DOS_KINDS,
     KIND_FIELDS,
     METADATA_COLUMNS,
     MSEL_COLUMNS,
+    RATIONING_KINDS,
+    RATIONING_PLACEHOLDERS,
+    RATIONING_WORDS,
     TEXT_FIELDS,
 )
 from sim.injects.rules import (
@@ -136,6 +140,14 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
             out.append(((*base, "about", key),
                         f"unknown word '{key}'{did_you_mean(key, ABOUT_WORDS)} (about: "
                         f"{', '.join(ABOUT_WORDS)})"))
+    for key, phrase in labels.rationing.items():
+        if key not in RATIONING_WORDS:
+            out.append(((*base, "rationing", key),
+                        f"unknown phrase '{key}'{did_you_mean(key, RATIONING_WORDS)} "
+                        f"(rationing: {', '.join(RATIONING_WORDS)})"))
+        else:
+            out += _template((*base, "rationing", key), phrase, RATIONING_PLACEHOLDERS[key],
+                             f"labels.rationing.{key}")
     missing_types = [t for t in DISRUPTION_TYPES if t not in labels.disruption_types]
     if missing_types:
         out.append(((*base, "disruption_types"),
@@ -188,6 +200,17 @@ def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
                f"thresholds apply to dos_below and dos_recovered, not {kind}")
     if when.below is not None and kind != "allocation_cut":
         yield (*base, "when", "below"), f"below applies to allocation_cut, not {kind}"
+    if when.rationing is not None and kind not in RATIONING_KINDS:
+        yield ((*base, "when", "rationing"),
+               f"rationing applies to rationing_start and rationing_end, not {kind}")
+    if kind in ADMISSION_KINDS:
+        # Admissions are counted per node and day, over every product: nothing to match.
+        for part, where in ((when, ("when",)), (when.unless, ("when", "unless"))):
+            for key in ("groups", "products"):
+                if part is not None and getattr(part, key) is not None:
+                    yield ((*base, *where, key),
+                           f"{key}: {kind} counts admissions at a node, not products; use "
+                           "roles, tags, regions or nodes")
     for i, key in enumerate(rule.group_by):
         if disruption and key != "disruption":
             yield (*base, "group_by", i), f"'{key}': {kind} injects can only group by disruption"
@@ -195,6 +218,11 @@ def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
             yield (*base, "group_by", i), f"'disruption': {kind} is not a disruption trigger"
         if key == "threshold" and kind not in DOS_KINDS:
             yield (*base, "group_by", i), f"'threshold': {kind} has no threshold"
+        if key == "rationing" and kind not in RATIONING_KINDS:
+            yield (*base, "group_by", i), f"'rationing': {kind} is not a rationing trigger"
+        if key in ("product", "group") and kind in ADMISSION_KINDS:
+            yield ((*base, "group_by", i),
+                   f"'{key}': {kind} counts admissions at a node, not products")
     if rule.to in (RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS):
         lanes = [t for t in (when.disruption_types or DISRUPTION_TYPES) if t in LANE_TYPES]
         if disruption and lanes:

@@ -18,13 +18,24 @@ TriggerKind = Literal[
     "dos_recovered",
     "first_stockout",
     "stockout_resolved",
+    "rationing_start",
+    "rationing_end",
+    "admissions_deferred",
+    "admissions_cancelled",
+    "imperative_short",
 ]
 TRIGGER_KINDS: tuple[str, ...] = TriggerKind.__args__  # type: ignore[attr-defined]
 DISRUPTION_KINDS: tuple[str, ...] = ("disruption_start", "disruption_end", "recovery_complete")
 NODE_KINDS: tuple[str, ...] = tuple(k for k in TRIGGER_KINDS if k not in DISRUPTION_KINDS)
 DOS_KINDS: tuple[str, ...] = ("dos_below", "dos_recovered")
+RATIONING_KINDS: tuple[str, ...] = ("rationing_start", "rationing_end")
+"""A rationing rule starting or ending at a scope: a node, or a whole region or country (then
+without a node)."""
+ADMISSION_KINDS: tuple[str, ...] = ("admissions_deferred", "admissions_cancelled")
+"""Admissions a node postponed or cancelled on a day: about care, not about a product."""
 
-GroupKey = Literal["node", "region", "role", "product", "group", "threshold", "disruption"]
+GroupKey = Literal["node", "region", "role", "product", "group", "threshold", "disruption",
+                   "rationing"]
 GROUP_KEYS: tuple[str, ...] = GroupKey.__args__  # type: ignore[attr-defined]
 
 # Every field is text already formatted for the language (decimal comma, thousands separator),
@@ -66,6 +77,33 @@ NODE_FIELDS: dict[str, str] = {
     "group_name": "the product group in words (infusionsvätskor, infusion fluids)",
     "unit": "the product's unit in words (påsar, bags)",
 }
+RATIONING_FIELDS: dict[str, str] = {
+    **COMMON_FIELDS,
+    "rationing_name": "the rationing rule's name in the scenario",
+    "scope_name": "where it starts or ends (the lead one): a node, a region or a country",
+    "scope_list": "every place covered",
+    "region_name": "the region (the node's, or the region of a region-wide rule; the whole "
+                   "country for a country-wide one)",
+    "region_list": "every region covered",
+    "products_rationed": "the products or groups the rule watches, in words",
+    "days_of_supply": "days of normal use on hand at the lead scope, over the rule's products",
+    "below_days": "the rule's below_days: rationing starts under this",
+    "release_days": "the rule's release_above_days: rationing ends over this",
+    "measures": "what the rule does while in force, in words from labels.rationing: admissions "
+                "postponed (naming the care categories), cancelled after a wait, use cut",
+    "start_when": "when it started at the lead scope, in words like `when`",
+}
+ADMISSION_FIELDS: dict[str, str] = {
+    **COMMON_FIELDS,
+    "node_name": "the node's name (the one with the most admissions that day)",
+    "node_list": "the names of every node covered",
+    "role_name": "the node's role in words",
+    "roles_name": "the role in the plural",
+    "region_name": "the node's region",
+    "region_list": "every region covered",
+    "categories": "the care categories whose new admissions the rationing rules in force at the "
+                  "nodes covered were postponing that day",
+}
 KIND_FIELDS: dict[str, dict[str, str]] = {
     "disruption_start": DISRUPTION_FIELDS,
     "disruption_end": DISRUPTION_FIELDS,
@@ -95,12 +133,40 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
     },
     "first_stockout": {
         **NODE_FIELDS,
-        "quantity": "units that could not be supplied that day (summed over what is covered)",
+        "quantity": "units that could not be supplied that day at the lead node",
     },
     "stockout_resolved": {
         **NODE_FIELDS,
         "stockout_days": "days the node ended short after warm-up",
         "on_hand": "units on hand when the shortage ended",
+    },
+    "rationing_start": RATIONING_FIELDS,
+    "rationing_end": {
+        **RATIONING_FIELDS,
+        "duration_days": "how many days it was in force at the lead scope",
+    },
+    "admissions_deferred": {
+        **ADMISSION_FIELDS,
+        "admissions": "admissions postponed that day, summed over the nodes covered",
+        "admissions_total": "admissions postponed in the regions covered from the first day of "
+                            "the window to this one",
+    },
+    "admissions_cancelled": {
+        **ADMISSION_FIELDS,
+        "admissions": "admissions cancelled that day, summed over the nodes covered",
+        "admissions_total": "admissions cancelled in the regions covered from the first day of "
+                            "the window to this one",
+        "cancel_after_days": "how long an admission may wait before it is cancelled, in days "
+                             "(the rationing rule's cancel_after_days; the shortest that applies)",
+    },
+    "imperative_short": {
+        **NODE_FIELDS,
+        "categories": "the imperative care categories at the lead node that use the product",
+        "quantity": "units of imperative care demand at the lead node not served on the day "
+                    "asked after warm-up (KPI unmet_imperative)",
+        "fill_pct": "share of the lead node's imperative care demand for the product served on "
+                    "the day asked after warm-up, in percent rounded down to a tenth (KPI "
+                    "fill_imperative)",
     },
 }
 """The placeholders a template may use, by trigger kind, with what they hold."""
@@ -131,3 +197,15 @@ ABOUT_WORDS: dict[str, str] = {
 }
 """Words of the about sheet, the Markdown heading and the timeline (labels.<lang>.about), with
 their English defaults."""
+
+RATIONING_WORDS: dict[str, str] = {
+    "defer": "new admissions for {categories} are postponed",
+    "cancel": "admissions that have waited more than {days} days are cancelled",
+    "conserve": "use of {products} is cut to {pct} % of normal",
+    "none": "no measures in care",
+}
+"""Phrases of the field `measures` (labels.<lang>.rationing), with their English defaults."""
+RATIONING_PLACEHOLDERS: dict[str, set[str]] = {
+    "defer": {"categories"}, "cancel": {"days"}, "conserve": {"products", "pct"}, "none": set(),
+}
+"""The placeholders each phrase of labels.<lang>.rationing may use."""

@@ -13,6 +13,7 @@ clock time t is `((d - from_day) + (t - day_start) / 24 h) / N` hours into the e
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +24,13 @@ import pandas as pd
 from sim.disruptions import _lane_mask
 from sim.distributions import Sampler
 from sim.injects.fields import (
+    ADMISSION_KINDS,
     DISRUPTION_KINDS,
     KIND_FIELDS,
     METADATA_COLUMNS,
     MSEL_COLUMNS,
+    RATIONING_KINDS,
+    RATIONING_WORDS,
     TEXT_FIELDS,
 )
 from sim.injects.rules import (
@@ -121,6 +125,7 @@ class Renderer:
         self.nodes = {n.id: n for n in self.scenario.nodes}
         self.scope = scope
         self._of_counts = self._count_nodes()
+        self.net_categories = [] if self.net.care is None else list(self.net.care.categories)
 
     def _count_nodes(self) -> dict[tuple[str, str], int]:
         """How many nodes of each role handle each product group (within the scope)."""
@@ -143,6 +148,12 @@ class Renderer:
         if kind in DISRUPTION_KINDS:
             out["count"] = w.integer(members["disruption"].nunique())
             out.update(self._disruption(int(lead["disruption_index"]), kind, day, members))
+        elif kind in RATIONING_KINDS:
+            out["count"] = w.integer(members["scope"].nunique())
+            out.update(self._rationing(kind, lead, members))
+        elif kind in ADMISSION_KINDS:
+            out["count"] = w.integer(members["node"].nunique())
+            out.update(self._admissions(kind, lead, members))
         else:
             out["count"] = w.integer(members["node"].nunique())
             out.update(self._node(kind, lead, members))
@@ -182,6 +193,91 @@ class Renderer:
         elif kind == "stockout_resolved":
             out["stockout_days"] = w.integer(float(lead["stockout_days"]))
             out["on_hand"] = w.integer(float(lead["quantity"]))
+        elif kind == "imperative_short":
+            # The lead node's, like fill_pct: the others are listed in node_list.
+            quantity = float(lead["quantity"])
+            out["quantity"] = w.integer(quantity)
+            out["unit"] = w.unit(lead["product"], quantity)
+            # Rounded down to a tenth: a shortfall never reads as 100 %.
+            out["fill_pct"] = w.number(math.floor(1000 * float(lead["value"])) / 10)
+            out["categories"] = w.listing(w.category(c) for c in lead["categories"])
+        return out
+
+    def _place(self, lead: pd.Series) -> str:
+        """Where a rationing rule acts: a node, a region or a country, in words."""
+        w = self.words
+        scope = self.scenario.rationing[int(lead["rationing_index"])].scope
+        label = str(lead["scope"])
+        return (w.node(label) if scope == "node" else w.region(label) if scope == "region"
+                else w.country(label))
+
+    def _regions(self, regions: Any) -> str:
+        """Regions in words; a trigger without one (a country-wide rule) is the whole country."""
+        w = self.words
+        return w.listing(w.region(r) if isinstance(r, str) else w.labels.whole_country
+                         for r in regions)
+
+    def _rationing(self, kind: str, lead: pd.Series, members: pd.DataFrame) -> dict[str, str]:
+        w = self.words
+        spec = self.scenario.rationing[int(lead["rationing_index"])]
+        products = [*_names(spec.match.product), *_names(spec.match.group)]
+        rationed = self._products(products or None)
+        out = {
+            "rationing_name": str(lead["rationing"]),
+            "scope_name": self._place(lead),
+            "scope_list": w.listing(self._place(m) for _, m in members.iterrows()),
+            "region_name": self._regions([lead["region"]]),
+            "region_list": self._regions(members["region"]),
+            "products_rationed": rationed,
+            "days_of_supply": w.decimal(float(lead["value"])),
+            "below_days": w.number(float(spec.below_days)),
+            "release_days": w.number(float(spec.release_above_days)),
+            "measures": self._measures(spec, lead["categories"], rationed),
+            "start_when": w.when(int(lead["since"])),
+        }
+        if kind == "rationing_end":
+            out["duration_days"] = w.integer(int(lead["day"]) - int(lead["since"]))
+        return out
+
+    def _measures(self, spec: Any, categories: tuple[str, ...], products: str) -> str:
+        """What a rationing rule does where it is in force, from labels.rationing."""
+        w = self.words
+        phrases = {**RATIONING_WORDS, **w.labels.rationing}
+        out = []
+        # Postponing does something only where care of those priorities is admitted.
+        if spec.defer and categories:
+            out.append(phrases["defer"].format(
+                categories=w.listing(w.category(c) for c in categories)))
+            if spec.cancel_after_days is not None:
+                out.append(phrases["cancel"].format(days=w.integer(spec.cancel_after_days)))
+        if spec.conserve < 1:
+            out.append(phrases["conserve"].format(products=products,
+                                                  pct=w.percent(spec.conserve)))
+        return w.listing(out) if out else phrases["none"]
+
+    def _admissions(self, kind: str, lead: pd.Series, members: pd.DataFrame) -> dict[str, str]:
+        w = self.words
+        role = str(lead["role"])
+        regions = set(members["region"])
+        # So far: the same kind in the regions covered, from the window's first day.
+        so_far = self.triggers[(self.triggers["kind"] == kind)
+                               & self.triggers["region"].isin(regions)
+                               & (self.triggers["day"] <= int(lead["day"]))]
+        categories = [c for c in self.net_categories
+                      if any(c in cs for cs in members["categories"])]
+        out = {
+            "node_name": w.node(lead["node"]),
+            "node_list": w.listing(w.node(n) for n in members["node"]),
+            "role_name": w.role(role),
+            "roles_name": w.role(role, many=True),
+            "region_name": w.region(lead["region"]),
+            "region_list": w.listing(w.region(r) for r in members["region"]),
+            "categories": w.listing(w.category(c) for c in categories),
+            "admissions": w.integer(float(members["quantity"].sum())),
+            "admissions_total": w.integer(float(so_far["quantity"].sum())),
+        }
+        if kind == "admissions_cancelled":
+            out["cancel_after_days"] = w.number(float(members["threshold"].min()))
         return out
 
     def _disruption(self, index: int, kind: str, day: int,
@@ -300,6 +396,8 @@ class Renderer:
             return rule.to
         if isinstance(lead["node"], str):
             nodes = [self.nodes[lead["node"]]]
+        elif rule.when.kind in RATIONING_KINDS:  # a region or country: the nodes it covers
+            nodes = [self.nodes[n] for n in lead["nodes"]]
         else:
             nodes = self._hit_nodes(self.scenario.disruptions[int(lead["disruption_index"])])
         if not nodes:  # a disruption of lanes, or one that hits nothing
@@ -353,7 +451,7 @@ def render(selected: pd.DataFrame, renderer: Renderer, timing: Timing,
             "severity": float(inject.severity),
             "kind": rule.when.kind,
             "rule": inject.rule,
-            "region": (words.region(lead["region"]) if isinstance(node, str)
+            "region": (words.region(lead["region"]) if isinstance(lead["region"], str)
                        else words.labels.whole_country),
             "node": node if isinstance(node, str) else None,
             "product": lead["product"] if isinstance(lead["product"], str) else None,
@@ -376,6 +474,13 @@ def _unrepeated(synopsis: str) -> str:
     if colon and head and rest.casefold().startswith(head.casefold()):
         return rest
     return synopsis
+
+
+def _names(value: str | list[str] | None) -> list[str]:
+    """A match key's names as a list (one name, several, or none)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _or(value: Any, default: float) -> float:

@@ -68,6 +68,9 @@ class When(Filter):
     """dos_below, dos_recovered: the days-of-supply levels (all the run recorded when omitted)."""
     below: Annotated[float, Field(gt=0, le=1)] | None = None
     """allocation_cut: only cuts to a delivered share below this (0.8 = below 80 %)."""
+    rationing: list[str] | None = None
+    """rationing_start, rationing_end: the scenario's rationing rules, by name (all when
+    omitted)."""
     unless: Filter | None = None
     """Triggers that also match this are left out (e.g. `unless: {tags: [regional_store]}`)."""
 
@@ -175,6 +178,11 @@ class Labels(Model):
     disruption_types: dict[DisruptionType, str]
     countries: dict[str, str] = {}
     """Country codes in words (the code when missing)."""
+    care_categories: dict[str, str] = {}
+    """The scenario's care categories in words (the id, spaced, when missing)."""
+    rationing: dict[str, str] = {}
+    """What a rationing rule does, as phrases joined into the field `measures`: defer
+    ({categories}), cancel ({days}), conserve ({products}, {pct}), none (English when missing)."""
     about: dict[str, str] = {}
     """Words for the file's about section and the timeline (see docs/injects.md)."""
 

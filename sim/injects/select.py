@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.injects.fields import DISRUPTION_KINDS
+from sim.injects.fields import DISRUPTION_KINDS, RATIONING_KINDS
 from sim.injects.rules import Filter, Rule, RulesFile, When
 from sim.scenario.schema import Scenario
 
@@ -89,6 +89,9 @@ def matches(triggers: pd.DataFrame, when: When, tagged: dict[str, set[str]]) -> 
         mask &= triggers["threshold"].isin([float(t) for t in when.thresholds]).to_numpy()
     if when.below is not None:
         mask &= (triggers["value"] < when.below).to_numpy()
+    if when.rationing is not None:
+        mask &= triggers["rationing"].isin(when.rationing).to_numpy() if (
+            "rationing" in triggers) else False
     if when.unless is not None:
         mask &= ~_filter_mask(triggers, when.unless, tagged)
     return mask
@@ -98,7 +101,10 @@ def _merge(matched: pd.DataFrame, rule_id: str, order: int, rule: Rule) -> pd.Da
     """Merge a rule's triggers by day and key, then rate-limit, keep and cap."""
     keys = list(rule.group_by)  # group_by keys are trigger columns
     score = rule.severity + matched["bonus"].to_numpy(dtype=float)
-    who = "disruption" if rule.when.kind in DISRUPTION_KINDS else "node"
+    # What breadth counts: disruptions, the places a rationing rule covers (a region-wide
+    # rule has no node), or nodes.
+    who = ("disruption" if rule.when.kind in DISRUPTION_KINDS
+           else "scope" if rule.when.kind in RATIONING_KINDS else "node")
     frame = pd.DataFrame({
         "day": matched["day"].to_numpy(),
         **{k: matched[k].to_numpy(dtype=object) for k in keys},

@@ -11,10 +11,13 @@ rationing logs one pair a day); triggers keep what an exercise can use:
 - dos_below: each fall below a days-of-supply threshold (value: days of supply);
 - dos_recovered: stock back above a threshold for good (no later fall below it);
 - first_stockout: a node's first stockout of a product in the window (quantity: units short);
-- stockout_resolved: the end of a node's last stockout of a product in the run.
+- stockout_resolved: the end of a node's last stockout of a product in the run;
+- rationing_start, rationing_end, admissions_deferred, admissions_cancelled, imperative_short:
+  care and rationing (care.py).
 
 Each trigger carries `bonus`, its intensity on a 0-20 scale (how deep the cut, how low the
-stock, how much of a day's demand went unmet), which select.py adds to the rule's severity.
+stock, how much of a day's demand went unmet; care.py for the care kinds), which select.py adds
+to the rule's severity.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.injects.care import CARE_COLUMNS, care_triggers
 from sim.network import MIN_FLOW, Network, network_of
 from sim.scenario.schema import Scenario
 
@@ -122,14 +126,21 @@ def find_triggers(events: pd.DataFrame, scenario: Scenario, kpis: pd.DataFrame,
     resolved = _final(ev, "stockout_end", "stockout_start", ())
     parts.append(resolved.assign(kind="stockout_resolved", quantity=resolved["value"]))
     parts = [p for p in parts if len(p)]
-    if not parts:
+    frames = []
+    if parts:
+        out = pd.concat(parts, ignore_index=True)
+        out = out[(out["day"] >= from_day) & (out["day"] <= to_day)]
+        if len(out):
+            frames.append(_describe(out, scenario, net))
+    # Care kinds come described already: a region-wide rule has no node to look up.
+    care = care_triggers(ev, scenario, net, kpis, from_day, to_day)
+    if len(care):
+        frames.append(care)
+    if not frames:
         return _empty()
-    out = pd.concat(parts, ignore_index=True)
-    out = out[(out["day"] >= from_day) & (out["day"] <= to_day)]
-    if out.empty:
-        return _empty()
-    out = _stockout_days(_describe(out, scenario, net), kpis)
-    return out.sort_values(["day"], kind="stable").reset_index(drop=True)
+    out = _stockout_days(pd.concat(frames, ignore_index=True), kpis)
+    columns = [*TRIGGER_COLUMNS, *(c for c in CARE_COLUMNS if c in out)]
+    return out[columns].sort_values(["day"], kind="stable").reset_index(drop=True)
 
 
 def _empty() -> pd.DataFrame:

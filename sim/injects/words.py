@@ -53,6 +53,10 @@ class Words:
         """A product group in words."""
         return self.labels.groups.get(group_id) or group_id.replace("_", " ")
 
+    def category(self, category_id: str) -> str:
+        """A care category in words (the id, spaced, when the labels do not name it)."""
+        return self.labels.care_categories.get(category_id) or category_id.replace("_", " ")
+
     def unit(self, product_id: str, quantity: float = 2) -> str:
         """The unit of a product in words, singular for a quantity of one."""
         product = self.scenario.products.get(product_id)

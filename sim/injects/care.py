@@ -1,0 +1,304 @@
+"""Triggers about care: rationing, admissions postponed and cancelled, imperative care short.
+
+- rationing_start, rationing_end: as recorded, one per rule and scope (a node, or a whole region
+  or country); a rule that started before the window and is still in force starts on the
+  window's first day (its texts say when it really started);
+- admissions_deferred, admissions_cancelled: as recorded, one per node and day (value: how many);
+  each carries the care categories whose admissions the rules in force there were postponing;
+- imperative_short: per node and product whose imperative care demand went unmet after warm-up
+  (KPI unmet_imperative > 0), the first day in the window the node can have left demand for the
+  product unserved. Demand goes unserved only on a stockout day (nothing left on hand) that ends
+  with units owed; the events say when stockouts start and end and what is owed on their first
+  day, not which priorities went short (imperative care is served first by default, docs/
+  engine.md, "Priorities"), so this day is never after the first day imperative care went
+  short, and is that day whenever the first unserved demand was imperative.
+
+Which rules are in force where and when is read back from the rationing events, with the
+rules' scopes as the engine builds them (sim/rationing.py), so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from sim.care_network import PRIORITIES
+from sim.injects.fields import ADMISSION_KINDS, RATIONING_KINDS
+from sim.network import Network
+from sim.rationing import Rationing
+from sim.scenario.schema import Scenario
+from sim.state import State
+
+CARE_COLUMNS: tuple[str, ...] = (
+    "rationing", "rationing_index", "scope", "since", "categories", "nodes",
+)
+"""Trigger columns of the care kinds (missing or empty for the others): the rationing rule's
+name and position in the scenario, the scope (node id, region id or country code; the node for
+admissions and imperative care), the day the rule started there, the care categories concerned
+(a tuple) and the nodes of the scope (a tuple)."""
+MAX_BONUS = 20.0
+
+
+@dataclass(frozen=True)
+class _Scope:
+    rule: int
+    label: int
+
+
+class RationingStory:
+    """Where and when each rationing rule of a scenario was in force, in one replication."""
+
+    def __init__(self, scenario: Scenario, net: Network, events: pd.DataFrame) -> None:
+        self.scenario = scenario
+        self.net = net
+        # The engine's own scopes: only the rules' matching is used, never the state.
+        self.rules = Rationing(net, cast(State, None)).rules
+        self.days = scenario.horizon_days
+        self.active = [np.zeros((self.days, len(r.labels)), dtype=bool) for r in self.rules]
+        self.intervals: dict[_Scope, list[tuple[int, int]]] = {}
+        logged = events[events["kind"].isin(RATIONING_KINDS)]
+        opened: dict[_Scope, int] = {}
+        for day, kind, node, detail in zip(logged["day"], logged["kind"], logged["node"],
+                                           logged["detail"], strict=True):
+            scope = self.scope_of(str(detail), node)
+            if scope is None:
+                continue
+            if kind == "rationing_start":
+                opened[scope] = int(day)
+            elif scope in opened:
+                self._close(scope, opened.pop(scope), int(day))
+        for scope, start in opened.items():
+            self._close(scope, start, self.days)
+        care = net.care
+        self.categories: list[str] = [] if care is None else list(care.categories)
+        self.admitted = (np.zeros((net.n_nodes, 0), dtype=bool) if care is None
+                         else care.admissions > 0)
+        self.priority = np.zeros(0, dtype=np.int64) if care is None else care.priority
+
+    def _close(self, scope: _Scope, start: int, end: int) -> None:
+        self.intervals.setdefault(scope, []).append((start, end))
+        self.active[scope.rule][start:end, scope.label] = True
+
+    def scope_of(self, detail: str, node: object) -> _Scope | None:
+        """The rule and scope of a rationing event (None: not one of the scenario's rules).
+
+        The event's detail is the rule's name, and for a region or country scope ': ' and the
+        region or country.
+        """
+        for r, (rule, spec) in enumerate(zip(self.rules, self.scenario.rationing, strict=True)):
+            if spec.scope == "node":
+                if detail == rule.name and isinstance(node, str) and node in rule.labels:
+                    return _Scope(r, rule.labels.index(node))
+            elif detail.startswith(f"{rule.name}: "):
+                label = detail[len(rule.name) + 2:]
+                if label in rule.labels:
+                    return _Scope(r, rule.labels.index(label))
+        return None
+
+    def since(self, scope: _Scope, day: int) -> int:
+        """The first day of the rule's spell at the scope that starts, holds or ends on `day`."""
+        for start, end in self.intervals.get(scope, []):
+            if start <= day <= end:
+                return start
+        return day
+
+    def scope_nodes(self, scope: _Scope) -> np.ndarray:
+        """Engine positions of the nodes of a scope (those with a matched cell)."""
+        return np.flatnonzero(self.rules[scope.rule].group == scope.label)
+
+    def deferring(self, node: int, day: int) -> tuple[set[str], float]:
+        """The priorities the rules in force at a node postpone on a day, and how long.
+
+        The second value is the shortest cancel_after_days among them (inf: never cancelled).
+        """
+        priorities: set[str] = set()
+        cancel = np.inf
+        for r, (rule, spec) in enumerate(zip(self.rules, self.scenario.rationing, strict=True)):
+            label = rule.group[node]
+            if label >= 0 and spec.defer and self.active[r][day, label]:
+                priorities |= set(spec.defer)
+                cancel = min(cancel, rule.cancel)
+        return priorities, cancel
+
+    def categories_at(self, nodes: np.ndarray, priorities: set[str]) -> tuple[str, ...]:
+        """Care categories of these priorities admitted at any of the nodes, in scenario order."""
+        if not len(self.categories) or not priorities:
+            return ()
+        wanted = np.isin(np.array(PRIORITIES)[self.priority], sorted(priorities))
+        here = self.admitted[nodes].any(axis=0) & wanted
+        return tuple(c for c, hit in zip(self.categories, here, strict=True) if hit)
+
+
+def care_triggers(events: pd.DataFrame, scenario: Scenario, net: Network, kpis: pd.DataFrame,
+                  from_day: int, to_day: int) -> pd.DataFrame:
+    """The care kinds' triggers of one replication, on days `from_day` to `to_day`.
+
+    Described (role, region, group, intensity bonus) as triggers.py describes the others.
+    """
+    if net.care is None and not scenario.rationing:
+        return pd.DataFrame()
+    story = RationingStory(scenario, net, events)
+    parts = [_rationing(events, story, from_day), _admissions(events, story),
+             _imperative(events, net, kpis, from_day, to_day)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return out[(out["day"] >= from_day) & (out["day"] <= to_day)].reset_index(drop=True)
+
+
+def _rows(**columns: object) -> pd.DataFrame:
+    base: dict[str, object] = {
+        "threshold": np.nan, "quantity": np.nan, "flow": np.nan, "bonus": 0.0,
+        "disruption": None, "disruption_index": -1, "disruption_type": None, "product": None,
+        "group": None, "rationing": None, "rationing_index": -1, "since": -1, "nodes": None,
+    }
+    return pd.DataFrame({**base, **columns})
+
+
+def _rationing(events: pd.DataFrame, story: RationingStory, from_day: int) -> pd.DataFrame:
+    net = story.net
+    logged = events[events["kind"].isin(RATIONING_KINDS)]
+    rows: list[dict[str, object]] = []
+    for day, kind, node, value, detail in zip(logged["day"], logged["kind"], logged["node"],
+                                              logged["value"], logged["detail"], strict=True):
+        scope = story.scope_of(str(detail), node)
+        if scope is None:
+            continue
+        rule, spec = story.rules[scope.rule], story.scenario.rationing[scope.rule]
+        day = int(day)
+        since = story.since(scope, day)
+        if kind == "rationing_start" and day < from_day:
+            end = next(e for s, e in story.intervals[scope] if s == day)
+            if end <= from_day:
+                continue  # over before the window: nothing to tell
+            day = from_day  # still in force: the exercise hears of it on its first day
+        members = story.scope_nodes(scope)
+        label = rule.labels[scope.label]
+        roles = {net.roles[i] for i in members}
+        products = np.flatnonzero(rule.cells.any(axis=0))
+        groups = {net.scenario.products[net.product_ids[j]].group for j in products}
+        below = float(spec.below_days)
+        dos = float(value)
+        rows.append({
+            "day": day, "kind": kind,
+            "node": label if spec.scope == "node" else None,
+            "product": net.product_ids[products[0]] if len(products) == 1 else None,
+            "value": dos,
+            "threshold": below if kind == "rationing_start" else float(spec.release_above_days),
+            "bonus": (MAX_BONUS * float(np.clip(1 - dos / below, 0, 1))
+                      if kind == "rationing_start" and below > 0 else 0.0),
+            "role": roles.pop() if len(roles) == 1 else None,
+            "region": (net.regions[members[0]] if spec.scope == "node"
+                       else label if spec.scope == "region" else None),
+            "group": groups.pop() if len(groups) == 1 else None,
+            "rationing": rule.name, "rationing_index": scope.rule, "scope": label,
+            "since": since,
+            "categories": story.categories_at(members, set(spec.defer)),
+            "nodes": tuple(net.node_ids[i] for i in members),
+        })
+    return _rows(**{k: [r[k] for r in rows] for k in rows[0]}) if rows else pd.DataFrame()
+
+
+def _admissions(events: pd.DataFrame, story: RationingStory) -> pd.DataFrame:
+    net = story.net
+    logged = events[events["kind"].isin(ADMISSION_KINDS)]
+    if logged.empty or net.care is None:
+        return pd.DataFrame()
+    at = pd.Index(net.node_ids).get_indexer(logged["node"])
+    keep = at >= 0
+    logged, at = logged[keep], at[keep]
+    days = logged["day"].to_numpy(dtype=np.int64)
+    count = logged["value"].to_numpy(dtype=float)
+    categories, cancel = [], []
+    for i, day in zip(at.tolist(), days.tolist(), strict=True):
+        priorities, days_ = story.deferring(i, day)
+        categories.append(story.categories_at(np.array([i]), priorities))
+        cancel.append(days_)
+    # Intensity: the share of a normal day's admissions at the node.
+    per_day = net.care.admissions.sum(axis=1)[at]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(per_day > 0, count / per_day, 1.0)
+    kinds = logged["kind"].to_numpy(dtype=object)
+    return _rows(
+        day=days, kind=kinds, node=logged["node"].to_numpy(dtype=object), value=count,
+        quantity=count,
+        # admissions_cancelled: how long an admission could wait there that day.
+        threshold=np.where(kinds == "admissions_cancelled", cancel, np.nan),
+        bonus=MAX_BONUS * np.clip(share, 0, 1),
+        role=np.array(net.roles, dtype=object)[at],
+        region=np.array(net.regions, dtype=object)[at],
+        scope=logged["node"].to_numpy(dtype=object), categories=categories,
+    )
+
+
+def _imperative(events: pd.DataFrame, net: Network, kpis: pd.DataFrame, from_day: int,
+                to_day: int) -> pd.DataFrame:
+    care = net.care
+    if care is None or "unmet_imperative" not in kpis or kpis.empty:
+        return pd.DataFrame()
+    short = kpis[kpis["unmet_imperative"] > 0]
+    if short.empty:
+        return pd.DataFrame()
+    cells = pd.MultiIndex.from_arrays([short["node"].astype(str), short["product"].astype(str)])
+    outs = events[events["kind"].isin(("stockout_start", "stockout_end"))]
+    keys = pd.MultiIndex.from_arrays([outs["node"].astype(str), outs["product"].astype(str)])
+    outs = outs[keys.isin(cells)]
+    first: dict[tuple[str, str], int] = {}
+    for (node, product), group in outs.groupby(["node", "product"], sort=False):
+        day = _first_unserved(group, from_day, to_day, net.scenario.horizon_days)
+        if day is not None:
+            first[(str(node), str(product))] = day
+    if not first:
+        return pd.DataFrame()
+    rows = short.assign(node=short["node"].astype(str), product=short["product"].astype(str))
+    rows = rows[[(n, p) in first for n, p in zip(rows["node"], rows["product"], strict=True)]]
+    i = pd.Index(net.node_ids).get_indexer(rows["node"])
+    j = pd.Index(net.product_ids).get_indexer(rows["product"])
+    fill = rows["fill_imperative"].to_numpy(dtype=float)
+    uses = (care.per_patient_day + care.per_admission + care.per_shift) > 0  # bool[n, c, p]
+    imperative = care.priority == PRIORITIES.index("imperative")
+    categories = [tuple(c for c, hit in zip(care.categories, imperative & uses[a, :, b]
+                                            & (care.admissions[a] > 0), strict=True) if hit)
+                  for a, b in zip(i.tolist(), j.tolist(), strict=True)]
+    groups = [net.scenario.products[p].group for p in rows["product"]]
+    return _rows(
+        day=[first[(n, p)] for n, p in zip(rows["node"], rows["product"], strict=True)],
+        kind="imperative_short", node=rows["node"].to_numpy(dtype=object),
+        product=rows["product"].to_numpy(dtype=object), value=fill,
+        quantity=rows["unmet_imperative"].to_numpy(dtype=float),
+        flow=net.normal_flow[i, j],
+        bonus=MAX_BONUS * np.clip(1 - np.nan_to_num(fill, nan=0.0), 0, 1),
+        role=np.array(net.roles, dtype=object)[i], region=np.array(net.regions, dtype=object)[i],
+        group=groups, scope=rows["node"].to_numpy(dtype=object), categories=categories,
+    )
+
+
+def _first_unserved(stockouts: pd.DataFrame, from_day: int, to_day: int,
+                    horizon: int) -> int | None:
+    """The first day in the window a cell can have left demand unserved, from its stockouts.
+
+    A stockout starts on a day that ends with nothing on hand; the units owed at its end (the
+    event's value) say whether that day's demand was all served. So a stockout that starts with
+    nothing owed can leave demand unserved from its second day on, and one that lasts a single
+    day with nothing owed never does.
+    """
+    start, owed = None, 0.0
+    spells: list[tuple[int, float, int]] = []
+    for day, kind, value in zip(stockouts["day"], stockouts["kind"], stockouts["value"],
+                                strict=True):
+        if kind == "stockout_start":
+            start, owed = int(day), float(value)
+        elif start is not None:
+            spells.append((start, owed, int(day)))
+            start = None
+    if start is not None:  # still out at the end of the run
+        spells.append((start, owed, horizon))
+    for start, owed, end in spells:
+        day = max(start if owed > 0 else start + 1, from_day)
+        if day < end and day <= to_day:
+            return day
+    return None
