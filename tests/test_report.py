@@ -115,8 +115,8 @@ def test_report_names_a_missing_daily_table(folders, tmp_path):
 # slow link. What it holds grows with regions x product groups (a heatmap per group, a row per
 # region in each; the first-stockout and lowest-days tables), not with replications (medians and
 # ranges are computed before rendering) and barely with days (the heatmaps are a fixed 9 inches
-# wide). Measured on the three-month national scenario, daily by region: 0.49 MB for its full
-# 150 days (1 or 2 replications alike; 0.50 MB with 2 variants), 0.44 MB for the 30 days below.
+# wide). Measured on the three-month national scenario, daily by region: 0.46-0.49 MB for its
+# full 150 days (1 or 2 replications, 1 or 2 variants), 0.44 MB for the 30 days below.
 NATIONAL_REPORT_LIMIT = 2_000_000
 
 
