@@ -71,14 +71,14 @@ def write_results(
                 to_csv(table, tmp / f"{name}.csv")  # text cells never formulas
                 files.append(f"{name}.csv")
         # Only scenarios with care demand, or countermeasures, have these.
-        for extra in ("care", "countermeasures"):
-            table = getattr(result, extra)
+        for optional in ("care", "countermeasures"):
+            table = getattr(result, optional)
             if len(table):
-                table.to_parquet(tmp / f"{extra}.parquet", index=False)
-                files.append(f"{extra}.parquet")
+                table.to_parquet(tmp / f"{optional}.parquet", index=False)
+                files.append(f"{optional}.parquet")
                 if csv:
-                    to_csv(table, tmp / f"{extra}.csv")
-                    files.append(f"{extra}.csv")
+                    to_csv(table, tmp / f"{optional}.csv")
+                    files.append(f"{optional}.csv")
         manifest = {
             "scenario": result.scenario.name,
             "scenario_hash": scenario_hash(resolved),
