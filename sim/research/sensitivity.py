@@ -77,30 +77,35 @@ def check(loaded: Any) -> None:
     if options.method == "morris":
         problems += [loaded.source.problem(("parameters", i), _morris_needs_bounds(p))
                      for i, p in enumerate(options.parameters) if not p.bounded]
-    x = None
-    if not problems and not all(p.bounded for p in options.parameters):
-        x = values(options, design(options, _seed(loaded))[1])
-    for i, p in enumerate(options.parameters):
-        if not p.bounded and x is None:
-            continue  # refused above (Morris) or a duplicate: no design to take ends from
-        lows = p.low if p.low is not None else float(x[:, i].min())  # type: ignore[index]
-        highs = p.high if p.high is not None else float(x[:, i].max())  # type: ignore[index]
-        found = path_problems(loaded.scenario, [{p.path: _value(p, v)} for v in (lows, highs)],
-                              where(loaded.source, ("parameters", i, "path")))
-        if found and not p.bounded:
-            open_ends = [(side, key, v) for side, key, v, given in
-                         (("lowest", "low", lows, p.low), ("highest", "high", highs, p.high))
-                         if given is None]
-            drawn = " and ".join(f"{side} {_value(p, v):g}" for side, _, v in open_ends)
-            keys = " and ".join(key for _, key, _ in open_ends)
-            found.append(loaded.source.problem(
-                ("parameters", i), f"the {p.distribution} is open-ended; the design draws "
-                                   f"{drawn} from it: give {keys} to truncate it"))
-        problems += found
     if options.method == "sobol" and options.samples & (options.samples - 1):
         problems.append(loaded.source.problem(
             ("samples",), f"Sobol samples must be a power of 2 (got {options.samples}; "
                           f"try {1 << (options.samples - 1).bit_length()})"))
+    # Open ends are taken from the design itself, so it is made only for a valid spec.
+    drawn = None
+    if not problems and not all(p.bounded for p in options.parameters):
+        drawn = values(options, design(options, _seed(loaded))[1])
+    for i, p in enumerate(options.parameters):
+        if p.bounded:
+            assert p.low is not None and p.high is not None
+            lo, hi = p.low, p.high
+        elif drawn is None:
+            continue  # refused above: no design to take its ends from
+        else:
+            lo = p.low if p.low is not None else float(drawn[:, i].min())
+            hi = p.high if p.high is not None else float(drawn[:, i].max())
+        found = path_problems(loaded.scenario, [{p.path: _value(p, v)} for v in (lo, hi)],
+                              where(loaded.source, ("parameters", i, "path")))
+        if found and not p.bounded:
+            open_ends = [(side, key, v) for side, key, v, given in
+                         (("lowest", "low", lo, p.low), ("highest", "high", hi, p.high))
+                         if given is None]
+            reached = " and ".join(f"{side} {_value(p, v):g}" for side, _, v in open_ends)
+            keys = " and ".join(key for _, key, _ in open_ends)
+            found.append(loaded.source.problem(
+                ("parameters", i), f"the {p.distribution} is open-ended; the design draws "
+                                   f"{reached} from it: give {keys} to truncate it"))
+        problems += found
     problems += match_problems(loaded.scenario, options.kpi.match, loaded.source, ("kpi",))
     if not problems:
         problems += undefined_problems(loaded.scenario, options.kpi, loaded.source, ("kpi",))
