@@ -49,6 +49,14 @@ class Recorder:
         self.warmup = warmup
         self.daily.care_demand = np.zeros((3, n, p), dtype=np.int64)
         self.daily.care_served = np.zeros((3, n, p), dtype=np.int64)
+        # Imperative care left unserved each day, kept for the nodes with care only (for the
+        # imperative_short events): units, and whether any imperative demand came that day.
+        care = self.net.care
+        assert care is not None
+        self.care_rows = np.flatnonzero((care.admissions > 0).any(axis=1))
+        days = self.daily.on_hand.shape[0]
+        self.imperative_unmet = np.zeros((days, len(self.care_rows), p), dtype=np.int32)
+        self.imperative_asked = np.zeros((days, len(self.care_rows), p), dtype=bool)
 
     def watch_conserved(self, warmup: int) -> None:
         """Sum the units rationing conserved over the days after warm-up."""
@@ -85,9 +93,13 @@ class Recorder:
             self.lost[t] = state.lost
         if d.conserved is not None and t >= self.warmup:
             d.conserved += state.conserved
-        if d.care_demand is not None and t >= self.warmup:
-            d.care_demand += state.demand_k[1:]
-            d.care_served += state.served_k[1:]
+        if d.care_demand is not None:
+            asked = state.demand_k[1, self.care_rows]
+            self.imperative_asked[t] = asked > 0
+            self.imperative_unmet[t] = asked - state.served_k[1, self.care_rows]
+            if t >= self.warmup:
+                d.care_demand += state.demand_k[1:]
+                d.care_served += state.served_k[1:]
         if state.losses_today:
             if d.expired is not None:
                 d.expired[t] = state.expired_today
@@ -129,6 +141,9 @@ class Recorder:
             self._columns("allocation_restored", cells, asked & (tenths == 10) & (last < 10),
                           ratio)
 
+        if d.care_demand is not None and len(self.care_rows):
+            self._imperative()
+
         # Days of supply: an alarm fires when stock falls below a threshold while armed, and
         # re-arms once it is back at 1.5 x the threshold. Only cells that are ever below the
         # threshold, or start below it, can have one.
@@ -154,6 +169,28 @@ class Recorder:
                 self._columns("dos_recovered", cells, (state == -1) & (now == 1), dos,
                               f"{th:g} days")
         return self.events
+
+    def _imperative(self) -> None:
+        """Imperative care short: from a day imperative demand goes unserved to one served in full.
+
+        Start: a day some imperative demand went unserved on the day asked (value: units
+        unserved). End: the next day imperative demand is served in full (value 0). Days
+        without imperative demand change nothing.
+        """
+        unmet, asked = self.imperative_unmet, self.imperative_asked
+        short = unmet > 0
+        # +1 served in full, -1 short, 0 no imperative demand that day.
+        signal = np.where(asked, np.where(short, -1, 1), 0).astype(np.int8)
+        before = _previous(signal, asked, initial=1)
+        p = self.net.n_products
+        cells = (self.care_rows[:, None] * p + np.arange(p)[None, :]).ravel()
+        days = unmet.shape[0]
+        flat = signal.reshape(days, -1)
+        prior = before.reshape(days, -1)
+        self._columns("imperative_short_start", cells, (flat == -1) & (prior == 1),
+                      unmet.reshape(days, -1), "imperative care demand not served")
+        self._columns("imperative_short_end", cells, (flat == 1) & (prior == -1),
+                      unmet.reshape(days, -1))
 
     def _columns(self, kind: str, cells: np.ndarray, mask: np.ndarray, values: np.ndarray,
                  detail: str = "") -> None:

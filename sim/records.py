@@ -39,6 +39,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "rationing_end",
     "admissions_deferred",
     "admissions_cancelled",
+    "imperative_short_start",
+    "imperative_short_end",
     "countermeasure_triggered",
     "countermeasure_start",
     "countermeasure_end",

@@ -230,6 +230,34 @@ def test_imperative_care_is_served_before_deferrable_care_when_short():
     assert (k["demand"], k["served"]) == (20, 12)
 
 
+def test_imperative_short_events_start_on_the_first_day_imperative_care_goes_unserved():
+    # As above: day 2 leaves 1 of trauma's 3 unserved; day 3 all 3 (still short: no end).
+    # With the tiers turned round, day 2's 2 units go to the planned patients: 3 unserved.
+    for tiers, unmet in ((None, 1), ({"imperative": 3, "deferrable": 1}, 3)):
+        ev = sim.run(short_ward(tiers), seed=1).events
+        starts = ev[ev["kind"] == "imperative_short_start"]
+        assert starts[["day", "node", "product", "value"]].values.tolist() == [
+            [2, "w", "ringer", unmet]]
+        assert not (ev["kind"] == "imperative_short_end").any()
+
+
+def test_imperative_short_ends_on_the_first_day_imperative_care_is_served_in_full():
+    # short_ward resupplied: base stock 12 from a source 3 days away. Days 0 and 1 use 5 each
+    # and order 5 each (arriving days 3 and 4); day 2 has 2: trauma short by 1 (start). Day 3:
+    # 5 arrive: trauma's backorder 1 and today's 3 first (tier 1), the planned backlog gets 1:
+    # imperative care served in full again (end, value 0).
+    data = short_ward().resolved()
+    data["horizon_days"] = 6
+    data["nodes"][0]["policy"] = {"ringer": {"type": "base_stock", "level": 12}}
+    data["nodes"].append({"id": "src", "role": "manufacturer", "country": "SE", "region": "x",
+                          "unlimited": True})
+    data["lanes"] = [{"from": "src", "to": "w", "lead_time_days": 3}]
+    ev = sim.run(sim.from_dict(data), seed=1).events
+    short = ev[ev["kind"].isin(["imperative_short_start", "imperative_short_end"])]
+    assert short[["day", "kind", "value"]].values.tolist() == [
+        [2, "imperative_short_start", 1], [3, "imperative_short_end", 0]]
+
+
 def test_the_headline_names_imperative_cares_lowest_fill():
     from sim.report import headline
 

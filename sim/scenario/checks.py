@@ -238,7 +238,7 @@ def rule_names(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
 
     `policies[hp_fluids]` must mean one rule; `policies[3]` always means the fourth.
     """
-    for section in ("policies", "stocks", "demands"):
+    for section in ("policies", "stocks", "demands", "rationing"):
         seen: dict[str, int] = {}
         for i, rule in enumerate(getattr(sc, section)):
             if rule.name is None:
