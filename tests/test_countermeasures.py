@@ -58,18 +58,19 @@ TWO_HOSPITALS = {
 
 
 def test_redistribution_exact_trace_and_floor():
-    """h1 starts empty, h2 holds 500; both use 10 a day; h1 asks for 4 days (40) when below 2.
+    """h1 starts empty, h2 holds 500; both use 10 a day; h1 asks, when below 2 days (20), for
+    4 days (40) after its waiting patients: 40 + backorders - what it can count on.
 
-    Day 2: h1 holds 0 -> asks 40; h2 opens with 480, offers 480 - 100 = 380: 40 sent, arriving
-    day 3, where h1's backlog of 30 (days 0-2) and day 3's 10 use it all. Day 4: 0 -> 40 again
-    (arrives day 5: backlog 10 + 10 leave 20). Day 6 opens with 20 (2 days, not below), day 7
-    with 10 -> asks 40 - 10 = 30; from then a 3-day cycle of 30: days 7, 10, 13, 16. h2 opens
-    day 19 with 500 - 40 - 40 - 4 x 30 - 19 x 10 = 110 and offers only 10 above its floor of
-    100; after that it has nothing above the floor.
+    Day 2 (before the day's demand): h1 holds 0 and owes 20 (days 0-1) -> asks 60; h2 opens
+    with 480 and offers 480 - 100 = 380: 60 sent, arriving day 3, where the backlog of 30 and
+    day 3's 10 leave 20. Day 4 opens with 20 (not below 2 days), day 5 with 10 -> asks 30,
+    arriving day 6 (day 5's 10 waits a day); from then a 3-day cycle of 30: days 5, 8, 11, 14,
+    17. h2 opens day d with 500 - 10 d - what it gave: day 17: 500 - 170 - 60 - 4 x 30 = 150,
+    offering 50; day 20: 90, nothing above its floor of 100.
     """
     res = run(TWO_HOSPITALS)
     moved = [(d, v) for d, n, p, v in events(res, "redistributed")]
-    assert moved == [(2, 40), (4, 40), (7, 30), (10, 30), (13, 30), (16, 30), (19, 10)]
+    assert moved == [(2, 60), (5, 30), (8, 30), (11, 30), (14, 30), (17, 30)]
     assert kpi(res, "h1", "a", "redistributed_in") == 210
     assert kpi(res, "h2", "a", "redistributed_out") == 210
     assert kpi(res, "h1", "a", "fill_rate") > 0  # 0 without the measure

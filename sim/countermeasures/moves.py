@@ -48,13 +48,30 @@ class Move:
         return givers, receivers, products, units
 
 
+def expected(st: State) -> np.ndarray:
+    """What each node can count on soon, int[n, p].
+
+    Shipments and transfers on their way, and what its suppliers owe it as far as they hold
+    stock now (an order owed by an empty supplier may never come).
+    """
+    net = st.net
+    coming = st.inbound_in_transit()
+    owed = st.owed + st.new_orders
+    if owed.any():
+        covered = np.minimum(owed, st.on_hand[net.lane_src])
+        covered = np.where(net.unlimited[net.lane_src][:, None], owed, covered)
+        np.add.at(coming, net.lane_dst, covered)
+    return coming
+
+
 class Redistribution(Move):
     """Nodes below `below_days` get stock up to `target_days` from nodes above a floor.
 
     Every `review_days` from its first active day. Per product and region (or country): a
     matched node-product below `below_days` of its normal flow asks for
-    ceil(target x flow) - on hand - transfers already on their way to it; nodes not asking
-    offer what they hold above ceil(donor_floor x flow). What moves is the smaller of the
+    ceil(target x flow) - (on hand - own backorders + what it can count on: shipments and
+    transfers on their way, and orders its suppliers owe it as far as they hold stock); nodes
+    not asking offer what they hold above ceil(donor_floor x flow). What moves is the smaller of the
     asked and offered totals, given pro rata to the offers and shared pro rata to the asks
     (whole units, largest remainder), givers matched to receivers in node order.
     """
@@ -90,8 +107,11 @@ class Redistribution(Move):
         flow = self.net.normal_flow[rows, cols]
         held = st.on_hand[rows, cols]
         asking = held < spec.below_days * flow - 1e-9
+        if not asking.any():
+            return None
+        coming = expected(st)[rows, cols]
         ask = np.where(asking, np.maximum(
-            ceil_units(self.target * flow) - held - transfers.in_transit[rows, cols], 0), 0)
+            ceil_units(self.target * flow) - held + st.backorder[rows, cols] - coming, 0), 0)
         offer = np.where(asking, 0, np.maximum(held - ceil_units(spec.donor_floor_days * flow),
                                                0))
         if not ask.any() or not offer.any():
