@@ -185,8 +185,22 @@ def design(options: SensitivityFile, seed: int) -> tuple[dict[str, Any], np.ndar
 
 
 def values(options: SensitivityFile, u: np.ndarray) -> np.ndarray:
-    """The design in the parameters' units (unrounded): each column through its inverse CDF."""
-    return np.column_stack([quantiles(p, u[:, i]) for i, p in enumerate(options.parameters)])
+    """The design in the parameters' units (unrounded): each column through its inverse CDF.
+
+    Under Sobol, a uniform integer parameter takes each whole value from low to high with equal
+    probability (low + floor(u x (high - low + 1))): rounding a continuous draw instead would
+    give the two end values half the weight of the others. Morris keeps its grid on the range
+    (its levels are the values).
+    """
+    columns = []
+    for i, p in enumerate(options.parameters):
+        if options.method == "sobol" and p.integer and p.distribution == "uniform":
+            assert p.low is not None and p.high is not None
+            low, high = int(np.ceil(p.low)), int(np.floor(p.high))
+            columns.append(np.minimum(low + np.floor(u[:, i] * (high - low + 1)), high))
+        else:
+            columns.append(quantiles(p, u[:, i]))
+    return np.column_stack(columns)
 
 
 def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
