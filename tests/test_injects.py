@@ -211,4 +211,4 @@ def test_msel_knows_where_it_came_from(folder):
     assert msel.replication == 0 and msel.choice == "replication 0"
     assert msel.events > 20_000 and msel.triggers > len(msel.table)
     assert (msel.from_day, msel.to_day) == (30, 179)
-    assert [w.start_day for w in msel.windows] == [30, 30, 30, 35, 30, 30, 45]
+    assert [w.start_day for w in msel.windows] == [30, 30, 30, 35, 30, 45]
