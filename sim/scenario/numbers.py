@@ -210,8 +210,8 @@ def _largest(value: Any) -> float:
 def care_problems(data: dict[str, Any], surge: float) -> Iterator[tuple[Path_, str]]:
     """Care admissions over `MAX_ADMISSIONS` a day, or care demand over `MAX_QUANTITY` (raw data).
 
-    A bound like the demand bound: an admission rule counts for every node at the largest scale
-    any node has, times every surge; a stay at its longest (or the horizon); every norm of a
+    A bound like the demand bound: an admission rule counts for every node at its own scale,
+    times every surge; a stay at its longest (or the horizon); every norm of a
     category for every admission and patient-day of it.
     """
     care = data.get("care")
@@ -225,9 +225,14 @@ def care_problems(data: dict[str, Any], surge: float) -> Iterator[tuple[Path_, s
         if not isinstance(rule, dict):
             continue
         per = rule.get("per") if isinstance(rule.get("per"), str) else None
-        scale = max((_number((n.get("scale") or {}).get(per)) for n in nodes
-                     if isinstance(n.get("scale") or {}, dict)), default=1.0) if per else 1.0
-        each = _number(rule.get("mean_per_day"), 0.0) * scale * max(1, len(nodes)) * surge
+        # Every node the rule could match, at its own scale (a matched node without the scale
+        # is refused when the network compiles).
+        if per:
+            scale = sum(_number((n.get("scale") or {}).get(per), 0.0) for n in nodes
+                        if isinstance(n.get("scale") or {}, dict))
+        else:
+            scale = float(max(1, len(nodes)))
+        each = _number(rule.get("mean_per_day"), 0.0) * scale * surge
         key = rule.get("category") if isinstance(rule.get("category"), str) else None
         admitted[key] = admitted.get(key, 0.0) + each
         worst = max(worst, (each, ("care", "admissions", i, "mean_per_day")))
