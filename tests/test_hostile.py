@@ -97,7 +97,7 @@ EXPECT: dict[str, str] = {
     "scenarios/alias_long_string.yaml": "more than 4 million characters of text",
     "scenarios/alias_long_map.yaml": "more than 4 million characters of text",
     "scenarios/care_admissions.yaml": "care.admissions[0].mean_per_day: care admissions could "
-                                      "add up to 2e+10 a day",
+                                      "add up to 1e+10 a day",
     "scenarios/care_demand.yaml": "care.norms[0]: care demand could add up to 2e+11 units",
     "scenarios/many_unknown_keys.yaml": "k49: unknown key 'k49' ... and 2,950 more",
     # CSV tables (each loaded through the scenario of the same name)
