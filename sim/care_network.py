@@ -127,7 +127,7 @@ def compile_care(sc: schema.Scenario, nodes: list[schema.Node], node_mask: Calla
         # A later norm overrides an earlier one, field by field, for the cells both match.
         for field, target in (("per_patient_day", per_pd), ("per_admission", per_adm),
                               ("per_staff_shift", per_shift)):
-            if field in norm.model_fields_set:
+            if getattr(norm, field) is not None:
                 target[np.ix_(at, rows, cols)] = getattr(norm, field)
     shifts = np.array([care.categories[k].staff_shifts_per_patient_day for k in cats])
     per_shift = per_shift * shifts[None, :, None]

@@ -150,10 +150,6 @@ def test_a_batch_without_care_has_no_care_tables(tmp_path):
     assert b.compare_care(b.variant_names[0]).empty
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/care_network.py overrides norms field by field by `model_fields_set`, which "
-    "Scenario.resolved() (what a batch task runs) fills in: a later norm that gives only "
-    "per_admission resets the earlier per_patient_day to 0 in a batch, not in sim.run"))
 def test_a_norm_giving_one_field_refines_the_same_way_in_a_batch():
     data = {**CARE, "rationing": [], "disruptions": []}
     data["care"] = {**CARE["care"], "norms": [

@@ -350,9 +350,11 @@ class Norm(Model):
     product: OneOrMany | None = None
     group: OneOrMany | None = None
     """Product ids or groups; every given key must match (all products when both omitted)."""
-    per_patient_day: Units = 0
-    per_admission: Units = 0
-    per_staff_shift: Units = 0
+    # None: not given, so an earlier norm's value stands (0 where no norm gives one). Not 0 by
+    # default: a resolved scenario (what a batch runs) writes every field that has a value.
+    per_patient_day: Units | None = None
+    per_admission: Units | None = None
+    per_staff_shift: Units | None = None
 
 
 class AdmissionRule(Model):
