@@ -24,7 +24,7 @@ from sim.injects import (
     write_msel,
     write_timeline,
 )
-from sim.injects.fields import TEXT_FIELDS
+from sim.injects.fields import COUNTERMEASURE_KINDS, TEXT_FIELDS
 from sim.injects.render import Timing, schedule
 from sim.injects.select import select_injects
 from sim.injects.source import ResultsFolderError, outcome_by_replication, read_results
@@ -163,10 +163,11 @@ def test_every_default_rule_renders_with_nothing_left_unfilled(crafted, crafted_
         assert all(re.search(r"\b(dag|day) 2\b", m) for m in starts["message"])
         power = starts[starts["rule"] == "power_outage_start"].iloc[0]["message"]
         assert re.search(r"\b20 (dagar|dager|days)\b", power), power  # the mean of 10..30
-    # The crafted scenario has no care: the care rules cannot fire here (their rendering is
-    # tested in tests/test_injects_care.py).
+    # The crafted scenario has no care and no countermeasures: those rules cannot fire here
+    # (their rendering is tested in tests/test_injects_care.py and
+    # tests/test_injects_countermeasures.py).
     care = {"rationing_start", "rationing_end", "admissions_deferred", "admissions_cancelled",
-            "imperative_short"}
+            "imperative_short", *COUNTERMEASURE_KINDS}
     assert set(table["rule"]) == {rule_id for rule_id, r in load_rules().enabled_rules()
                                   if r.when.kind not in care}
     texts = table[[*TEXT_FIELDS, "to", "method", "region"]]

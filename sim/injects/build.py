@@ -193,6 +193,14 @@ def _check_names(rules: RulesFile, scenario: Scenario, regions: Any) -> None:
                 problems.append(f"rules.{rule_id}.when.rationing: '{name}' is not a rationing "
                                 f"rule of scenario '{scenario.name}'"
                                 f"{did_you_mean(name, rationing)}{listed}")
+        measures = [c.name for c in scenario.countermeasures]
+        for name in rule.when.countermeasures or ():
+            if name not in measures:
+                listed = f" (it has {', '.join(measures)})" if measures else (
+                    " (it has no countermeasures)")
+                problems.append(f"rules.{rule_id}.when.countermeasures: '{name}' is not a "
+                                f"countermeasure of scenario '{scenario.name}'"
+                                f"{did_you_mean(name, measures)}{listed}")
         if rule.when.kind in DOS_KINDS and rule.when.thresholds is not None:
             for threshold in rule.when.thresholds:
                 if float(threshold) not in recorded:

@@ -14,6 +14,12 @@ from typing import Any
 from sim.injects.fields import (
     ABOUT_WORDS,
     ADMISSION_KINDS,
+    COUNT_FIELDS,
+    COUNTERMEASURE_KINDS,
+    COUNTERMEASURE_PLACEHOLDERS,
+    COUNTERMEASURE_TYPES,
+    COUNTERMEASURE_WORDS,
+    DECISION_KINDS,
     DISRUPTION_KINDS,
     DOS_KINDS,
     KIND_FIELDS,
@@ -22,6 +28,7 @@ from sim.injects.fields import (
     RATIONING_KINDS,
     RATIONING_PLACEHOLDERS,
     RATIONING_WORDS,
+    START_FIELDS_BY_TYPE,
     TEXT_FIELDS,
 )
 from sim.injects.rules import (
@@ -34,6 +41,7 @@ from sim.injects.rules import (
     RulesFile,
     Schedule,
 )
+from sim.injects.words import Count
 from sim.scenario.errors import did_you_mean
 from sim.scenario.schema import ROLES
 
@@ -44,6 +52,10 @@ LANE_TYPES: tuple[str, ...] = ("transport", "export_ban")
 """Disruption types that hit transport links rather than nodes."""
 SHEET_FORBIDDEN = "[]:*?/\\"
 """Characters Excel does not allow in a sheet name (which is also at most 31 long)."""
+PHRASE_COUNTS: frozenset[str] = frozenset({
+    "days", "below_days", "target_days", "floor_days", "units", "suppliers", "source",
+    "receivers", "where"})
+"""Placeholders of labels.<lang>.countermeasures that are counts (can choose a form)."""
 
 
 def run_checks(rules: RulesFile) -> list[Finding]:
@@ -148,6 +160,15 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
         else:
             out += _template((*base, "rationing", key), phrase, RATIONING_PLACEHOLDERS[key],
                              f"labels.rationing.{key}")
+    for key, phrase in labels.countermeasures.items():
+        if key not in COUNTERMEASURE_WORDS:
+            out.append(((*base, "countermeasures", key),
+                        f"unknown phrase '{key}'{did_you_mean(key, COUNTERMEASURE_WORDS)} "
+                        f"(countermeasures: {', '.join(COUNTERMEASURE_WORDS)})"))
+        else:
+            out += _template((*base, "countermeasures", key), phrase,
+                             COUNTERMEASURE_PLACEHOLDERS[key], f"labels.countermeasures.{key}",
+                             PHRASE_COUNTS)
     missing_types = [t for t in DISRUPTION_TYPES if t not in labels.disruption_types]
     if missing_types:
         out.append(((*base, "disruption_types"),
@@ -195,6 +216,17 @@ def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
                "use disruption_types")
     if when.disruption_types is not None and not disruption:
         yield (*base, "when", "disruption_types"), f"disruption_types does not apply to {kind}"
+    decision = kind in DECISION_KINDS
+    if decision and (node_filters or when.unless is not None):
+        keys = [*node_filters, *(["unless"] if when.unless is not None else [])]
+        yield ((*base, "when", keys[0]),
+               f"{', '.join(keys)}: {kind} concerns a countermeasure, not nodes or products; "
+               "use countermeasure_types or countermeasures")
+    for key in ("countermeasure_types", "countermeasures"):
+        if getattr(when, key) is not None and kind not in COUNTERMEASURE_KINDS:
+            yield ((*base, "when", key),
+                   f"{key} applies to the countermeasure kinds ({', '.join(COUNTERMEASURE_KINDS)})"
+                   f", not {kind}")
     if when.thresholds is not None and kind not in DOS_KINDS:
         yield ((*base, "when", "thresholds"),
                f"thresholds apply to dos_below and dos_recovered, not {kind}")
@@ -220,10 +252,18 @@ def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
             yield (*base, "group_by", i), f"'threshold': {kind} has no threshold"
         if key == "rationing" and kind not in RATIONING_KINDS:
             yield (*base, "group_by", i), f"'rationing': {kind} is not a rationing trigger"
+        if key == "countermeasure" and kind not in COUNTERMEASURE_KINDS:
+            yield (*base, "group_by", i), f"'countermeasure': {kind} is not a countermeasure kind"
+        if decision and key != "countermeasure":
+            yield ((*base, "group_by", i),
+                   f"'{key}': {kind} injects can only group by countermeasure")
         if key in ("product", "group") and kind in ADMISSION_KINDS:
             yield ((*base, "group_by", i),
                    f"'{key}': {kind} counts admissions at a node, not products")
-    if rule.to in (RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS):
+    if rule.to in (RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS) and decision:
+        yield ((*base, "to"), f"'{rule.to}': {kind} concerns a countermeasure, not a node; name "
+                              f"an actor ({', '.join(rules.actors)})")
+    elif rule.to in (RECIPIENT_OF_NODE, RECIPIENT_OF_CUSTOMERS):
         lanes = [t for t in (when.disruption_types or DISRUPTION_TYPES) if t in LANE_TYPES]
         if disruption and lanes:
             node_types = ", ".join(t for t in DISRUPTION_TYPES if t not in LANE_TYPES)
@@ -240,17 +280,31 @@ def _rule(rules: RulesFile, rule_id: str, rule: Rule) -> Iterator[Finding]:
                                       f"{did_you_mean(rule.method, labels.methods)}")
             break
     yield from _language_keys((*base, "text"), rule.text, rules.languages)
-    fields = set(KIND_FIELDS[kind])
+    fields, owner = set(KIND_FIELDS[kind]), kind
+    if kind == "countermeasure_start":
+        fields, owner = start_fields(when.countermeasure_types)
     for lang, text in rule.text.items():
         for key in TEXT_FIELDS:
             attr = "from_" if key == "from" else key
-            yield from _template((*base, "text", lang, key), getattr(text, attr), fields, kind)
+            yield from _template((*base, "text", lang, key), getattr(text, attr), fields, owner)
         for col_id, template in text.columns.items():
             where = (*base, "text", lang, "columns", col_id)
             if col_id not in rules.columns:
                 yield where, (f"unknown column '{col_id}'"
                               f"{did_you_mean(col_id, rules.columns)} (declare it in columns)")
-            yield from _template(where, template, fields, kind)
+            yield from _template(where, template, fields, owner)
+
+
+def start_fields(types: list[str] | None) -> tuple[set[str], str]:
+    """The fields a countermeasure_start rule for these types may use, and who provides them.
+
+    Those of every countermeasure and those every listed type gives (all types when None).
+    """
+    listed = list(types or COUNTERMEASURE_TYPES)
+    common = set.intersection(*(set(START_FIELDS_BY_TYPE[t]) for t in listed))
+    fields = {k for k in KIND_FIELDS["countermeasure_start"]
+              if k not in {f for t in START_FIELDS_BY_TYPE.values() for f in t} or k in common}
+    return fields, f"countermeasure_start of {', '.join(listed)}"
 
 
 _FORMATTER = string.Formatter()
@@ -277,19 +331,27 @@ def _placeholders(template: str) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def _template(path: Path_, template: str, fields: set[str], owner: str) -> list[Finding]:
-    """Problems with one template: braces, unknown or non-plain placeholders, format specs."""
+def _template(path: Path_, template: str, fields: set[str], owner: str,
+              counts: frozenset[str] | set[str] = COUNT_FIELDS) -> list[Finding]:
+    """Problems with one template: braces, unknown or non-plain placeholders, format specs.
+
+    The one spec allowed is a count's choice of form, `{count:# ward|# wards}`.
+    """
     try:
         parsed = _placeholders(template)
     except ValueError as exc:
         return [(path, f"{exc}; write {{{{ and }}}} for a literal brace")]
     out: list[Finding] = []
     for name, spec, conversion in parsed:
+        if spec and name in fields and name in counts and "|" in spec:
+            continue  # singular|plural; its nested placeholders are checked on their own
         if spec:
             # refused before anything is formatted: `{x:>1500000000}` pads to gigabytes
+            hint = (f" (a count can choose the form of its noun: {{{name}:# day|# days}})"
+                    if name in counts and name in fields else "")
             out.append((path, f"placeholder '{{{name}:{spec[:20]}}}': write just {{{name}}}; "
                               "fields are text already formatted for the language, so use no "
-                              "number formats, widths or alignment"))
+                              f"number formats, widths or alignment{hint}"))
             continue
         if conversion is not None:
             out.append((path, f"placeholder '{{{name}!{conversion}}}': write just {{{name}}} "
@@ -308,7 +370,7 @@ def _template(path: Path_, template: str, fields: set[str], owner: str) -> list[
     if out:
         return out
     try:
-        template.format_map({name: "x" for name in fields})
+        template.format_map({name: Count("x", 2) if name in counts else "x" for name in fields})
     except (ValueError, TypeError) as exc:
         out.append((path, f"{exc}: fields are text already formatted for the language, so "
                           "use no number formats"))

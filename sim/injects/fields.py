@@ -23,6 +23,15 @@ TriggerKind = Literal[
     "admissions_deferred",
     "admissions_cancelled",
     "imperative_short",
+    "countermeasure_triggered",
+    "countermeasure_start",
+    "countermeasure_end",
+    "redistributed",
+    "released",
+    "emergency_supplied",
+    "substituted",
+    "conversion_output_start",
+    "conversion_validated",
 ]
 TRIGGER_KINDS: tuple[str, ...] = TriggerKind.__args__  # type: ignore[attr-defined]
 DISRUPTION_KINDS: tuple[str, ...] = ("disruption_start", "disruption_end", "recovery_complete")
@@ -33,9 +42,22 @@ RATIONING_KINDS: tuple[str, ...] = ("rationing_start", "rationing_end")
 without a node)."""
 ADMISSION_KINDS: tuple[str, ...] = ("admissions_deferred", "admissions_cancelled")
 """Admissions a node postponed or cancelled on a day: about care, not about a product."""
+DECISION_KINDS: tuple[str, ...] = (
+    "countermeasure_triggered", "countermeasure_start", "countermeasure_end")
+"""A countermeasure decided, in force, ended: about the measure, not a node (no node)."""
+EFFECT_KINDS: tuple[str, ...] = ("redistributed", "released", "emergency_supplied", "substituted")
+"""Units a countermeasure moved to a node (or served there with a substitute), summed per node,
+product and week of the window (a release: per node, product and day)."""
+CONVERSION_KINDS: tuple[str, ...] = ("conversion_output_start", "conversion_validated")
+"""A converted production line's first output and its validation, at the maker."""
+COUNTERMEASURE_KINDS: tuple[str, ...] = (*DECISION_KINDS, *EFFECT_KINDS, *CONVERSION_KINDS)
+COUNTERMEASURE_TYPES: tuple[str, ...] = (
+    "redistribution", "substitution", "stockpile_release", "emergency_lanes",
+    "production_conversion", "allocation", "use_expired")
+"""The scenario's countermeasure types (sim/scenario/countermeasures.py), in that order."""
 
 GroupKey = Literal["node", "region", "role", "product", "group", "threshold", "disruption",
-                   "rationing"]
+                   "rationing", "countermeasure"]
 GROUP_KEYS: tuple[str, ...] = GroupKey.__args__  # type: ignore[attr-defined]
 
 # Every field is text already formatted for the language (decimal comma, thousands separator),
@@ -104,6 +126,91 @@ ADMISSION_FIELDS: dict[str, str] = {
     "categories": "the care categories whose new admissions the rationing rules in force at the "
                   "nodes covered were postponing that day",
 }
+MEASURE_FIELDS: dict[str, str] = {
+    **COMMON_FIELDS,
+    "countermeasure_name": "the countermeasure's name in the scenario",
+    "countermeasure_list": "the names of every countermeasure the inject covers",
+    "countermeasure_type": "its type in words (labels.countermeasure_types)",
+    "measure": "what it does, in words from labels.countermeasures ('infusionsvätskor "
+               "omfördelas mellan enheterna inom varje region: ...')",
+    "products": "the products or groups it concerns, in words",
+    "trigger_reason": "why it was decided: on a planned day, after a disruption started, or "
+                      "because stock at some scope fell below its limit",
+    "decision_days": "days from the decision to the measure taking effect (decision_days)",
+    "start_when": "when it takes (or took) effect, in words like `when`",
+}
+"""Fields of the decision kinds: countermeasure_triggered, _start and _end."""
+START_FIELDS_BY_TYPE: dict[str, dict[str, str]] = {
+    "redistribution": {
+        "area": "where stock moves: between the units within each region, or in the country",
+        "below_days": "a unit below this many days of normal use asks for stock",
+        "target_days": "it is topped up to this many days",
+        "floor_days": "a donor keeps at least this many days (donor_floor_days)",
+        "lead_time_days": "days the stock is on the way",
+    },
+    "substitution": {
+        "product_name": "the product that runs short",
+        "by_name": "the substitute",
+        "ratio": "units of the substitute per unit of the product",
+        "where": "the nodes where it is used, in words",
+    },
+    "stockpile_release": {
+        "source_name": "the stockpile's nodes, in words",
+        "receivers": "who receives it, in words",
+        "units": "units released that day, every product together",
+        "quantities": "units released that day per product ('120 000 påsar Ringer-acetat, ...')",
+        "arrival_when": "when the last of it arrives, in words like `when`",
+    },
+    "emergency_lanes": {
+        "suppliers": "the suppliers of the temporary lanes, in words",
+        "country": "the suppliers' country",
+        "receivers": "the receivers, in words",
+        "max_share_pct": "the most a supplier gives a day, in percent of its stock",
+    },
+    "production_conversion": {
+        "maker_name": "the manufacturer that converts a line",
+        "product_name": "the product it converts to",
+        "capacity": "the line's full output per day, in units",
+        "unit": "the product's unit in words (for the capacity)",
+        "start_up_days": "days with no output while the line is converted",
+        "ramp_up_days": "days over which output rises to full",
+        "validation_days": "output days before the line is validated (output held until then)",
+        "output_when": "the first output day, in words like `when`",
+        "crowded": "what it crowds out per day, in words ('1 000 påsar Ringer-acetat om "
+                   "dagen'), or that it crowds out nothing",
+    },
+    "allocation": {
+        "suppliers": "the suppliers that allocate, in words",
+        "allocation_rule": "how they share short stock, in words",
+        "order_cap": "the cap on orders in words, or that orders are not capped",
+    },
+    "use_expired": {
+        "where": "the nodes that keep expired stock, in words",
+        "extend_days": "days expired stock stays usable",
+    },
+}
+"""Fields countermeasure_start gives for each countermeasure type, beyond MEASURE_FIELDS. A
+rule uses those of every type its `when.countermeasure_types` lists (all types when omitted)."""
+EFFECT_FIELDS: dict[str, str] = {
+    **NODE_FIELDS,
+    "countermeasure_name": "the countermeasure's name",
+    "countermeasure_type": "its type in words",
+    "units": "units of the lead product the inject covers, summed over its nodes",
+    "quantities": "units per product summed over the nodes covered, largest first ('1 200 "
+                  "påsar Ringer-acetat och 300 påsar NaCl')",
+    "week_when": "the first day of the week the units are summed over (a release: the day it "
+                 "was sent), in words like `when`",
+}
+"""Fields of the effect kinds: redistributed, released, emergency_supplied, substituted."""
+CONVERSION_FIELDS: dict[str, str] = {
+    **NODE_FIELDS,
+    "countermeasure_name": "the countermeasure's name",
+    "capacity": "output of the line that day, in units",
+    "full_capacity": "the line's full output per day, in units",
+    "ramp_up_days": "days over which output rises to full",
+    "validation_days": "output days before the line is validated",
+}
+
 KIND_FIELDS: dict[str, dict[str, str]] = {
     "disruption_start": DISRUPTION_FIELDS,
     "disruption_end": DISRUPTION_FIELDS,
@@ -168,8 +275,57 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
                     "the day asked after warm-up, in percent rounded down to a tenth (KPI "
                     "fill_imperative)",
     },
+    "countermeasure_triggered": {
+        **MEASURE_FIELDS,
+        "delay": "when it takes effect in words: at once, or from a day, some days after the "
+                 "decision (labels.countermeasures delay and delay_none)",
+    },
+    "countermeasure_start": {
+        **MEASURE_FIELDS,
+        **{k: v for fields in START_FIELDS_BY_TYPE.values() for k, v in fields.items()},
+    },
+    "countermeasure_end": {
+        **MEASURE_FIELDS,
+        "duration_days": "how many days it was in force",
+        "outcome": "what it did while in force, in words from labels.countermeasures (units "
+                   "moved, substituted, or what returns to normal)",
+    },
+    "redistributed": EFFECT_FIELDS,
+    "released": {**EFFECT_FIELDS, "source_name": "the stockpile's nodes, in words"},
+    "emergency_supplied": {
+        **EFFECT_FIELDS,
+        "suppliers": "the suppliers of the lead node's temporary lanes, in words",
+        "country": "their country",
+    },
+    "substituted": {
+        **EFFECT_FIELDS,
+        "by_name": "the substitute given instead",
+        "ratio": "units of the substitute per unit of the product",
+    },
+    "conversion_output_start": {
+        **CONVERSION_FIELDS,
+        "validated_when": "when the line will have run its validation days, in words like "
+                          "`when`",
+    },
+    "conversion_validated": {
+        **CONVERSION_FIELDS,
+        "units": "units made before validation and held until now",
+    },
 }
 """The placeholders a template may use, by trigger kind, with what they hold."""
+
+COUNT_FIELDS: frozenset[str] = frozenset({
+    "count", "of_count", "duration_days", "quantity", "on_hand", "daily_use", "stockout_days",
+    "threshold", "below_days", "release_days", "admissions", "admissions_total",
+    "cancel_after_days", "decision_days", "target_days", "floor_days", "lead_time_days",
+    "units", "capacity", "full_capacity", "start_up_days", "ramp_up_days", "validation_days",
+    "extend_days", "suppliers", "source_name", "receivers", "where",
+})
+"""Fields that are a number of something: a template can pick the singular or the plural form of
+what follows with `{field:one|many}`, `#` standing for the number: `{duration_days:# dag|#
+dagar}` reads "1 dag", "5 dagar" (the singular for exactly 1). The node fields suppliers,
+source_name, receivers and where count their nodes, `#` standing for the names: `{suppliers:#
+shares|# share}`."""
 
 TEXT_FIELDS: tuple[str, ...] = ("from", "synopsis", "message", "expected_action", "capability")
 """The templated parts of an inject, written per rule and language."""
@@ -209,3 +365,69 @@ RATIONING_PLACEHOLDERS: dict[str, set[str]] = {
     "defer": {"categories"}, "cancel": {"days"}, "conserve": {"products", "pct"}, "none": set(),
 }
 """The placeholders each phrase of labels.<lang>.rationing may use."""
+
+COUNTERMEASURE_WORDS: dict[str, str] = {
+    "quantity": "{units} {unit} of {product}",
+    "redistribution": "{products} are redistributed {area}: a unit with less than "
+                      "{below_days:# day's|# days'} use in stock is topped up to "
+                      "{target_days:# day's|# days'} use from units holding more than "
+                      "{floor_days:# day's|# days'} use",
+    "within_region": "between the units of each region",
+    "within_country": "between units across the country",
+    "substitution": "where {product} runs short, {by} is given instead (ratio {ratio}:1)",
+    "stockpile_release_share": "{pct} % of the {products} in {source} is released to "
+                               "{receivers}",
+    "stockpile_release_days": "{source:# releases|# release} {days:# day's|# days'} use of "
+                              "{products} to {receivers}",
+    "emergency_lanes": "{suppliers:# supplies|# supply} {products} to {receivers}, at most "
+                       "{pct} % of {suppliers:its|their} own stock a day",
+    "production_conversion": "{maker} converts a line to {product}, {capacity} a day once "
+                             "converted",
+    "allocation_history": "{suppliers:# shares|# share} short stock of {products} by "
+                          "customers' normal use, not by what they order",
+    "allocation_pro_rata": "{suppliers:# shares|# share} short stock of {products} in "
+                           "proportion to customers' orders",
+    "order_cap": "orders above {days:# day's|# days'} normal use are cut",
+    "no_order_cap": "orders are not capped",
+    "use_expired": "expired stock of {products} stays in use for {days:# more day|# more "
+                   "days} at {where}",
+    "on_day": "as planned for {when}",
+    "after": "after the disruption {disruption} began",
+    "below": "when stocks of {products} {scope} fell below {days:# day's|# days'} use",
+    "scope_node": "at a unit",
+    "scope_region": "in a region",
+    "scope_country": "in the country",
+    "delay_none": "with immediate effect",
+    "delay": "from {when}, {days:# day|# days} after the decision",
+    "moved": "{quantities} were moved",
+    "substituted": "{quantities} were replaced by {by}",
+    "nothing_moved": "no units needed moving",
+    "crowded": "{quantities} a day",
+    "crowds_nothing": "no other production",
+    "conversion_ended": "the line returns to its normal production",
+    "allocation_ended": "ordinary allocation applies again",
+    "use_expired_ended": "expired stock is discarded again",
+}
+"""Phrases of the countermeasure fields (labels.<lang>.countermeasures), with their English
+defaults."""
+COUNTERMEASURE_PLACEHOLDERS: dict[str, set[str]] = {
+    "quantity": {"units", "unit", "product"},
+    "redistribution": {"products", "area", "below_days", "target_days", "floor_days"},
+    "within_region": set(), "within_country": set(),
+    "substitution": {"product", "by", "ratio"},
+    "stockpile_release_share": {"pct", "products", "source", "receivers"},
+    "stockpile_release_days": {"days", "products", "source", "receivers"},
+    "emergency_lanes": {"suppliers", "products", "receivers", "pct"},
+    "production_conversion": {"maker", "product", "capacity"},
+    "allocation_history": {"suppliers", "products"},
+    "allocation_pro_rata": {"suppliers", "products"},
+    "order_cap": {"days"}, "no_order_cap": set(),
+    "use_expired": {"products", "days", "where"},
+    "on_day": {"when"}, "after": {"disruption"}, "below": {"products", "days", "scope"},
+    "scope_node": set(), "scope_region": set(), "scope_country": set(),
+    "delay_none": set(), "delay": {"when", "days"},
+    "moved": {"quantities"}, "substituted": {"quantities", "by"}, "nothing_moved": set(),
+    "crowded": {"quantities"}, "crowds_nothing": set(),
+    "conversion_ended": set(), "allocation_ended": set(), "use_expired_ended": set(),
+}
+"""The placeholders each phrase of labels.<lang>.countermeasures may use."""

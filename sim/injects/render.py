@@ -25,6 +25,8 @@ from sim.disruptions import _lane_mask
 from sim.distributions import Sampler
 from sim.injects.fields import (
     ADMISSION_KINDS,
+    COUNTERMEASURE_KINDS,
+    DECISION_KINDS,
     DISRUPTION_KINDS,
     KIND_FIELDS,
     METADATA_COLUMNS,
@@ -33,6 +35,7 @@ from sim.injects.fields import (
     RATIONING_WORDS,
     TEXT_FIELDS,
 )
+from sim.injects.measure_fields import MeasureWords
 from sim.injects.rules import (
     IT_OUTAGE_EFFECTS,
     RECIPIENT_OF_CUSTOMERS,
@@ -126,6 +129,7 @@ class Renderer:
         self.scope = scope
         self._of_counts = self._count_nodes()
         self.net_categories = [] if self.net.care is None else list(self.net.care.categories)
+        self.measures = MeasureWords(self)
 
     def _count_nodes(self) -> dict[tuple[str, str], int]:
         """How many nodes of each role handle each product group (within the scope)."""
@@ -154,10 +158,18 @@ class Renderer:
         elif kind in ADMISSION_KINDS:
             out["count"] = w.integer(members["node"].nunique())
             out.update(self._admissions(kind, lead, members))
+        elif kind in COUNTERMEASURE_KINDS:
+            who = "countermeasure" if kind in DECISION_KINDS else "node"
+            out.update(self.measures.fields(kind, lead, members))
+            out["count"] = w.integer(members[who].nunique())
         else:
             out["count"] = w.integer(members["node"].nunique())
             out.update(self._node(kind, lead, members))
         return out
+
+    def node_fields(self, kind: str, lead: pd.Series, members: pd.DataFrame) -> dict[str, str]:
+        """The fields of a trigger about a node and product (NODE_FIELDS, and the kind's)."""
+        return self._node(kind, lead, members)
 
     def _node(self, kind: str, lead: pd.Series, members: pd.DataFrame) -> dict[str, str]:
         w = self.words
@@ -366,11 +378,19 @@ class Renderer:
             leaving = (countries[self.net.lane_src] == d.country) & (
                 countries[self.net.lane_dst] != d.country)
             return w.labels.links.format(count=w.integer(int(leaving.sum())))
-        hit = self._hit_nodes(d)
-        if len(hit) <= 3:
-            return w.listing(w.node(n.id) for n in hit)
-        roles = Counter(n.role for n in hit)
+        return self.nodes_in_words(self._hit_nodes(d))
+
+    def nodes_in_words(self, nodes: list[schema.Node]) -> str:
+        """Up to three nodes by name, else how many of each role ('12 sjukhusapotek')."""
+        w = self.words
+        if len(nodes) <= 3:
+            return w.listing(w.node(n.id) for n in nodes)
+        roles = Counter(n.role for n in nodes)
         return w.listing(f"{w.integer(k)} {w.role(r, many=k != 1)}" for r, k in roles.items())
+
+    def products_words(self, names: list[str] | None) -> str:
+        """Products or groups by id or group name, in words (all products when None)."""
+        return self._products(names)
 
     def _products(self, names: list[str] | None) -> str:
         w = self.words

@@ -23,6 +23,12 @@ DisruptionType = Literal[
     "staff_absence", "stock_loss",
 ]
 DISRUPTION_TYPES: tuple[str, ...] = DisruptionType.__args__  # type: ignore[attr-defined]
+CountermeasureType = Literal[
+    "redistribution", "substitution", "stockpile_release", "emergency_lanes",
+    "production_conversion", "allocation", "use_expired",
+]
+"""The scenario's countermeasure types (fields.COUNTERMEASURE_TYPES; a test keeps them equal to
+the scenario schema's)."""
 RECIPIENT_OF_NODE = "node"
 RECIPIENT_OF_CUSTOMERS = "customers"
 
@@ -71,6 +77,10 @@ class When(Filter):
     rationing: list[str] | None = None
     """rationing_start, rationing_end: the scenario's rationing rules, by name (all when
     omitted)."""
+    countermeasure_types: list[CountermeasureType] | None = None
+    """Countermeasure kinds only: the countermeasure types (all when omitted)."""
+    countermeasures: list[str] | None = None
+    """Countermeasure kinds only: the scenario's countermeasures, by name (all when omitted)."""
     unless: Filter | None = None
     """Triggers that also match this are left out (e.g. `unless: {tags: [regional_store]}`)."""
 
@@ -176,6 +186,12 @@ class Labels(Model):
     are still supplied from its stock), order_intake (it ships nothing on its customers' orders
     while it lasts) and ordering_and_intake (`both`)."""
     disruption_types: dict[DisruptionType, str]
+    countermeasure_types: dict[CountermeasureType, str] = {}
+    """Countermeasure types in words (the type, spaced, when missing)."""
+    countermeasures: dict[str, str] = {}
+    """Phrases of the countermeasure fields `measure`, `trigger_reason`, `delay`, `outcome`,
+    `area`, `crowded`, `allocation_rule`, `order_cap` (English when missing; the keys and their
+    placeholders are in sim/injects/fields.py, COUNTERMEASURE_WORDS)."""
     countries: dict[str, str] = {}
     """Country codes in words (the code when missing)."""
     care_categories: dict[str, str] = {}

@@ -17,7 +17,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.injects.fields import DISRUPTION_KINDS, RATIONING_KINDS
+from sim.injects.fields import (
+    COUNTERMEASURE_KINDS,
+    DECISION_KINDS,
+    DISRUPTION_KINDS,
+    RATIONING_KINDS,
+)
 from sim.injects.rules import Filter, Rule, RulesFile, When
 from sim.scenario.schema import Scenario
 
@@ -84,6 +89,13 @@ def matches(triggers: pd.DataFrame, when: When, tagged: dict[str, set[str]]) -> 
         if when.disruption_types is not None:
             mask &= triggers["disruption_type"].isin(when.disruption_types).to_numpy()
         return mask
+    if when.kind in COUNTERMEASURE_KINDS:
+        for wanted, column in ((when.countermeasure_types, "countermeasure_type"),
+                               (when.countermeasures, "countermeasure")):
+            if wanted is not None:
+                mask &= triggers[column].isin(wanted).to_numpy() if column in triggers else False
+        if when.kind in DECISION_KINDS:
+            return mask
     mask &= _filter_mask(triggers, when, tagged)
     if when.thresholds is not None:
         mask &= triggers["threshold"].isin([float(t) for t in when.thresholds]).to_numpy()
@@ -102,9 +114,10 @@ def _merge(matched: pd.DataFrame, rule_id: str, order: int, rule: Rule) -> pd.Da
     keys = list(rule.group_by)  # group_by keys are trigger columns
     score = rule.severity + matched["bonus"].to_numpy(dtype=float)
     # What breadth counts: disruptions, the places a rationing rule covers (a region-wide
-    # rule has no node), or nodes.
+    # rule has no node), countermeasures decided, or nodes.
     who = ("disruption" if rule.when.kind in DISRUPTION_KINDS
-           else "scope" if rule.when.kind in RATIONING_KINDS else "node")
+           else "scope" if rule.when.kind in RATIONING_KINDS
+           else "countermeasure" if rule.when.kind in DECISION_KINDS else "node")
     frame = pd.DataFrame({
         "day": matched["day"].to_numpy(),
         **{k: matched[k].to_numpy(dtype=object) for k in keys},

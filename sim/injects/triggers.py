@@ -13,7 +13,10 @@ rationing logs one pair a day); triggers keep what an exercise can use:
 - first_stockout: a node's first stockout of a product in the window (quantity: units short);
 - stockout_resolved: the end of a node's last stockout of a product in the run;
 - rationing_start, rationing_end, admissions_deferred, admissions_cancelled, imperative_short:
-  care and rationing (care.py).
+  care and rationing (care.py);
+- countermeasure_triggered, _start, _end, their effects (redistributed, released,
+  emergency_supplied, substituted, summed per week) and a converted line's output start and
+  validation (countermeasures.py).
 
 Each trigger carries `bonus`, its intensity on a 0-20 scale (how deep the cut, how low the
 stock, how much of a day's demand went unmet; care.py for the care kinds), which select.py adds
@@ -28,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.injects.care import CARE_COLUMNS, care_triggers
+from sim.injects.countermeasures import COUNTERMEASURE_COLUMNS, countermeasure_triggers
 from sim.network import MIN_FLOW, Network, network_of
 from sim.scenario.schema import Scenario
 
@@ -136,10 +140,14 @@ def find_triggers(events: pd.DataFrame, scenario: Scenario, kpis: pd.DataFrame,
     care = care_triggers(ev, scenario, net, kpis, from_day, to_day)
     if len(care):
         frames.append(care)
+    measures = countermeasure_triggers(ev, scenario, net, from_day, to_day)
+    if len(measures):
+        frames.append(measures)
     if not frames:
         return _empty()
     out = _stockout_days(pd.concat(frames, ignore_index=True), kpis)
-    columns = [*TRIGGER_COLUMNS, *(c for c in CARE_COLUMNS if c in out)]
+    extra = dict.fromkeys([*CARE_COLUMNS, *COUNTERMEASURE_COLUMNS])
+    columns = [*TRIGGER_COLUMNS, *(c for c in extra if c in out)]
     return out[columns].sort_values(["day"], kind="stable").reset_index(drop=True)
 
 

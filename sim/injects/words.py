@@ -14,6 +14,31 @@ from sim.scenario.schema import Scenario
 MAX_LISTED = 3
 
 
+class Count(str):
+    """A number in words that can choose the form of what follows it.
+
+    `format(count, "# dag|# dagar")` gives "1 dag" for exactly 1 and "5 dagar" otherwise, `#`
+    standing for the number as written ("12 400"). Without a spec it is the number. Any other
+    spec is an error: fields are text already formatted for the language.
+    """
+
+    value: float
+
+    def __new__(cls, text: str, value: float) -> Count:
+        """The number as written, and its value (which picks the form)."""
+        out = super().__new__(cls, text)
+        out.value = value
+        return out
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        one, bar, many = spec.partition("|")
+        if not bar:
+            raise ValueError(f"'{spec}': write the singular and the plural, as '# day|# days'")
+        return (one if self.value == 1 else many).replace("#", str(self))
+
+
 def readable(identifier: str) -> str:
     """A display name from an id: 'vastra_gotaland' -> 'Vastra gotaland', 'tamro' -> 'Tamro'."""
     text = identifier.replace("_", " ").strip()
@@ -97,6 +122,18 @@ class Words:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "–"
         return f"{round(value):,d}".replace(",", self.labels.thousands)
+
+    def count(self, value: float) -> Count:
+        """A whole number that templates can follow with a noun in the right form."""
+        value = float(value)
+        if math.isnan(value):
+            return Count("–", value)
+        return Count(self.integer(value), float(round(value)))
+
+    def count_number(self, value: float) -> Count:
+        """A threshold or duration, whole when whole (like `number`), that can choose a form."""
+        value = float(value)
+        return Count(self.number(value), value)
 
     def decimal(self, value: float, places: int = 1) -> str:
         """A number with the language's decimal sign ('2,5')."""
