@@ -233,9 +233,8 @@ def test_imperative_care_short_comes_on_the_first_day_imperative_care_went_unser
     triggers = find_triggers(run.events, run.scenario, run.kpis, WARMUP, HORIZON - 1)
     short = triggers[triggers["kind"] == "imperative_short"].set_index("node")
     assert set(short.index) == set(first.index)
-    # Never after the first day imperative care went short; here on it, because rationing has
-    # already postponed the planned operations when the wards run out.
-    assert (short["day"] <= first.reindex(short.index)).all()
+    # Exactly the first day imperative care went short (the recorder's
+    # imperative_short_start events).
     assert short["day"].to_dict() == first.to_dict()
     table = injects(english, "imperative_care_short")
     assert sorted(zip(table["scenario_day"], table["node"], strict=True)) == sorted(
@@ -247,6 +246,29 @@ def test_imperative_care_short_comes_on_the_first_day_imperative_care_went_unser
         assert f"only {math.floor(1000 * served / asked) / 10:g} % of its need" in row.message
         assert "imperative care (severe trauma care)" in row.message
         assert row.region == REGIONS[region_of(row.node)]
+
+
+@pytest.mark.parametrize(("from_day", "expected"), [
+    (2, 3),    # the first start in the window
+    (4, 4),    # short since day 3, not served in full until day 6: short on day 4
+    (6, 8),    # the first spell ended on day 6 (served in full that day): the next start
+    (9, None),  # the second spell ended on day 9: nothing short in days 9-29
+])
+def test_imperative_care_short_follows_the_exact_events_into_the_window(run, from_day, expected):
+    # Crafted spells at Lund: short days 3-5 (served in full again day 6), short day 8.
+    def event(day: int, kind: str) -> dict:
+        return {"replication": 0, "day": day, "kind": kind, "node": "lund",
+                "product": "ringer", "value": 4.0 if kind.endswith("start") else 0.0,
+                "detail": ""}
+
+    others = run.events[~run.events["kind"].str.startswith("imperative_short")]
+    events = pd.concat([others, pd.DataFrame([
+        event(3, "imperative_short_start"), event(6, "imperative_short_end"),
+        event(8, "imperative_short_start"), event(9, "imperative_short_end")])])
+    triggers = find_triggers(events, run.scenario, run.kpis, from_day, HORIZON - 1)
+    short = triggers[triggers["kind"] == "imperative_short"]
+    assert short["day"].tolist() == ([] if expected is None else [expected])
+    assert set(short["node"]) <= {"lund"}
 
 
 @pytest.mark.parametrize("lang", ["sv", "nb", "en"])

@@ -5,13 +5,10 @@
   window's first day (its texts say when it really started);
 - admissions_deferred, admissions_cancelled: as recorded, one per node and day (value: how many);
   each carries the care categories whose admissions the rules in force there were postponing;
-- imperative_short: per node and product whose imperative care demand went unmet after warm-up
-  (KPI unmet_imperative > 0), the first day in the window the node can have left demand for the
-  product unserved. Demand goes unserved only on a stockout day (nothing left on hand) that ends
-  with units owed; the events say when stockouts start and end and what is owed on their first
-  day, not which priorities went short (imperative care is served first by default, docs/
-  engine.md, "Priorities"), so this day is never after the first day imperative care went
-  short, and is that day whenever the first unserved demand was imperative.
+- imperative_short: per node and product, the first day in the window its imperative care
+  demand went unserved on the day asked (the recorder's imperative_short_start events; a spell
+  that started before the window and has not ended counts from its first day), with the
+  crisis's totals from the KPIs (unmet_imperative, fill_imperative).
 
 Which rules are in force where and when is read back from the rationing events, with the
 rules' scopes as the engine builds them (sim/rationing.py), so the two cannot disagree.
@@ -240,22 +237,14 @@ def _imperative(events: pd.DataFrame, net: Network, kpis: pd.DataFrame, from_day
     care = net.care
     if care is None or "unmet_imperative" not in kpis or kpis.empty:
         return pd.DataFrame()
-    short = kpis[kpis["unmet_imperative"] > 0]
-    if short.empty:
-        return pd.DataFrame()
-    cells = pd.MultiIndex.from_arrays([short["node"].astype(str), short["product"].astype(str)])
-    outs = events[events["kind"].isin(("stockout_start", "stockout_end"))]
-    keys = pd.MultiIndex.from_arrays([outs["node"].astype(str), outs["product"].astype(str)])
-    outs = outs[keys.isin(cells)]
-    first: dict[tuple[str, str], int] = {}
-    for (node, product), group in outs.groupby(["node", "product"], sort=False):
-        day = _first_unserved(group, from_day, to_day, net.scenario.horizon_days)
-        if day is not None:
-            first[(str(node), str(product))] = day
+    first = _first_short(events, from_day, to_day)
     if not first:
         return pd.DataFrame()
-    rows = short.assign(node=short["node"].astype(str), product=short["product"].astype(str))
-    rows = rows[[(n, p) in first for n, p in zip(rows["node"], rows["product"], strict=True)]]
+    cells = kpis.assign(node=kpis["node"].astype(str), product=kpis["product"].astype(str))
+    rows = cells[[(n, p) in first for n, p in zip(cells["node"], cells["product"],
+                                                  strict=True)]]
+    if rows.empty:
+        return pd.DataFrame()
     i = pd.Index(net.node_ids).get_indexer(rows["node"])
     j = pd.Index(net.product_ids).get_indexer(rows["product"])
     fill = rows["fill_imperative"].to_numpy(dtype=float)
@@ -277,28 +266,31 @@ def _imperative(events: pd.DataFrame, net: Network, kpis: pd.DataFrame, from_day
     )
 
 
-def _first_unserved(stockouts: pd.DataFrame, from_day: int, to_day: int,
-                    horizon: int) -> int | None:
-    """The first day in the window a cell can have left demand unserved, from its stockouts.
+def _first_short(events: pd.DataFrame, from_day: int, to_day: int) -> dict[tuple[str, str], int]:
+    """Per node and product, the first day in the window its imperative care went short.
 
-    A stockout starts on a day that ends with nothing on hand; the units owed at its end (the
-    event's value) say whether that day's demand was all served. So a stockout that starts with
-    nothing owed can leave demand unserved from its second day on, and one that lasts a single
-    day with nothing owed never does.
+    From the recorder's exact events: `imperative_short_start` on a day some imperative demand
+    went unserved on the day asked, `imperative_short_end` on the next day it was served in
+    full. A spell that started before the window and had not ended by its first day counts
+    from that first day.
     """
-    start, owed = None, 0.0
-    spells: list[tuple[int, float, int]] = []
-    for day, kind, value in zip(stockouts["day"], stockouts["kind"], stockouts["value"],
-                                strict=True):
-        if kind == "stockout_start":
-            start, owed = int(day), float(value)
-        elif start is not None:
-            spells.append((start, owed, int(day)))
-            start = None
-    if start is not None:  # still out at the end of the run
-        spells.append((start, owed, horizon))
-    for start, owed, end in spells:
-        day = max(start if owed > 0 else start + 1, from_day)
-        if day < end and day <= to_day:
-            return day
-    return None
+    logged = events[events["kind"].isin(("imperative_short_start", "imperative_short_end"))]
+    first: dict[tuple[str, str], int] = {}
+    short_since: dict[tuple[str, str], int] = {}
+    for day, kind, node, product in zip(logged["day"], logged["kind"], logged["node"],
+                                        logged["product"], strict=True):
+        cell, day = (str(node), str(product)), int(day)
+        if cell in first or day > to_day:
+            continue
+        if kind == "imperative_short_start":
+            if day >= from_day:
+                first[cell] = day
+            else:
+                short_since[cell] = day
+        elif cell in short_since:
+            del short_since[cell]
+            if day > from_day:  # still short on the window's first day
+                first[cell] = from_day
+    for cell in short_since:  # short from before the window to the end of the run
+        first.setdefault(cell, from_day)
+    return first
