@@ -137,8 +137,10 @@ class CareDemand:
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """New admissions of deferred priorities wait.
 
-        The waiting are admitted when their rule ends, or cancelled once they have waited
-        longer than `cancel_after_days`.
+        The waiting are admitted once no rule defers them any more, oldest first, at most
+        ceil(catch_up x the node's mean daily admissions of the category) a day (at least one)
+        on top of the day's new admissions; or cancelled once they have waited longer than
+        `cancel_after_days` while deferred.
         """
         prio = self.care.priority
         defer = rationing.defer[:, prio]  # bool[n, c]
@@ -150,8 +152,17 @@ class CareDemand:
             self.any_waiting = True
         if self.any_waiting:
             released = ~defer
-            admitted = admitted + np.where(released, self.waiting[: t + 1].sum(axis=0), 0)
-            self.waiting[:, released] = 0
+            if released.any():
+                # Oldest first, at most the catch-up a day on top of new admissions: working
+                # through the backlog at once would empty the wards' stocks in a day.
+                mean = self.mean.reshape(self.shape)
+                cap = np.where(released, np.maximum(np.ceil(
+                    rationing.catch_up[:, None] * mean - 1e-9), 1), 0).astype(np.int64)
+                waiting = self.waiting[: t + 1]
+                before = np.cumsum(waiting, axis=0) - waiting
+                take = np.minimum(waiting, np.maximum(cap[None] - before, 0))
+                admitted = admitted + take.sum(axis=0)
+                waiting -= take
             cancel = rationing.cancel[:, prio]  # days, inf for never
             if np.isfinite(cancel).any():
                 came = np.arange(t + 1)[:, None, None]

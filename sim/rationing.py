@@ -76,6 +76,13 @@ class Rationing:
                 defer=np.array([pr in r.defer for pr in PRIORITIES]),
                 cancel=float(r.cancel_after_days or np.inf), conserve=r.conserve,
                 active=np.zeros(len(labels), dtype=bool)))
+        # Waiting admissions released a day, as a multiple of the node's mean daily admissions
+        # of the category: the largest catch_up of the rules that can hold the node.
+        catch_up = np.zeros(n)
+        for rule, spec in zip(self.rules, net.scenario.rationing, strict=True):
+            held = rule.group >= 0
+            catch_up[held] = np.maximum(catch_up[held], spec.catch_up)
+        self.catch_up = np.where(catch_up > 0, catch_up, 1.0)
         self.defer = np.zeros((n, 3), dtype=bool)  # priorities deferred at each node today
         self.cancel = np.full((n, 3), np.inf)  # days after which a waiting admission is cancelled
         self.conserve: np.ndarray | None = None  # float[n, p], None when 1 everywhere

@@ -303,8 +303,11 @@ def rationed_ward(rule: dict, horizon: int = 8) -> sim.Scenario:
                           "care": care, "rationing": [rule], "disruptions": [closed]})
 
 
+# catch_up 3: the three admissions still waiting when the rule ends are all admitted that day
+# (test_waiting_admissions_are_worked_off_at_the_catch_up_rate has the default).
 RULE = {"name": "spara", "match": {"role": "ward", "product": "ringer"}, "below_days": 2.5,
-        "release_above_days": 5, "defer": ["deferrable"], "cancel_after_days": 2}
+        "release_above_days": 5, "defer": ["deferrable"], "cancel_after_days": 2,
+        "catch_up": 3}
 
 
 def test_deferred_admissions_wait_are_cancelled_after_their_limit_and_admitted_on_release():
@@ -325,6 +328,17 @@ def test_deferred_admissions_wait_are_cancelled_after_their_limit_and_admitted_o
     assert rep.daily.demand[:, w, 0].tolist() == [1, 0, 0, 0, 0, 0, 0, 4]
 
 
+def test_waiting_admissions_are_worked_off_at_the_catch_up_rate():
+    # As above with the default catch_up of 1 (the node's mean, 1 admission a day): on day 7
+    # the oldest waiting admission (of day 4) comes with the day's own, then one a day: 2, 2, 2
+    # on days 7-9, none cancelled once the rule has ended.
+    engine = Engine(network_of(rationed_ward({**RULE, "catch_up": 1}, horizon=10)), 1, 0)
+    rep = engine.run()
+    w = engine.net.node_ids.index("w")
+    assert rep.daily.demand[:, w, 0].tolist() == [1, 0, 0, 0, 0, 0, 0, 2, 2, 2]
+    assert rep.daily.care_table["cancelled_admissions"].sum() == 3
+
+
 def test_care_table_and_events_of_a_run():
     res = sim.run(rationed_ward(RULE), seed=1)
     row = res.care.iloc[0]
@@ -338,9 +352,12 @@ def test_care_table_and_events_of_a_run():
 
 
 def test_without_a_cancel_limit_every_deferred_admission_is_admitted():
-    rep = Engine(network_of(rationed_ward({**RULE, "cancel_after_days": None})), 1, 0).run()
+    # Days 1-6 wait (6); from day 7, three of them a day with the day's own: all 10 days'
+    # admissions are in by day 8.
+    rep = Engine(network_of(rationed_ward({**RULE, "cancel_after_days": None}, horizon=10)),
+                 1, 0).run()
     table = rep.daily.care_table
-    assert (table["admissions"].sum(), table["cancelled_admissions"].sum()) == (8, 0)
+    assert (table["admissions"].sum(), table["cancelled_admissions"].sum()) == (10, 0)
 
 
 def test_conserved_is_the_reduction_in_consumption_on_the_same_draws():

@@ -400,6 +400,10 @@ class RationingRule(Model):
     ends)."""
     cancel_after_days: Annotated[int, Field(ge=1)] | None = None
     """An admission that has waited longer than this is cancelled (never, when omitted)."""
+    catch_up: Annotated[float, Field(gt=0)] = 1.0
+    """Once the rule ends, waiting admissions are admitted oldest first, at most this multiple
+    of the node's mean daily admissions of the category a day on top of new ones (1: planned
+    activity at most doubled while the backlog is worked off)."""
     conserve: Fraction = 1.0
     """While active, the matched products' care norms and plain demand times this."""
 
