@@ -12,9 +12,10 @@ Which KPI to read depends on the role (docs/engine.md, "KPIs"):
 - min_days_of_supply: lowest end-of-day on-hand stock over expected normal daily flow;
 - mean_on_hand: mean end-of-day on-hand stock;
 - expired: units whose shelf life ended while the node held them (0 for products without one);
-- fill_imperative, fill_urgent, fill_deferrable and unmet_imperative, unmet_urgent,
-  unmet_deferrable: fill rate and unmet units of the node's care demand of each priority
-  (empty and 0 without care demand of that priority);
+- fill_imperative, fill_urgent, fill_deferrable, unmet_imperative, unmet_urgent,
+  unmet_deferrable and demand_imperative, demand_urgent, demand_deferrable: fill rate, unmet
+  units and units asked of the node's care demand of each priority (empty and 0 without care
+  demand of that priority);
 - conserved: units of demand that rationing's `conserve` saved;
 - redistributed_in, redistributed_out, released, emergency_in, substituted: units the
   countermeasures moved into and out of the node (redistribution, stockpile release, emergency
@@ -33,14 +34,16 @@ KPI_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "fill_rate", "orders", "orders_shipped", "order_fill_rate",
     "stockout_days", "first_stockout_day", "min_days_of_supply", "mean_on_hand", "expired",
     "fill_imperative", "fill_urgent", "fill_deferrable",
-    "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
+    "demand_imperative", "demand_urgent", "demand_deferrable", "conserved",
     *CM_KPIS,
 )
 PRIORITIES: tuple[str, ...] = ("imperative", "urgent", "deferrable")
 # Integer KPI columns (counts of units or days).
 COUNT_COLUMNS: tuple[str, ...] = (
     "demand", "served", "unmet", "orders", "orders_shipped", "stockout_days", "expired",
-    "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved", *CM_KPIS,
+    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
+    "demand_imperative", "demand_urgent", "demand_deferrable", "conserved", *CM_KPIS,
 )
 
 
@@ -64,11 +67,13 @@ def kpi_arrays(net: Network, daily: Daily, warmup: int) -> dict[str, np.ndarray]
         if daily.care_demand is None:
             care[f"fill_{name}"] = np.full(demand.shape, np.nan)
             care[f"unmet_{name}"] = np.zeros(demand.shape)
+            care[f"demand_{name}"] = np.zeros(demand.shape)
             continue
         asked, got = daily.care_demand[k], daily.care_served[k]
         with np.errstate(divide="ignore", invalid="ignore"):
             care[f"fill_{name}"] = np.where(asked > 0, got / np.maximum(asked, 1), np.nan)
         care[f"unmet_{name}"] = (asked - got).astype(float)
+        care[f"demand_{name}"] = asked.astype(float)
     care["conserved"] = (daily.conserved.astype(float) if daily.conserved is not None
                          else np.zeros(demand.shape))
     moved = daily.countermeasures or {}

@@ -150,14 +150,26 @@ def headline(result: RunResult, role: Any = None, group: Any = None, region: Any
 
 def imperative_text(result: RunResult, role: Any = None, group: Any = None,
                     region: Any = None) -> str:
-    """With care demand: the lowest fill of imperative care, node and product (else '')."""
+    """With care demand: imperative care's lowest fill by product, over all its nodes (else '').
+
+    By product, units over nodes (a single cylinder unserved at a small emergency department
+    would otherwise read as 0 %), with the node where most went unserved.
+    """
     kpis = select(result.kpis, result.scenario, role, group, region)
-    if "fill_imperative" not in kpis or not kpis["fill_imperative"].notna().any():
+    if "demand_imperative" not in kpis or not (kpis["demand_imperative"] > 0).any():
         return ""
-    cells = kpis.groupby(["node", "product"], observed=True)["fill_imperative"].mean().dropna()
-    (node, product), fill = cells.idxmin(), cells.min()
+    asked = kpis[kpis["demand_imperative"] > 0]
+    by = asked.groupby("product", observed=True)[["unmet_imperative",
+                                                 "demand_imperative"]].sum()
+    fill = 1 - by["unmet_imperative"] / by["demand_imperative"]
+    product = fill.idxmin()
     name = result.scenario.products[str(product)].name
-    return f" Imperative care: lowest fill {fill:.1%} ({name} at {node})."
+    if fill.min() >= 1:
+        return " Imperative care: fully served."
+    worst = asked[asked["product"] == product].groupby("node", observed=True)[
+        "unmet_imperative"].sum().idxmax()
+    return (f" Imperative care: lowest fill {fill.min():.1%} ({name}, over its nodes; most "
+            f"unserved at {worst}).")
 
 
 def crisis_text(crisis: Crisis) -> str:

@@ -261,8 +261,25 @@ def test_imperative_short_ends_on_the_first_day_imperative_care_is_served_in_ful
 def test_the_headline_names_imperative_cares_lowest_fill():
     from sim.report import headline
 
-    assert "Imperative care: lowest fill 66.7% (Ringer at w)." in headline(
-        sim.run(short_ward(), seed=1))
+    assert ("Imperative care: lowest fill 66.7% (Ringer, over its nodes; most unserved at w)."
+            in headline(sim.run(short_ward(), seed=1)))
+
+
+def test_the_imperative_headline_weighs_nodes_by_their_demand():
+    # Two wards: w (as short_ward: 8 of 12 imperative units served) and a big one that serves
+    # all of its 3 x 100 a day for 4 days: Ringer's imperative fill over both is
+    # 1 - 4 / 1212, not w's 66.7 %.
+    from sim.report import headline
+
+    data = short_ward().resolved()
+    big = {**data["nodes"][0], "id": "big", "stock": {"ringer": {"initial": 5000}},
+           "scale": {"beds": 100}}
+    data["nodes"].append(big)
+    data["care"]["admissions"].append({"match": {"node": "big"}, "category": "trauma",
+                                       "mean_per_day": 1, "per": "beds",
+                                       "distribution": "deterministic"})
+    text = headline(sim.run(sim.from_dict(data), seed=1))
+    assert f"lowest fill {1 - 4 / 1212:.1%} (Ringer, over its nodes; most unserved at w)" in text
 
 
 def test_the_batch_summary_carries_unmet_care_by_priority():

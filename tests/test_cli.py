@@ -17,7 +17,8 @@ KPI_COLUMNS = ["replication", "node", "role", "region", "product", "group", "dem
                "unmet", "fill_rate", "orders", "orders_shipped", "order_fill_rate", "stockout_days",
                "first_stockout_day", "min_days_of_supply", "mean_on_hand", "expired",
                "fill_imperative", "fill_urgent", "fill_deferrable", "unmet_imperative",
-               "unmet_urgent", "unmet_deferrable", "conserved", "redistributed_in",
+               "unmet_urgent", "unmet_deferrable", "demand_imperative", "demand_urgent",
+               "demand_deferrable", "conserved", "redistributed_in",
                "redistributed_out", "released", "emergency_in", "substituted"]
 DAILY_COLUMNS = ["replication", "day", "node", "role", "region", "product", "group", "on_hand",
                  "backorders", "inbound_in_transit", "demand", "served", "orders", "orders_shipped"]
