@@ -229,19 +229,24 @@ def test_the_console_check_can_fail(tmp_path):
 
 
 def test_an_edited_scenario_file_is_not_mixed_with_the_old_batch(tmp_path):
+    """The batch folder keeps the scenario as run (with --set overrides): the report reads
+    that, whatever happened to the file since. A folder without the copy (older batches) reads
+    the file, and refuses one that no longer hashes to what ran."""
     scenario = tmp_path / "s.yaml"
     data = two_regions()
     scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     batch = tmp_path / "b"
     res = runner.invoke(app, ["batch", str(scenario), "-r", "2", "--workers", "1",
                               "--tables", "kpis,daily,events", "--daily", "region",
-                              "--out", str(batch), "-q"])
+                              "--set", "horizon_days=45", "--out", str(batch), "-q"])
     assert res.exit_code == 0, res.output
-    report(batch, "--out", str(tmp_path / "same.html"))
-    same = (tmp_path / "same.html").read_text(encoding="utf-8")
-    assert same.count("data:image/png;base64,") == 3 and "edited since it ran" not in same
     data["horizon_days"] = 70
     scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report(batch, "--out", str(tmp_path / "kept.html"))
+    kept = (tmp_path / "kept.html").read_text(encoding="utf-8")
+    assert kept.count("data:image/png;base64,") == 3 and "edited since it ran" not in kept
+    assert ">45<" in kept and ">70<" not in kept
+    (batch / "scenario.json").unlink()
     report(batch, "--out", str(tmp_path / "edited.html"))
     html = (tmp_path / "edited.html").read_text(encoding="utf-8")
     assert "edited since it ran" in html

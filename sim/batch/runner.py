@@ -246,17 +246,24 @@ def batch(
                              aggregate, chunk, label)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="beredskap-batch-") as tmp:
-            result = _run(plan, specs, Path(tmp) / "batch", executor, False, False, progress)
+            result = _run(plan, specs, Path(tmp) / "batch", executor, False, False, progress,
+                          scenario)
             result.load()
             result.folder = None
             return result
-    return _run(plan, specs, Path(out), executor, resume, overwrite, progress)
+    return _run(plan, specs, Path(out), executor, resume, overwrite, progress, scenario)
 
 
 def _run(plan: dict[str, Any], specs: list[TaskSpec], folder: Path, executor: Any,
-         resume: bool, overwrite: bool, progress: Progress | None) -> BatchResult:
+         resume: bool, overwrite: bool, progress: Progress | None,
+         scenario: Scenario | None = None) -> BatchResult:
     store = BatchStore(folder)
     store.start(plan, resume, overwrite)
+    if scenario is not None:
+        # The scenario the variants' overrides apply to, as run (--set overrides included),
+        # so a report can describe the batch after the source file changed or was given
+        # overrides on the command line.
+        store.keep_scenario(json.dumps(scenario.resolved(), separators=(",", ":")))
     try:
         if store.complete():
             if progress is not None:  # nothing left to run: all of it is done

@@ -29,6 +29,7 @@ from sim.export.atomic import atomic_write
 from sim.export.cells import to_csv
 
 PLAN = "plan.json"
+SCENARIO = "scenario.json"  # the base scenario, resolved, as the batch ran it
 MANIFEST = "manifest.json"
 PARTS = "parts"
 LOCK = ".lock"
@@ -140,6 +141,10 @@ class BatchStore:
             self._acquire()
         self.parts.mkdir(parents=True, exist_ok=True)
         _atomic_text(plan_file, json.dumps(plan, indent=2))
+
+    def keep_scenario(self, text: str) -> None:
+        """Keep the base scenario (resolved JSON) beside the plan."""
+        _atomic_text(self.folder / SCENARIO, text)
 
     def _clean_temporaries(self) -> None:
         """Leftovers of a killed run: half-built parts and tables are never used."""

@@ -50,22 +50,28 @@ class Situation:
 
 def _scenario_of_batch(folder: Path, plan: dict[str, Any],
                        variant: int) -> tuple[Scenario | None, str]:
-    """The batch's scenario, read again from where it came from (batch folders keep no copy).
+    """The batch's scenario: the copy the batch folder keeps, else read again from its file.
 
-    None with the reason ("no_scenario", "changed_scenario") when the file is gone, no longer
-    loads, or no longer hashes to what the batch ran: an edited file must not describe an old run.
+    None with the reason ("no_scenario", "changed_scenario") when neither is there, it no longer
+    loads, or no longer hashes to what the batch ran: an edited file must not describe an old
+    run.
     """
     from sim.batch.runner import _hash
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario import ScenarioError, from_dict, load_scenario
     from sim.scenario.load import apply_overrides
 
+    kept = folder / "scenario.json"  # the base scenario as run (batches since this version)
     source = plan.get("source")
-    if not source or not Path(source).is_file():
+    if not kept.is_file() and (not source or not Path(source).is_file()):
         return None, "no_scenario"
     try:
         described = plan["variants"][variant]
-        sc = apply_overrides(load_scenario(source), described["overrides"], "variant")
-    except (ScenarioError, OSError, LookupError, TypeError):
+        if kept.is_file():
+            base = from_dict(json.loads(kept.read_text(encoding="utf-8")), str(kept))
+        else:
+            base = load_scenario(source)
+        sc = apply_overrides(base, described["overrides"], "variant")
+    except (ScenarioError, OSError, LookupError, TypeError, ValueError):
         return None, "no_scenario"
     text = json.dumps(sc.resolved(), separators=(",", ":"))
     if _hash(text) != described.get("scenario_hash"):
