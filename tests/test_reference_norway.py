@@ -24,7 +24,7 @@ REFERENCE = ROOT / "scenarios" / "reference"
 NORWAY = REFERENCE / "norway.yaml"
 BASELINE = ROOT / "scenarios" / "norway_baseline.yaml"
 DEMAND_POINTS = ["ward", "community_pharmacy", "municipal_care"]
-RHFS = {"helse_sor_ost", "helse_vest", "helse_midt_norge", "helse_nord"}
+RHFS = {"helse_sor_ost", "helse_vest", "helse_midt", "helse_nord"}
 WHOLESALERS = {"alliance", "nmd", "apotek1"}
 TRAUMA_MEDICINES = ["analgesics", "catecholamines", "sedatives_relaxants", "anticoagulants",
                     "haemostatics", "antibiotics"]
@@ -119,6 +119,11 @@ def test_products_and_shared_suppliers_match_the_swedish_network():
         assert (product.group, product.unit) == (se.products[pid].group, se.products[pid].unit)
     shared = {n.id for n in no.nodes} & {n.id for n in se.nodes}
     assert shared == {"maker_eu", "maker_cn", "maker_in", "fluids_halden"}
+    for node_id in shared:
+        (a,) = [n for n in no.nodes if n.id == node_id]
+        (b,) = [n for n in se.nodes if n.id == node_id]
+        same = ("role", "country", "region", "unlimited", "qc_release_days")
+        assert [getattr(a, f) for f in same] == [getattr(b, f) for f in same], node_id
     # FFP2 and FFP3 come from Europe (001_45ea3db74d157cad.txt), not China.
     (cn,) = [n for n in no.nodes if n.id == "maker_cn"]
     assert cn.products is not None and not {"ffp2", "ffp3"} & set(cn.products)

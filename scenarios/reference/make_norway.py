@@ -10,7 +10,9 @@ the care block are committed so that the scenario runs without this script.
 Sources are the seeds in ../shared/seeds (cited by file name) and DOMAIN.md; every other number
 is an ASSUMPTION with its reasoning, here or in norway.yaml.
 - Specialist care: the four regional health authorities (RHF; DOMAIN.md: "4 regional health
-  authorities") are the scenario's regions. Their hospital trusts (HF) are listed below with the
+  authorities") are the scenario's regions, with the ids the inject rules name
+  (sim/injects/data/default.yaml: helse_sor_ost, helse_vest, helse_midt, helse_nord). Their
+  hospital trusts (HF) are listed below with the
   hospitals the model gives a hospital pharmacy. Norway has 33 hospital pharmacies (DOMAIN.md:
   "1,051 pharmacies including 33 hospital pharmacies"): the model has 33 hospitals, one
   pharmacy each. Which sites they are is an ASSUMPTION (the main hospital of every trust and the
@@ -95,7 +97,7 @@ WARD_NAMES = {"akut": "akuttmottak", "op_iva": "operasjon og intensiv", "vard": 
 RHFS = {
     "helse_sor_ost": "Helse Sør-Øst",
     "helse_vest": "Helse Vest",
-    "helse_midt_norge": "Helse Midt-Norge",
+    "helse_midt": "Helse Midt-Norge",
     "helse_nord": "Helse Nord",
 }
 
@@ -150,11 +152,11 @@ TRUSTS: tuple[Trust, ...] = (
     Trust("helse_forde", "Helse Førde", "helse_vest", 110, "alliance", "rail", RAIL_SOUTH,
           ("Førde sentralsjukehus",)),
     # Helse Midt-Norge
-    Trust("st_olavs_hospital", "St. Olavs hospital", "helse_midt_norge", 345, "nmd", "rail",
+    Trust("st_olavs_hospital", "St. Olavs hospital", "helse_midt", 345, "nmd", "rail",
           RAIL_SOUTH, ("St. Olavs hospital Trondheim",)),
-    Trust("helse_nord_trondelag", "Helse Nord-Trøndelag", "helse_midt_norge", 135, "apotek1",
+    Trust("helse_nord_trondelag", "Helse Nord-Trøndelag", "helse_midt", 135, "apotek1",
           "rail", RAIL_SOUTH, ("Sykehuset Levanger", "Sykehuset Namsos")),
-    Trust("helse_more_og_romsdal", "Helse Møre og Romsdal", "helse_midt_norge", 270, "alliance",
+    Trust("helse_more_og_romsdal", "Helse Møre og Romsdal", "helse_midt", 270, "alliance",
           "rail", RAIL_SOUTH, ("Ålesund sjukehus", "Molde sjukehus", "Kristiansund sykehus")),
     # Helse Nord
     Trust("universitetssykehuset_nord_norge", "Universitetssykehuset Nord-Norge", "helse_nord",
@@ -168,7 +170,7 @@ TRUSTS: tuple[Trust, ...] = (
 )
 
 # Regional stores: one day to the wards, two in Helse Nord (ASSUMPTION: distances).
-STORE_LEAD = {"helse_sor_ost": 1, "helse_vest": 1, "helse_midt_norge": 1, "helse_nord": 2}
+STORE_LEAD = {"helse_sor_ost": 1, "helse_vest": 1, "helse_midt": 1, "helse_nord": 2}
 
 NODE_COLUMNS = ["id", "name", "role", "country", "region", "tags", "scale.beds",
                 "scale.akut_beds", "scale.op_iva_beds", "scale.vard_beds", "scale.residents_k",
