@@ -12,8 +12,8 @@ is an ASSUMPTION with its reasoning, here or in norway.yaml.
 - Specialist care: the four regional health authorities (RHF; DOMAIN.md: "4 regional health
   authorities") are the scenario's regions, with the ids the inject rules name
   (sim/injects/data/default.yaml: helse_sor_ost, helse_vest, helse_midt, helse_nord). Their
-  hospital trusts (HF) are listed below with the
-  hospitals the model gives a hospital pharmacy. Norway has 33 hospital pharmacies (DOMAIN.md:
+  hospital trusts (HF) are listed below with the hospitals the model gives a hospital
+  pharmacy. Norway has 33 hospital pharmacies (DOMAIN.md:
   "1,051 pharmacies including 33 hospital pharmacies"): the model has 33 hospitals, one
   pharmacy each. Which sites they are is an ASSUMPTION (the main hospital of every trust and the
   larger local hospitals); the trusts are Norway's (2024). Lovisenberg and Diakonhjemmet, the
