@@ -10,11 +10,13 @@ b = sim.batch(sc, sweep={"disruptions.0.duration_days": [30, 90]}, replications=
 b.summary                                      # mean, sd, 95 % CI per variant and KPI
 best = sim.size("study.yaml")                  # cheapest stockpile meeting a target
 sim.sensitivity("screen.yaml")                 # Morris or Sobol indices (a DataFrame)
+ex = sim.Exercise(sc, seed=1, out="ovning")    # a live exercise: step, decide, review
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from sim.batch import BatchResult, Variant, batch
+from sim.exercise import Exercise
 from sim.injects import injects
 from sim.research import SizingResult, sensitivity, size
 from sim.results import RunResult
@@ -29,6 +31,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "BatchResult",
+    "Exercise",
     "Problem",
     "RunResult",
     "Scenario",
