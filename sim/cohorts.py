@@ -58,9 +58,11 @@ class Cohorts:
         added[..., days] = units[..., 0]
         self.added = np.ascontiguousarray(added.reshape(n * q, days + 1))  # A, by flat cell
         self.front = np.zeros(n * q, dtype=np.int64)  # T: units taken from the front since
-        # Shipments on their way: arrival day -> [(lanes, products, units, first column, rows)],
-        # rows None for units that all outlive the run.
-        self.transit: dict[int, list[Shipment]] = {}
+        # Shipments on their way: arrival day -> [(lanes, products, units, first column, rows,
+        # lines not yet arrived or None for all)], rows None for units that all outlive the run.
+        self.transit: dict[int, list[_OnTheWay]] = {}
+        # Units that all outlive the run, by arrival day: [(lanes, products, units)].
+        self.beyond: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 
     def cells(self, nodes: np.ndarray, products: np.ndarray) -> np.ndarray:
         """Flat cell index of (node, product) pairs (products with a shelf life)."""
@@ -93,7 +95,8 @@ class Cohorts:
     def take_block(self, a: int, used: np.ndarray, t: int) -> None:
         """FEFO take of `used` (int[nb, p]) from the block of nodes starting at row a."""
         q = self.n_cohort
-        self.front[a * q:a * q + used.shape[0] * q] += used[:, self.products].ravel()
+        part = used if self.every_product else used[:, self.products]
+        self.front[a * q:a * q + used.shape[0] * q] += part.ravel()
 
     def take_cells(self, cells: np.ndarray, qty: np.ndarray) -> None:
         """FEFO take of `qty` from flat cells (which may repeat)."""
@@ -111,8 +114,14 @@ class Cohorts:
         late = self.added[cells, self.days - 1] <= skip
         if late.all():
             return late, np.empty((0, self.days + 1 - t), dtype=np.int64)
-        early = ~late
-        rows = np.clip(self.added[cells[early], t:] - skip[early, None], 0, qty[early, None])
+        if late.any():
+            early = ~late
+            cells, skip, qty = cells[early], skip[early], qty[early]
+        # clip(A - skip, 0, qty), in place on the one copy of the rows.
+        rows = self.added[cells, t:]
+        rows -= skip[:, None]
+        np.maximum(rows, 0, out=rows)
+        np.minimum(rows, qty[:, None], out=rows)
         return late, rows
 
     def take_share(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray,
@@ -158,24 +167,26 @@ class Cohorts:
         """
         rows = rows[:, t - first:]
         dead = rows[:, 0].copy()
-        live = rows - dead[:, None]
         cells = self.cells(nodes, products)
-        if not unique:
-            uniq, where = np.unique(cells, return_inverse=True)
-            if len(uniq) < len(cells):
-                summed = np.zeros((len(uniq), live.shape[1]), dtype=np.int64)
-                np.add.at(summed, where, live)
-                cells, live = uniq, summed
-        # Units that all expire after the run join without rewriting the row.
-        late = ~live[:, :-1].any(axis=1)
-        if late.any():
-            self.added[cells[late], self.days] += live[late, -1]
-        if not late.all():
-            early = cells[~late]
-            held = np.maximum(self.added[early, t:] - self.front[early, None], 0)
-            self.added[early, t:] = held + live[~late]
-            self.added[early, :t] = 0
-            self.front[early] = 0
+        if not unique and len(cells) > 1:
+            order = np.argsort(cells, kind="stable")
+            ordered = cells[order]
+            new = np.empty(len(ordered), dtype=bool)
+            new[0] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+            if not new.all():
+                heads = np.flatnonzero(new)
+                cells, rows = ordered[heads], np.add.reduceat(rows[order], heads, axis=0)
+        # The cell holds S = max(A - T, 0) and is to hold S + R - d, d = R[t] the units that
+        # ran out on the way: A' = max(A, T) + R on the columns t .. H, with T' = T + d, does
+        # it, since max(A', T') - T' = max(A - T, 0) + R - d there (R >= d from t on), and the
+        # columns before t hold nothing either way (expiry has taken them: A <= T there, and A'
+        # still rises). Nothing is rewritten or reset.
+        held = self.added[cells, t:]
+        np.maximum(held, self.front[cells, None], out=held)
+        held += rows
+        self.added[cells, t:] = held
+        self.front[cells] += rows[:, 0]
         return dead
 
     def fresh(self, qty: np.ndarray, products: np.ndarray, t: int) -> np.ndarray:
@@ -185,6 +196,102 @@ class Cohorts:
         return np.where(e[None, :] >= expiry[:, None], qty[:, None], 0).astype(np.int64)
 
     # -- shipments -----------------------------------------------------------------------
+    def ship(self, qty: np.ndarray, suppliers: np.ndarray, node0: int, lane0: int,
+             outside: np.ndarray | bool, arrive: np.ndarray, t: int) -> None:
+        """Shipments on consecutive lanes carry their ages; takes them from the suppliers.
+
+        `qty` int[k, p]: units on lanes lane0 .. lane0 + k - 1 by product; `suppliers` int[k]:
+        each lane's supplier, node0 + suppliers[j] its node row, ascending (a supplier's lanes
+        are consecutive); `outside`: which suppliers (bool by supplier row) are outside
+        sources, or one bool for all; `arrive` int[k]: each lane's arrival day.
+
+        Each supplier issues soonest-expiring first: its own use (already taken) before its
+        lanes, and its lanes in order. Lane j of a supplier takes the units [Q(j-1), Q(j)) of
+        its FEFO order, Q the running total of what its lanes take: in staircase form
+        min(S, Q(j)) - min(S, Q(j-1)). An outside source ships units released today, with their
+        full shelf life.
+        """
+        part = qty if self.every_product else qty[:, self.products]
+        lanes, cols = np.nonzero(part)
+        if not len(lanes):
+            return
+        units = part[lanes, cols]
+        products = self.products[cols]
+        parts: list[tuple[np.ndarray, np.ndarray]] = []  # (lines, their rows), in send order
+        if outside is True:
+            late = t + self.life[cols] >= self.days
+            aged = np.flatnonzero(~late)
+            if len(aged):
+                parts.append((aged, self.fresh(units[aged], products[aged], t)))
+        else:
+            stock = None  # the lines shipped from stock, None for all
+            if outside is not False:
+                fresh = outside[suppliers[lanes]]
+                if fresh.any():
+                    late = np.zeros(len(units), dtype=bool)
+                    late[fresh] = t + self.life[cols[fresh]] >= self.days
+                    aged = np.flatnonzero(fresh & ~late)
+                    if len(aged):
+                        parts.append((aged, self.fresh(units[aged], products[aged], t)))
+                    stock = np.flatnonzero(~fresh)
+            if stock is None:
+                cells = (node0 + suppliers[lanes]) * self.n_cohort + cols
+                late, rows = self._issue_lanes(cells, units, t)
+                if rows is not None:
+                    parts.append((np.flatnonzero(~late), rows))
+            elif len(stock):
+                cells = (node0 + suppliers[lanes[stock]]) * self.n_cohort + cols[stock]
+                late_s, rows = self._issue_lanes(cells, units[stock], t)
+                late[stock[late_s]] = True
+                if rows is not None:
+                    parts.append((stock[~late_s], rows))
+        day, lanes = arrive[lanes], lane0 + lanes
+        if late.all():
+            self.send(day, lanes, products, units, None, t)
+            return
+        if late.any():
+            self.send(day[late], lanes[late], products[late], units[late], None, t)
+        for at, rows in parts:
+            if len(at) == len(day):
+                self.send(day, lanes, products, units, rows, t)
+            else:
+                self.send(day[at], lanes[at], products[at], units[at], rows, t)
+
+    def _issue_lanes(self, cells: np.ndarray, units: np.ndarray, t: int
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Issue and take `units` from cells in line order (a cell's lines: lanes in order).
+
+        Returns which lines are late and the rows of the others (None if all are late).
+        """
+        days = self.days
+        front = self.front
+        if (self.added[cells, days - 1] <= front[cells]).all():
+            # No cell has a unit left that expires within the run: every line is late.
+            np.add.at(front, cells, units)
+            return np.ones(len(cells), dtype=bool), None
+        # What a cell's earlier lines take: a running sum over its lines, in lane order.
+        order = np.argsort(cells, kind="stable")
+        ordered = cells[order]
+        new = np.empty(len(cells), dtype=bool)
+        new[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+        if new.all():
+            late, rows = self.issue(cells, np.zeros(len(cells), dtype=np.int64), units, t)
+            front[cells] += units
+        else:
+            heads = np.flatnonzero(new)
+            taken = units[order]
+            ahead = np.cumsum(taken)
+            ahead -= taken  # by the cell's earlier lines and the cells sorted before it
+            base = ahead[heads]
+            ahead -= np.repeat(base, np.diff(heads, append=len(cells)))
+            after = np.empty_like(ahead)
+            after[order] = ahead
+            late, rows = self.issue(cells, after, units, t)
+            total = np.add.reduceat(taken, heads)
+            front[ordered[heads]] += total
+        return late, (rows if len(rows) else None)
+
     def send(self, day: np.ndarray, lanes: np.ndarray, products: np.ndarray, qty: np.ndarray,
              rows: np.ndarray | None, first: int) -> None:
         """Book aged shipments to arrive on `day`.
@@ -198,30 +305,54 @@ class Cohorts:
             rows = None if rows is None else rows[keep]
         if not len(day):
             return
+        # Units that all outlive the run go to one shipment a day, put together when it
+        # arrives (they only join the last column: their order does not matter).
+        if rows is None:
+            first_day = int(day[0])
+            if (day == first_day).all():
+                self.beyond.setdefault(first_day, []).append((lanes, products, qty))
+                return
+            for d in np.unique(day).tolist():
+                on = day == d
+                self.beyond.setdefault(d, []).append((lanes[on], products[on], qty[on]))
+            return
         first_day = int(day[0])
         if (day == first_day).all():
-            self.transit.setdefault(first_day, []).append((lanes, products, qty, first, rows))
+            self.transit.setdefault(first_day, []).append(
+                (lanes, products, qty, first, rows, None))
             return
         for d in np.unique(day).tolist():
             on = day == d
             self.transit.setdefault(d, []).append(
-                (lanes[on], products[on], qty[on], first, None if rows is None else rows[on]))
+                (lanes[on], products[on], qty[on], first, rows[on], None))
 
     def arrivals(self, t: int, into: np.ndarray) -> list[Shipment]:
         """Take today's shipments on the lanes marked in `into` (bool over lanes)."""
+        beyond = self.beyond.pop(t, None)
+        if beyond is not None:
+            late = tuple(np.concatenate(parts) for parts in zip(*beyond, strict=True))
+            self.transit.setdefault(t, []).insert(0, (*late, t, None, None))
         entries = self.transit.get(t)
         if not entries:
             return []
         out, rest = [], []
         for entry in entries:
-            mine = into[entry[0]]
-            if mine.all():
-                out.append(entry)
-            elif mine.any():
-                out.append(_part(entry, mine))
-                rest.append(_part(entry, ~mine))
-            else:
+            lanes, products, qty, first, rows, left = entry
+            mine = into[lanes]
+            if left is not None:
+                mine &= left
+            if not mine.any():
                 rest.append(entry)
+            elif left is None and mine.all():
+                out.append((lanes, products, qty, first, rows))
+            else:
+                # A part arrives: take it and mark it gone, leaving the rows where they are
+                # (another receiver's part comes later the same day).
+                out.append((lanes[mine], products[mine], qty[mine], first,
+                            None if rows is None else rows[mine]))
+                left = ~mine if left is None else left & ~mine
+                if left.any():
+                    rest.append((lanes, products, qty, first, rows, left))
         if rest:
             self.transit[t] = rest
         else:
@@ -230,8 +361,5 @@ class Cohorts:
 
 
 Shipment = tuple[np.ndarray, np.ndarray, np.ndarray, int, "np.ndarray | None"]
-
-
-def _part(entry: Shipment, mask: np.ndarray) -> Shipment:
-    lanes, products, qty, first, rows = entry
-    return lanes[mask], products[mask], qty[mask], first, None if rows is None else rows[mask]
+_OnTheWay = tuple[np.ndarray, np.ndarray, np.ndarray, int, "np.ndarray | None",
+                  "np.ndarray | None"]
