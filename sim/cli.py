@@ -506,6 +506,19 @@ def injects(
         Path | None,
         typer.Option("--out", "-o", help="MSEL file (default: RESULTS/injects.<lang>.<format>)."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Results of a run without the crisis (same seed): triggers it also "
+                     "has are dropped as normal operations. Default: the same scenario without "
+                     "its disruptions is run for this, when it has any."),
+    ] = None,
+    no_baseline: Annotated[
+        bool, typer.Option("--no-baseline", help="Compare with nothing: every trigger counts.")
+    ] = False,
+    tolerance: Annotated[
+        int, typer.Option(min=0, help="Days apart a trigger and the baseline's may be and "
+                          "still be the same (default 3).")
+    ] = 3,
     timeline: Annotated[
         bool, typer.Option(help="Write the timeline figure (PNG) beside the MSEL.")
     ] = True,
@@ -514,7 +527,7 @@ def injects(
 ) -> None:
     """Write an exercise MSEL (injects) from a run's results, with a timeline figure."""
     from sim.injects import build_msel, write_msel, write_timeline
-    from sim.injects.export import format_of
+    from sim.injects.export import baseline_words, format_of
     from sim.scenario import ScenarioError
 
     started = time.perf_counter()
@@ -524,12 +537,16 @@ def injects(
             fmt = format_of(out, fmt)
         else:
             fmt = format_of(Path(f"injects.{(fmt or 'xlsx').lower()}"), fmt)
+        if baseline is not None and no_baseline:
+            raise ValueError("give --baseline or --no-baseline, not both")
         msel = build_msel(results, lang, rules, replication, typical, max_injects, start,
-                          compress, regions)
+                          compress, regions, False if no_baseline else baseline, tolerance)
     except ScenarioError as exc:
         raise _fail(exc.render(), debug, exc) from None
     except ValueError as exc:
         raise _fail(str(exc), debug, exc) from None
+    compared = ("compared with " + baseline_words(msel) if msel.baseline is not None else
+                "not compared with normal operations (--no-baseline, or no disruptions)")
     target = out if out is not None and folder is None else (
         (folder or results) / f"injects.{msel.lang}.{fmt}")
     figure = target.with_suffix(".timeline.png")
@@ -548,13 +565,15 @@ def injects(
     if quiet:
         if typical:  # which replication was picked matters even when quiet
             err_console.print(msel.choice, highlight=False, soft_wrap=True)
+        if msel.baseline is not None:  # so that nobody wonders where injects went
+            err_console.print(compared, highlight=False, soft_wrap=True)
         out_console.print("\n".join(written), highlight=False, soft_wrap=True)
         return
     _print_injects(msel)
     out_console.print(
         f"\n{len(msel.table)} injects from {msel.events:,} events ({msel.choice}), days "
         f"{msel.from_day}-{msel.to_day}, in {time.perf_counter() - started:.1f} s; "
-        f"written to [bold]{' and '.join(written)}[/]",
+        f"{escape(compared)}; written to [bold]{' and '.join(written)}[/]",
         highlight=False,
     )
 

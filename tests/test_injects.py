@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import sim
 from sim.cli import app
 from sim.export import write_results
-from sim.injects import build_msel
+from sim.injects import TOLERANCE_DAYS, build_msel, without_crisis
 
 runner = CliRunner()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -32,6 +32,19 @@ def root():
 
 
 @pytest.fixture(scope="module")
+def normal(degraded):
+    """The degraded scenario without its disruptions, same seed and replication: what
+    `beredskap injects` runs by itself to tell the crisis from normal operations. Run once
+    here and passed to every call, so that the module runs the national network twice."""
+    return sim.run(without_crisis(degraded.scenario), seed=1, replications=1, daily="none")
+
+
+@pytest.fixture(scope="module")
+def normal_folder(normal, tmp_path_factory):
+    return write_results(normal, tmp_path_factory.mktemp("injects") / "normal")
+
+
+@pytest.fixture(scope="module")
 def folder(degraded, tmp_path_factory):
     return write_results(degraded, tmp_path_factory.mktemp("injects") / "degraded")
 
@@ -48,7 +61,7 @@ def fresh(folder, tmp_path):
     return out
 
 
-def test_thousands_of_events_become_tens_of_injects(degraded):
+def test_thousands_of_events_become_tens_of_injects(degraded, normal):
     # The run logs ~50,000 events (wards flapping in and out of stockout under rationing; fewer
     # since Engine 2, where a stockout day needs an empty shelf, and wards order on recent use).
     # The default rules keep one inject per disruption, per supplier and product group, per
@@ -56,13 +69,14 @@ def test_thousands_of_events_become_tens_of_injects(degraded):
     # exercise, and --max trims them further.
     events = len(degraded.events)
     assert events > 20_000
-    counts = {lang: len(sim.injects(degraded, lang=lang)) for lang in ("sv", "nb", "en")}
+    counts = {lang: len(sim.injects(degraded, lang=lang, baseline=normal))
+              for lang in ("sv", "nb", "en")}
     assert len(set(counts.values())) == 1  # rules do not depend on the language
     assert 20 <= counts["sv"] <= 100, counts
 
 
-def test_the_degraded_story_starts_with_its_disruptions(degraded):
-    table = sim.injects(degraded, lang="en")
+def test_the_degraded_story_starts_with_its_disruptions(degraded, normal):
+    table = sim.injects(degraded, lang="en", baseline=normal)
     starts = table[table["kind"] == "disruption_start"]
     assert len(starts) == len(degraded.scenario.disruptions)
     assert set(starts["synopsis"].str.split(": ").str[1]) == {
@@ -77,9 +91,9 @@ def test_the_degraded_story_starts_with_its_disruptions(degraded):
             "Municipal crisis management"} == set(table["to"])
 
 
-def test_max_keeps_the_most_severe_in_time_order(degraded):
-    full = sim.injects(degraded, lang="en")
-    top = sim.injects(degraded, lang="en", max_injects=12)
+def test_max_keeps_the_most_severe_in_time_order(degraded, normal):
+    full = sim.injects(degraded, lang="en", baseline=normal)
+    top = sim.injects(degraded, lang="en", max_injects=12, baseline=normal)
     assert len(top) == 12
     assert top["number"].tolist() == list(range(1, 13))
     assert top["scenario_day"].is_monotonic_increasing
@@ -90,9 +104,10 @@ def test_max_keeps_the_most_severe_in_time_order(degraded):
     assert top["severity"].min() >= full["severity"].nlargest(12).min()
 
 
-def test_cli_writes_an_xlsx_with_dates_widths_and_a_timeline(fresh):
+def test_cli_writes_an_xlsx_with_dates_widths_and_a_timeline(fresh, normal_folder):
     result = runner.invoke(app, ["injects", str(fresh), "--start", "2027-03-01T08:00",
-                                 "--compress", "24", "--max", "30"])
+                                 "--compress", "24", "--max", "30",
+                                 "--baseline", str(normal_folder)])
     assert result.exit_code == 0, result.output
     xlsx, png = fresh / "injects.sv.xlsx", fresh / "injects.sv.timeline.png"
     assert "30 injects from" in result.output and "replication 0" in result.output
@@ -129,7 +144,7 @@ def test_timeline_is_a_readable_png(fresh):
     from matplotlib.image import imread
 
     result = runner.invoke(app, ["injects", str(fresh), "--lang", "en", "--format", "md",
-                                 "--quiet"])
+                                 "--quiet", "--no-baseline"])
     assert result.exit_code == 0, result.output
     png = fresh / "injects.en.timeline.png"
     assert result.output.split() == [str(fresh / "injects.en.md"), str(png)]
@@ -141,10 +156,11 @@ def test_timeline_is_a_readable_png(fresh):
             "Expected player action |") in text
 
 
-def test_cli_csv_to_a_chosen_file_in_norwegian(fresh, tmp_path):
+def test_cli_csv_to_a_chosen_file_in_norwegian(fresh, tmp_path, normal_folder):
     out = tmp_path / "msel" / "dreiebok.csv"
     result = runner.invoke(app, ["injects", str(fresh), "--lang", "nb", "--out", str(out),
-                                 "--typical", "--no-timeline", "--region", "stockholm"])
+                                 "--typical", "--no-timeline", "--region", "stockholm",
+                                 "--baseline", str(normal_folder)])
     assert result.exit_code == 0, result.output
     assert "the typical one" in result.output
     # Norwegian and Swedish spreadsheets split on ';' and read a decimal comma.
@@ -179,7 +195,8 @@ def test_cli_format_in_any_case_out_to_a_folder_and_typical_when_quiet(fresh, tm
     target = tmp_path / "handbook"
     target.mkdir()
     result = runner.invoke(app, ["injects", str(fresh), "--format", "MD", "--out", str(target),
-                                 "--lang", "EN", "--typical", "-q", "--no-timeline"])
+                                 "--lang", "EN", "--typical", "-q", "--no-timeline",
+                                 "--no-baseline"])
     assert result.exit_code == 0, result.output
     assert result.stdout.split() == [str(target / "injects.en.md")]
     assert "replication 0, the typical one" in result.stderr  # said even when quiet
@@ -206,9 +223,42 @@ def test_cli_reports_a_bad_template_with_file_and_line(fresh, tmp_path):
     assert not (fresh / "injects.sv.xlsx").exists()
 
 
-def test_msel_knows_where_it_came_from(folder):
-    msel = build_msel(folder, lang="en")
+def test_msel_knows_where_it_came_from(folder, normal_folder):
+    msel = build_msel(folder, lang="en", baseline=normal_folder)
     assert msel.replication == 0 and msel.choice == "replication 0"
     assert msel.events > 20_000 and msel.triggers > len(msel.table)
     assert (msel.from_day, msel.to_day) == (30, 179)
     assert [w.start_day for w in msel.windows] == [30, 30, 30, 35, 30, 45]
+
+
+def test_the_crisis_msel_has_no_injects_before_the_crisis(degraded, normal):
+    # From day 0, the warm-up included: normal operations make injects before the crisis
+    # starts on day 30; compared with the run without it (identical until then, by common
+    # random numbers), none is left.
+    from_zero = {"extends": "default", "window": {"from_day": 0}}
+    assert min(d.start_day for d in degraded.scenario.disruptions) == 30
+    plain = sim.injects(degraded, lang="en", rules=from_zero, baseline=False)
+    assert (plain["scenario_day"] < 30).sum() >= 5
+    compared = sim.injects(degraded, lang="en", rules=from_zero, baseline=normal)
+    assert compared["scenario_day"].min() == 30
+    # In the shipped window, every first stockout left is the crisis's: the run without it
+    # has no stockout there within the tolerance (read from its events, not the injects).
+    msel = build_msel(degraded, lang="en", baseline=normal)
+    base = normal.events[normal.events["kind"] == "stockout_start"]
+    starts = base.groupby(["node", "product"])["day"].apply(list).to_dict()
+    first = msel.table[msel.table["kind"] == "first_stockout"]
+    assert len(first) >= 5
+    for row in first.itertuples():
+        days = starts.get((row.node, row.product), [])
+        assert all(abs(d - row.scenario_day) > TOLERANCE_DAYS for d in days), row.synopsis
+    # The plain MSEL's first ward stockout of medical gases on the crisis's first day is one
+    # the run without the crisis has too: it goes.
+    shipped = sim.injects(degraded, lang="en", baseline=False)
+    gases = shipped[(shipped["rule"] == "ward_first_stockout")
+                    & (shipped["group"] == "medical_gases")].iloc[0].to_dict()
+    cell = (gases["node"], gases["product"])
+    assert gases["scenario_day"] == 30
+    assert any(abs(d - 30) <= TOLERANCE_DAYS for d in starts.get(cell, []))
+    assert not ((msel.table["rule"] == "ward_first_stockout")
+                & (msel.table["node"] == cell[0]) & (msel.table["product"] == cell[1])
+                & (msel.table["scenario_day"] == 30)).any()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.injects.build import Msel, Rules, build_msel, parse_start
+from sim.injects.baseline import TOLERANCE_DAYS, without_crisis
+from sim.injects.build import BaselineArg, Msel, Rules, build_msel, parse_start
 from sim.injects.export import FORMATS, write_msel
 from sim.injects.fields import KIND_FIELDS, MSEL_COLUMNS, TRIGGER_KINDS
 from sim.injects.load import RulesError, load_rules, rules_from_dict
@@ -31,7 +32,9 @@ def injects(result: RunResult | str | Path, lang: str = "sv", rules: Rules = Non
             max_injects: int | None = None,
             start: dt.datetime | dt.date | str | None = None,
             compress: float | None = None,
-            regions: list[str] | None = None) -> pd.DataFrame:
+            regions: list[str] | None = None,
+            baseline: BaselineArg = None,
+            tolerance_days: int = TOLERANCE_DAYS) -> pd.DataFrame:
     """The injects of one replication of a run, as a DataFrame (one row per inject).
 
     `result` is a RunResult or a results folder written by `beredskap run`. `lang` is a
@@ -41,9 +44,14 @@ def injects(result: RunResult | str | Path, lang: str = "sv", rules: Rules = Non
     severe, in chronological order. `start` (e.g. "2027-03-01T08:00") dates the first scenario
     day of the window; `compress` maps scenario days onto exercise hours (N scenario days per
     exercise hour). `regions` keeps injects about nodes in those regions and their suppliers.
+
+    Crisis against normal: when the scenario has disruptions, the same scenario without them
+    is run (same seed and replication) and triggers it also has, within `tolerance_days`, are
+    dropped as normal operations; `baseline` gives another run (a RunResult or a results
+    folder, same seed), or False for no comparison (docs/injects.md, "Crisis against normal").
     """
     return build_msel(result, lang, rules, replication, typical, max_injects, start, compress,
-                      regions).table
+                      regions, baseline, tolerance_days).table
 
 
 __all__ = [
@@ -51,6 +59,7 @@ __all__ = [
     "FORMATS",
     "KIND_FIELDS",
     "MSEL_COLUMNS",
+    "TOLERANCE_DAYS",
     "TRIGGER_KINDS",
     "Msel",
     "ResultsFolderError",
@@ -63,6 +72,7 @@ __all__ = [
     "parse_start",
     "read_results",
     "rules_from_dict",
+    "without_crisis",
     "write_msel",
     "write_timeline",
 ]

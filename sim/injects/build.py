@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.injects.baseline import (
+    TOLERANCE_DAYS,
+    Baseline,
+    difference,
+    occurrences,
+    run_without_crisis,
+)
 from sim.injects.fields import DOS_KINDS
 from sim.injects.load import load_rules, rules_from_dict
 from sim.injects.render import Renderer, Timing, render
@@ -23,6 +30,9 @@ from sim.scenario.errors import did_you_mean
 from sim.scenario.schema import Scenario
 
 Rules = RulesFile | str | Path | dict[str, Any] | None
+BaselineArg = RunResult | str | Path | bool | None
+"""None: a run without the scenario's disruptions when it has any; False: none; a RunResult or
+a results folder: that run."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ class Msel:
     start: dt.datetime | None = None
     compress: float | None = None
     regions: tuple[str, ...] = ()
+    baseline: Baseline | None = None
+    """The run normal operations were compared against (None: no comparison)."""
 
     @property
     def labels(self) -> Any:
@@ -95,7 +107,9 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
                max_injects: int | None = None,
                start: dt.datetime | dt.date | str | None = None,
                compress: float | None = None,
-               regions: list[str] | tuple[str, ...] | None = None) -> Msel:
+               regions: list[str] | tuple[str, ...] | None = None,
+               baseline: BaselineArg = None,
+               tolerance_days: int = TOLERANCE_DAYS) -> Msel:
     """Make the MSEL of one replication of a run (see `sim.injects.injects`)."""
     loaded = as_rules(rules)
     lang = loaded.language(lang)
@@ -105,6 +119,8 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
                          "number above 0")
     if max_injects is not None and max_injects < 1:
         raise ValueError(f"max_injects {max_injects}: keep at least 1 inject")
+    if not (isinstance(tolerance_days, int) and tolerance_days >= 0):
+        raise ValueError(f"tolerance {tolerance_days}: days must be a whole number, 0 or more")
     run = result if isinstance(result, RunResult) else read_results(result)
     scenario = run.scenario
     _check_names(loaded, scenario, regions)
@@ -131,7 +147,17 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
             list(regions or ()))
         keep = (~node_kind & ~elsewhere) | triggers["node"].isin(scope)
         triggers = triggers[keep].reset_index(drop=True)
-    selected = select_injects(triggers, loaded, scenario, max_injects)
+    compared = _baseline(baseline, run, choice.replication, tolerance_days)
+    crisis = triggers
+    if compared is not None:
+        # Selection sees the crisis's own triggers; the renderer all of them (running totals
+        # count every admission postponed), by their row labels.
+        crisis, nearest = difference(triggers, occurrences(compared.events, scenario),
+                                     tolerance_days)
+        triggers = triggers.assign(baseline_day=nearest.reindex(triggers.index))
+        compared = replace(compared, dropped=len(triggers) - len(crisis),
+                           compared=len(triggers))
+    selected = select_injects(crisis, loaded, scenario, max_injects)
     windows = disruption_windows(events, scenario)
     schedule = loaded.schedule
     if start_at is not None and not timed:
@@ -148,8 +174,42 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     table = render(selected, renderer, timing, choice.replication)
     return Msel(table=table, rules=loaded, lang=lang, scenario=scenario, seed=run.seed,
                 replication=choice.replication, choice=choice.reason, typical=choice.typical,
-                events=len(events), triggers=len(triggers), from_day=from_day, to_day=to_day,
-                windows=windows, start=start_at, compress=compress, regions=tuple(regions or ()))
+                events=len(events), triggers=len(crisis), from_day=from_day, to_day=to_day,
+                windows=windows, start=start_at, compress=compress, regions=tuple(regions or ()),
+                baseline=compared)
+
+
+def _baseline(baseline: BaselineArg, run: RunResult, replication: int,
+              tolerance: int) -> Baseline | None:
+    """The run to compare against, with that replication's events (None: no comparison)."""
+    scenario = run.scenario
+    if baseline is False:
+        return None
+    if baseline is None or baseline is True:
+        if not scenario.disruptions:
+            if baseline is True:
+                raise ValueError(f"scenario '{scenario.name}' has no disruptions: there is no "
+                                 "crisis to compare with normal operations; give a baseline "
+                                 "run, or none")
+            return None
+        base = run_without_crisis(scenario, run.seed, replication)
+        n = len(scenario.disruptions)
+        description = (f"the same scenario without its {n} disruption{'s' * (n != 1)} "
+                       f"(seed {run.seed}, replication {replication})")
+        return Baseline(base.events, description, tolerance)
+    base = baseline if isinstance(baseline, RunResult) else read_results(baseline)
+    if base.seed != run.seed:
+        raise ValueError(f"baseline seed {base.seed} differs from the run's seed {run.seed}: "
+                         "the comparison needs the same random numbers; run the baseline "
+                         f"with --seed {run.seed}")
+    present = set(base.events["replication"].unique()) | set(base.kpis["replication"].unique())
+    if replication not in present:
+        raise ValueError(f"replication {replication} is not in the baseline run (it has "
+                         f"{len(present)}); run it with --replications {replication + 1} or "
+                         "more")
+    name = base.scenario.name if isinstance(baseline, RunResult) else str(baseline)
+    return Baseline(base.events[base.events["replication"] == replication],
+                    f"{name} (seed {base.seed}, replication {replication})", tolerance)
 
 
 def _minutes(clock: str) -> int:

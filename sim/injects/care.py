@@ -255,7 +255,8 @@ def _imperative(events: pd.DataFrame, net: Network, kpis: pd.DataFrame, from_day
                   for a, b in zip(i.tolist(), j.tolist(), strict=True)]
     groups = [net.scenario.products[p].group for p in rows["product"]]
     return _rows(
-        day=[first[(n, p)] for n, p in zip(rows["node"], rows["product"], strict=True)],
+        day=[first[(n, p)][0] for n, p in zip(rows["node"], rows["product"], strict=True)],
+        since=[first[(n, p)][1] for n, p in zip(rows["node"], rows["product"], strict=True)],
         kind="imperative_short", node=rows["node"].to_numpy(dtype=object),
         product=rows["product"].to_numpy(dtype=object), value=fill,
         quantity=rows["unmet_imperative"].to_numpy(dtype=float),
@@ -266,16 +267,17 @@ def _imperative(events: pd.DataFrame, net: Network, kpis: pd.DataFrame, from_day
     )
 
 
-def _first_short(events: pd.DataFrame, from_day: int, to_day: int) -> dict[tuple[str, str], int]:
-    """Per node and product, the first day in the window its imperative care went short.
+def _first_short(events: pd.DataFrame, from_day: int,
+                 to_day: int) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per node and product: the first day in the window its imperative care went short.
 
-    From the recorder's exact events: `imperative_short_start` on a day some imperative demand
-    went unserved on the day asked, `imperative_short_end` on the next day it was served in
-    full. A spell that started before the window and had not ended by its first day counts
-    from that first day.
+    With the day that spell started. From the recorder's exact events:
+    `imperative_short_start` on a day some imperative demand went unserved on the day asked,
+    `imperative_short_end` on the next day it was served in full. A spell that started before
+    the window and had not ended by its first day counts from that first day.
     """
     logged = events[events["kind"].isin(("imperative_short_start", "imperative_short_end"))]
-    first: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, str], tuple[int, int]] = {}
     short_since: dict[tuple[str, str], int] = {}
     for day, kind, node, product in zip(logged["day"], logged["kind"], logged["node"],
                                         logged["product"], strict=True):
@@ -284,13 +286,13 @@ def _first_short(events: pd.DataFrame, from_day: int, to_day: int) -> dict[tuple
             continue
         if kind == "imperative_short_start":
             if day >= from_day:
-                first[cell] = day
+                first[cell] = (day, day)
             else:
                 short_since[cell] = day
         elif cell in short_since:
-            del short_since[cell]
+            since = short_since.pop(cell)
             if day > from_day:  # still short on the window's first day
-                first[cell] = from_day
-    for cell in short_since:  # short from before the window to the end of the run
-        first.setdefault(cell, from_day)
+                first[cell] = (from_day, since)
+    for cell, since in short_since.items():  # short from before the window to the run's end
+        first.setdefault(cell, (from_day, since))
     return first

@@ -25,6 +25,7 @@ from sim.injects.fields import (
     KIND_FIELDS,
     METADATA_COLUMNS,
     MSEL_COLUMNS,
+    OPTIONAL_HEADINGS,
     RATIONING_KINDS,
     RATIONING_PLACEHOLDERS,
     RATIONING_WORDS,
@@ -130,7 +131,8 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
     if "about" in labels.about:
         out += _sheet_name((*base, "about", "about"), labels.about["about"])
     out += _date_format((*base, "date_format"), labels.date_format)
-    missing = [c for c in (*MSEL_COLUMNS, *METADATA_COLUMNS) if c not in labels.headings]
+    missing = [c for c in (*MSEL_COLUMNS, *METADATA_COLUMNS)
+               if c not in labels.headings and c not in OPTIONAL_HEADINGS]
     if missing:
         out.append(((*base, "headings"), f"no heading for column(s) {', '.join(missing)}"))
     missing_roles = [r for r in ROLES if r not in labels.roles]
@@ -147,6 +149,9 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
             out.append(((*base, "effects", key),
                         f"unknown effect '{key}'{did_you_mean(key, EFFECTS)} (effects: "
                         f"{', '.join(EFFECTS)})"))
+    if "baseline_day" in labels.about:
+        out += _template((*base, "about", "baseline_day"), labels.about["baseline_day"],
+                         {"when"}, "labels.about.baseline_day")
     for key in labels.about:
         if key not in ABOUT_WORDS:
             out.append(((*base, "about", key),

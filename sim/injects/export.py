@@ -18,7 +18,7 @@ import pandas as pd
 from sim.export.atomic import atomic_write
 from sim.export.cells import to_csv, xlsx_text
 from sim.injects.build import Msel
-from sim.injects.fields import ABOUT_WORDS, METADATA_COLUMNS, MSEL_COLUMNS
+from sim.injects.fields import ABOUT_WORDS, METADATA_COLUMNS, MSEL_COLUMNS, OPTIONAL_HEADINGS
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "md")
 OPTIONAL_TIME_COLUMNS = ("scenario_datetime", "exercise_elapsed", "exercise_time")
@@ -39,6 +39,16 @@ def about_word(msel: Msel, key: str) -> str:
     return msel.labels.about.get(key, ABOUT_WORDS[key])
 
 
+def baseline_words(msel: Msel) -> str:
+    """What the MSEL was compared with, and what that dropped (English, like `choice`)."""
+    base = msel.baseline
+    if base is None:
+        return "–"
+    return (f"{base.description}: {base.dropped:,} of {base.compared:,} triggers in days "
+            f"{msel.from_day}-{msel.to_day} dropped as normal operations (the same within "
+            f"{base.tolerance_days} days)")
+
+
 def replication_words(msel: Msel) -> str:
     """The replication used, and that it is the typical one when it is."""
     if msel.typical:
@@ -51,7 +61,9 @@ def file_columns(msel: Msel) -> list[str]:
     table = msel.table
     keep = [c for c in MSEL_COLUMNS
             if c not in OPTIONAL_TIME_COLUMNS or table[c].notna().any()]
-    return [*keep, *msel.rules.columns, *METADATA_COLUMNS]
+    # Without a baseline comparison there is nothing to say in its column.
+    metadata = [c for c in METADATA_COLUMNS if c != "baseline" or msel.baseline is not None]
+    return [*keep, *msel.rules.columns, *metadata]
 
 
 def format_of(path: Path, fmt: str | None) -> str:
@@ -102,7 +114,7 @@ def _text_table(msel: Msel, columns: list[str]) -> pd.DataFrame:
 def _headings(msel: Msel, columns: list[str]) -> list[str]:
     headings = msel.labels.headings
     own = {c: col.heading[msel.lang] for c, col in msel.rules.columns.items()}
-    return [own.get(c) or headings.get(c, c) for c in columns]
+    return [own.get(c) or headings.get(c) or OPTIONAL_HEADINGS.get(c, c) for c in columns]
 
 
 def _csv(msel: Msel, path: Path) -> None:
@@ -123,9 +135,11 @@ def _markdown(msel: Msel, path: Path) -> None:
     def cell(value: Any) -> str:
         return str(value).replace("|", "\\|").replace("\n", "<br>")
 
+    compared = ([f"{about_word(msel, 'baseline')}: {baseline_words(msel)}.", ""]
+                if msel.baseline is not None else [])
     lines = [f"# {msel.labels.title}: {msel.scenario.name}", "",
              f"{about_word(msel, 'replication')}: {replication_words(msel)}. "
-             f"{about_word(msel, 'injects')}: {len(table)}.", "",
+             f"{about_word(msel, 'injects')}: {len(table)}.", "", *compared,
              "| " + " | ".join(map(cell, _headings(msel, columns))) + " |",
              "|" + "|".join("---:" if c in ("number", "scenario_day") else "---"
                             for c in columns) + "|"]
@@ -221,6 +235,7 @@ def _about_sheet(sheet: Any, msel: Msel, font: Any, alignment: Any) -> None:
         ("start", msel.start if msel.start is not None else "–"),
         ("compress", msel.compress if msel.compress is not None else "–"),
         ("regions", ", ".join(msel.regions) or msel.labels.whole_country),
+        ("baseline", baseline_words(msel)),
     ]
     sheet.append([msel.labels.title])
     sheet.cell(row=1, column=1).font = font(bold=True, size=13)

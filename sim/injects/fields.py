@@ -332,7 +332,11 @@ TEXT_FIELDS: tuple[str, ...] = ("from", "synopsis", "message", "expected_action"
 
 METADATA_COLUMNS: tuple[str, ...] = (
     "severity", "kind", "rule", "region", "node", "product", "group", "events", "replication",
+    "baseline",
 )
+OPTIONAL_HEADINGS: dict[str, str] = {"baseline": "Baseline"}
+"""Columns whose heading a rules file may leave out (English then): added after files were
+written with the others."""
 TIME_COLUMNS: tuple[str, ...] = (
     "scenario_day", "time", "scenario_datetime", "exercise_elapsed", "exercise_time",
 )
@@ -350,6 +354,9 @@ ABOUT_WORDS: dict[str, str] = {
     "day": "Scenario day", "date": "Date", "recipient": "Recipient",
     "disruptions": "Disruptions", "severity": "Severity",
     "typical": "the typical one: nearest the median of the mean fill rate at demand points",
+    "baseline": "Compared with",
+    "not_in_baseline": "not in the run without the crisis",
+    "baseline_day": "in the run without the crisis: {when}",
 }
 """Words of the about sheet, the Markdown heading and the timeline (labels.<lang>.about), with
 their English defaults."""

@@ -24,6 +24,7 @@ import pandas as pd
 from sim.disruptions import _lane_mask
 from sim.distributions import Sampler
 from sim.injects.fields import (
+    ABOUT_WORDS,
     ADMISSION_KINDS,
     COUNTERMEASURE_KINDS,
     DECISION_KINDS,
@@ -406,6 +407,20 @@ class Renderer:
             return w.country(d.country)
         return w.listing(w.country(c) for c in dict.fromkeys(n.country for n in self._hit_nodes(d)))
 
+    def baseline_words(self, lead: pd.Series) -> str | None:
+        """Whether the lead trigger happens without the crisis, and when (None: not compared).
+
+        Only triggers the baseline does not have within the tolerance are left to say this:
+        either never, or on another day ("in the run without the crisis: day 45").
+        """
+        if "baseline_day" not in lead.index:
+            return None
+        about = {**ABOUT_WORDS, **self.words.labels.about}
+        day = lead["baseline_day"]
+        if pd.isna(day):
+            return about["not_in_baseline"]
+        return about["baseline_day"].format(when=self.words.when(int(day)))
+
     def recipient(self, rule: Rule, lead: pd.Series) -> str:
         """The actor id a rule's inject goes to.
 
@@ -478,6 +493,7 @@ def render(selected: pd.DataFrame, renderer: Renderer, timing: Timing,
             "group": lead["group"] if isinstance(lead["group"], str) else None,
             "events": len(members),
             "replication": replication,
+            "baseline": renderer.baseline_words(lead),
         })
     table = pd.DataFrame(rows, columns=[*TEXT_FIELDS, *rules.columns, "to", "method",
                                         *METADATA_COLUMNS])
