@@ -640,6 +640,17 @@ def _register_research() -> None:
 _register_research()
 
 
+def _register_exercise() -> None:
+    # `beredskap exercise` lives in its own module (docs/exercise.md); it imports this one's
+    # helpers.
+    from sim import cli_exercise
+
+    app.command("exercise")(cli_exercise.exercise_command)
+
+
+_register_exercise()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
