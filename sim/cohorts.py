@@ -1,25 +1,29 @@
 """Stock in age cohorts, for products with a shelf life: expiry, FEFO issue, aged shipments.
 
 Each (node, product) cell of a product with a shelf life keeps a *staircase* over expiry days:
-`stairs[i, c, e]` is the number of units on hand that expire at the start of day `e` or
-earlier, for e = 0 .. H-1 (H: the horizon), and column H counts every unit (those that expire
-after the run included), so it equals the cell's on-hand stock. A unit with remaining shelf
-life r at the start of day t expires at the start of day t + r: it can be used on days
-t .. t + r - 1.
+`A[e]`, e = 0 .. H - 1 (H: the horizon), counts the units given to the cell that expire at the
+start of day e or earlier, and `A[H]` counts all of them (those that expire after the run
+included). A unit with remaining shelf life r at the start of day t expires at the start of day
+t + r: it can be used on days t .. t + r - 1.
 
-A staircase makes first-expiry-first-out a single clip: taking q units, soonest-expiring first,
-leaves `max(S - q, 0)` and takes `min(S, q)`, itself the staircase of what was taken, so a
-shipment carries its ages to the customer. Staircases add (arrivals) and scale (a share
-destroyed: `floor(S * share)` is again a staircase, and its last column is the whole units
-destroyed).
+Taking from the front of the first-expiry-first-out order is deferred: the cell keeps the count
+`T` of units taken from its front and holds `S = max(A - T, 0)`, so its on-hand stock is
+`A[H] - T`. An issue adds to T, and so does expiry, which takes every unit expiring today, the
+front of the order: `T = max(T, A[t])`; neither touches a column. The units [k, k + q) of a
+cell's order are the clip `min(max(A - T - k, 0), q)`, itself a staircase, so a shipment
+carries its ages to the customer.
 
-Taking from the front is deferred: a cell keeps the staircase `A` of what it was given and the
-count `T` of units taken from its front since, and holds `S = max(A - T, 0)`. An issue adds to
-T, and so does expiry, which takes every unit expiring today, the front of the order:
-`T = max(T, A[t])`; neither touches a row. Units that all outlive the run join the last column
-only (they are later than anything held, so T stands). Other arrivals and losses spread over
-the cohorts rewrite a row (`A = S + R, T = 0`), on the columns t .. H and only for the cells
-concerned.
+An arrival R (a staircase from its day t on, R[t] = d units that ran out on the way) joins
+without rewriting the row: the columns t .. H become `max(A, T) + R` and T grows by d. Then
+`max(A', T') - T' = max(A - T, 0) + R - d` on those columns (R >= d there), what the cell held
+plus what arrived alive; the columns before t hold nothing either way (expiry has taken them,
+A <= T) and A still rises. Units that all outlive the run only add to the last column (A[H]
+>= T, so nothing else changes) and travel without a row. Losses spread over the cohorts
+rewrite the hit cells' rows to what they hold, with T = 0.
+
+The costs are in the rows that move: a shipment with units expiring within the run is a row
+of H + 1 - t columns from its supplier's row to its customer's. `ship` does a block's whole
+shipping step (FEFO slices per supplier in lane order, the take, the booking) in one call.
 """
 
 from __future__ import annotations
@@ -212,10 +216,11 @@ class Cohorts:
         full shelf life.
         """
         part = qty if self.every_product else qty[:, self.products]
-        lanes, cols = np.nonzero(part)
-        if not len(lanes):
+        moving = np.flatnonzero(part)  # (one pass, cheaper than a 2-d nonzero)
+        if not len(moving):
             return
-        units = part[lanes, cols]
+        lanes, cols = np.divmod(moving, part.shape[1])
+        units = part.ravel()[moving]
         products = self.products[cols]
         parts: list[tuple[np.ndarray, np.ndarray]] = []  # (lines, their rows), in send order
         if outside is True:
