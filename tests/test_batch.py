@@ -135,7 +135,8 @@ def test_summary_is_the_statistics_of_replication_kpis():
                                    "first_stockout_day", "min_days_of_supply", "expired",
                                    "fill_imperative", "fill_urgent", "fill_deferrable",
                                    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
-                                   "conserved"}
+                                   "conserved", "redistributed_in", "redistributed_out",
+                                   "released", "emergency_in", "substituted"}
     row = summary[(summary["variant"] == "duration_days=20") & (summary["role"] == "ward")
                   & (summary["group"] == "ppe") & (summary["kpi"] == "unmet")].iloc[0]
     values = reps[(reps["variant"] == "duration_days=20") & (reps["role"] == "ward")

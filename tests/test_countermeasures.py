@@ -461,3 +461,24 @@ def test_cli_prints_the_countermeasures_and_the_folder_keeps_them(tmp_path):
     res = sim.open(out)
     assert res.countermeasures["first_day"].tolist() == [5, 5]
     assert res.countermeasures["units"].tolist() == [100, 100]
+
+
+def test_a_batch_carries_the_countermeasures_and_their_kpis():
+    """Two variants (with and without the release), 3 replications each: the batch summary
+    has the released units, the countermeasures tables the days and units (deterministic
+    here: every replication releases 100 on day 5)."""
+    data = release_on_trigger({"on_day": 4, "decision_days": 1})
+    b = sim.batch(sim.from_dict(data), replications=3,
+                  variants=[sim.Variant("without", {"countermeasures": []}),
+                            sim.Variant("with", {})])
+    s = b.summary
+    released = s[(s["kpi"] == "released") & (s["role"] == "ward")].set_index("variant")
+    assert released.loc["with", "mean"] == 100 and released.loc["without", "mean"] == 0
+    reps = b.replication_countermeasures
+    assert len(reps) == 3 and set(reps["variant"]) == {"with"}
+    assert reps["first_day"].tolist() == [5, 5, 5] and reps["units"].tolist() == [100] * 3
+    summary = b.countermeasure_summary.set_index("kpi")
+    assert summary.loc["started", "mean"] == 1 and summary.loc["days_active", "mean"] == 13
+    # The same numbers as one run of the variant.
+    run = sim.run(sim.from_dict(data), replications=1)
+    assert run.countermeasures["units"].tolist() == [100]

@@ -16,6 +16,7 @@ from sim.results import CARE_COLUMNS
 TABLE_NAMES: tuple[str, ...] = (
     "summary", "replication_kpis", "variants", "kpis", "daily", "events", "ledger",
     "care", "replication_care", "care_summary",
+    "replication_countermeasures", "countermeasure_summary",
 )
 
 
@@ -84,6 +85,14 @@ class BatchResult:
                                 doc="Care totals per variant x replication x role x category.")
     care_summary = property(lambda self: self.table("care_summary"),
                             doc="Care totals' statistics per variant x role x category.")
+    replication_countermeasures = property(
+        lambda self: self.table("replication_countermeasures"),
+        doc="Per variant x replication x countermeasure: triggered and first day, days "
+            "active, units (with countermeasures).")
+    countermeasure_summary = property(
+        lambda self: self.table("countermeasure_summary"),
+        doc="Statistics of the countermeasures' days and units per variant (share of "
+            "replications where each started as `started`).")
 
     @property
     def variant_names(self) -> list[str]:

@@ -323,6 +323,7 @@ def _execute_and_assemble(plan: dict[str, Any], specs: list[TaskSpec], store: Ba
     files += store.write_table("summary", summary)
     rows.update(replication_kpis=len(rep_kpis), summary=len(summary), variants=len(variants))
     files += _assemble_care(plan, specs, store, names, rows)
+    files += _assemble_countermeasures(specs, store, names, rows)
     info = store.task_info(task_ids)
     task_seconds = float(sum(i["seconds"] for i in info))
     wall = time.perf_counter() - started
@@ -376,6 +377,27 @@ def _assemble_care(plan: dict[str, Any], specs: list[TaskSpec], store: BatchStor
     care_summary = describe(rep_care, ["variant", "role", "category"], CARE_COLUMNS)
     files += store.write_table("care_summary", care_summary)
     rows.update(replication_care=len(rep_care), care_summary=len(care_summary))
+    return files
+
+
+def _assemble_countermeasures(specs: list[TaskSpec], store: BatchStore, names: list[str],
+                              rows: dict[str, int]) -> list[str]:
+    """The countermeasures tables, when any variant has countermeasures; their file names.
+
+    `replication_countermeasures`: per variant, replication and countermeasure the day it was
+    triggered, its first active day, days active and units; `countermeasure_summary`: their
+    mean, sd and 95 % interval over the replications (days over those where it happened).
+    """
+    having = store.having("rep_countermeasures", [s.task_id for s in specs])
+    if not having:
+        return []
+    table = store.small_table("rep_countermeasures", having, names)
+    files = store.write_table("replication_countermeasures", table, csv=False)
+    summary = describe(table.assign(started=table["first_day"].notna().astype(float)),
+                       ["variant", "name", "type"],
+                       ["started", "triggered_day", "first_day", "days_active", "units"])
+    files += store.write_table("countermeasure_summary", summary)
+    rows.update(replication_countermeasures=len(table), countermeasure_summary=len(summary))
     return files
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.batch.stats import moments
+from sim.countermeasures import KPI_NAMES as CM_KPIS
 from sim.engine import Replication, run_replication
 from sim.kpis import KPI_COLUMNS
 from sim.network import Network, network_of
@@ -25,6 +26,7 @@ from sim.results import (
     CARE_COLUMNS,
     DAILY_VALUES,
     care_table,
+    countermeasure_table,
     daily_table,
     event_table,
     kpi_table,
@@ -38,6 +40,7 @@ SUMMARY_KPIS: tuple[str, ...] = (
     "first_stockout_day", "min_days_of_supply", "expired",
     "fill_imperative", "fill_urgent", "fill_deferrable",
     "unmet_imperative", "unmet_urgent", "unmet_deferrable", "conserved",
+    *CM_KPIS,
 )
 PRIORITIES: tuple[str, ...] = ("imperative", "urgent", "deferrable")
 CARE_KEYS: tuple[str, ...] = ("node", "role", "region", "category")
@@ -107,6 +110,7 @@ def run_task(spec: TaskSpec) -> TaskOutput:
     net = network_of(sc)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in (*TABLES, "summary")}
     care: list[pd.DataFrame] = []
+    measures: list[pd.DataFrame] = []
     for k in range(spec.first, spec.first + spec.count):
         rep = run_replication(net, spec.seed, k)
         kpis = kpi_table(net, [rep], sc.warmup_days)
@@ -114,6 +118,8 @@ def run_task(spec: TaskSpec) -> TaskOutput:
         parts["summary"].append(replication_summary(net, kpis, rep))
         if net.care is not None:
             care.append(care_table(net, [rep]))
+        if sc.countermeasures:
+            measures.append(countermeasure_table(net, [rep]))
         if "daily" in spec.tables:
             parts["daily"].append(daily_table(net, [rep], spec.daily))  # type: ignore[arg-type]
         if "events" in spec.tables:
@@ -137,6 +143,9 @@ def run_task(spec: TaskSpec) -> TaskOutput:
         tables["rep_care"] = replication_care(pd.concat(care, ignore_index=True))
         for name in ("care", "rep_care"):
             tables[name].insert(0, "variant", np.int32(spec.variant))
+    if measures:
+        tables["rep_countermeasures"] = pd.concat(measures, ignore_index=True)
+        tables["rep_countermeasures"].insert(0, "variant", np.int32(spec.variant))
     summary = pd.concat(parts["summary"], ignore_index=True)
     summary.insert(0, "variant", np.int32(spec.variant))
     return TaskOutput(spec.task_id, tables, summary, os.getpid(), socket.gethostname(),
@@ -173,7 +182,7 @@ def replication_summary(net: Network, kpis: pd.DataFrame, rep: Replication | Non
         "min_days_of_supply": kpis["min_days_of_supply"].to_numpy(),
         "expired": kpis["expired"].to_numpy(),
         **{k: kpis[k].to_numpy() for k in ("unmet_imperative", "unmet_urgent",
-                                            "unmet_deferrable", "conserved")},
+                                            "unmet_deferrable", "conserved", *CM_KPIS)},
         **_care_by_priority(rep, node_index, product_index),
     })
     both = pd.concat([df, df[own].assign(role=DEMAND_POINTS)], ignore_index=True)
@@ -186,6 +195,7 @@ def replication_summary(net: Network, kpis: pd.DataFrame, rep: Replication | Non
         expired=("expired", "sum"),
         unmet_imperative=("unmet_imperative", "sum"), unmet_urgent=("unmet_urgent", "sum"),
         unmet_deferrable=("unmet_deferrable", "sum"), conserved=("conserved", "sum"),
+        **{k: (k, "sum") for k in CM_KPIS},
         **{f"{k}_{p}": (f"{k}_{p}", "sum") for p in PRIORITIES for k in ("asked", "got")},
     ).reset_index()
     for p in PRIORITIES:
