@@ -36,6 +36,7 @@ class _Rule:
     cancel: float  # days, inf for never
     conserve: float
     active: np.ndarray  # bool[scopes]
+    from_day: int  # not looked at before this day
 
 
 class Rationing:
@@ -75,7 +76,7 @@ class Rationing:
                 release=r.release_above_days,
                 defer=np.array([pr in r.defer for pr in PRIORITIES]),
                 cancel=float(r.cancel_after_days or np.inf), conserve=r.conserve,
-                active=np.zeros(len(labels), dtype=bool)))
+                active=np.zeros(len(labels), dtype=bool), from_day=r.from_day or 0))
         # Waiting admissions released a day, as a multiple of the node's mean daily admissions
         # of the category: the largest catch_up of the rules that can hold the node.
         catch_up = np.zeros(n)
@@ -95,6 +96,8 @@ class Rationing:
         cancel = np.full((n, 3), np.inf)
         conserve = None
         for rule in self.rules:
+            if t < rule.from_day:
+                continue
             rows, cols = np.nonzero(rule.cells)
             stock = np.bincount(rule.group[rows], st.on_hand[rows, cols],
                                 minlength=len(rule.labels))

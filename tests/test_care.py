@@ -356,6 +356,18 @@ def test_waiting_admissions_are_worked_off_at_the_catch_up_rate():
     assert rep.daily.care_table["cancelled_admissions"].sum() == 3
 
 
+def test_a_rule_with_from_day_is_not_looked_at_before_it():
+    # RULE would start on day 1 (2 days of stock); from_day 3 holds it to day 3, so days 1 and
+    # 2 admit their patients (the stock goes 3 -> 2 -> 1 -> 0) and deferral starts on day 3.
+    engine = Engine(network_of(rationed_ward({**RULE, "from_day": 3})), 1, 0)
+    rep = engine.run()
+    starts = [int(np.asarray(c.day).ravel()[0]) for c in rep.events
+              if c.kind == "rationing_start"]
+    assert starts == [3]
+    w = engine.net.node_ids.index("w")
+    assert rep.daily.demand[:3, w, 0].tolist() == [1, 1, 1]
+
+
 def test_care_table_and_events_of_a_run():
     res = sim.run(rationed_ward(RULE), seed=1)
     row = res.care.iloc[0]

@@ -482,3 +482,15 @@ def test_a_batch_carries_the_countermeasures_and_their_kpis():
     # The same numbers as one run of the variant.
     run = sim.run(sim.from_dict(data), replications=1)
     assert run.countermeasures["units"].tolist() == [100]
+
+
+@pytest.mark.parametrize("trigger, triggered", [
+    ({"on_day": 2, "not_before_day": 6}, [6]),
+    ({"after": "anfall", "not_before_day": 6}, [6]),
+    # The ward is below 2 days from day 4 (10 < 20): looked at from day 8 only.
+    ({"when": {"below_days": 2, "scope": "node", "match": {"node": "w"}},
+      "not_before_day": 8}, [8]),
+])
+def test_not_before_day_holds_every_trigger_back(trigger, triggered):
+    res = run(release_on_trigger(trigger))
+    assert days_of(res, "countermeasure_triggered") == triggered

@@ -200,15 +200,6 @@ def test_a_decision_that_would_act_in_the_past_is_refused_and_not_logged(tmp_pat
     ex = sim.Exercise(SCENARIO, seed=SEED, out=tmp_path / "ex", figures=False)
     ex.step(7)
     log = (tmp_path / "ex" / "decisions.yaml").read_text(encoding="utf-8")
-    # The wards open day 0 with 2 days of stock: a `when` below 3 days fired on day 0.
-    with pytest.raises(ExerciseError, match=r"would have fired on day 0, before the decision "
-                                            r"was taken \(day 17\)"):
-        ex.decide({"type": "redistribution", "when": {"below_days": 3, "match": {"role": "ward"}},
-                   "below_days": 2, "donor_floor_days": 5})
-    # A rationing rule has no start day: one whose condition already held is refused.
-    with pytest.raises(ExerciseError, match="would have started rationing on day 0"):
-        ex.decide({"type": "rationing", "below_days": 3, "release_above_days": 5,
-                   "match": {"role": "ward"}, "conserve": 0.8})
     with pytest.raises(sim.ScenarioError, match="on_day: day 12 is before the day the decision"):
         ex.decide({**RELEASE, "on_day": 12})
     with pytest.raises(sim.ScenarioError, match=r"within: got 'county'.*did you mean 'country'"):
@@ -217,6 +208,32 @@ def test_a_decision_that_would_act_in_the_past_is_refused_and_not_logged(tmp_pat
         ex.decide({**RELEASE, "type": "stockpile_relase"})
     assert ex.decisions() == []
     assert (tmp_path / "ex" / "decisions.yaml").read_text(encoding="utf-8") == log
+
+
+def test_a_condition_that_already_held_acts_from_the_day_of_the_decision():
+    """The wards open day 0 with 2 days of stock: a `when` below 3 days and a rationing rule
+    below 3 days both held long before day 17. Decided on day 17, they act from day 17 (the
+    engine's not_before_day and from_day), and the days already run stay as they were."""
+    ex = sim.Exercise(SCENARIO, seed=SEED, figures=False)
+    ex.step(7)
+    before = ex.result().daily
+    ex.decide({"type": "redistribution", "name": "Omfördela",
+               "when": {"below_days": 3, "match": {"role": "ward"}},
+               "below_days": 2, "donor_floor_days": 5})
+    ex.decide({"type": "rationing", "name": "Spara", "below_days": 3,
+               "release_above_days": 5, "match": {"role": "ward"}, "conserve": 0.8})
+    ex.step(3)
+    res = ex.result()
+    ev = res.events
+    assert ev.loc[(ev["kind"] == "countermeasure_triggered")
+                  & (ev["detail"] == "Omfördela"), "day"].tolist() == [17]
+    started = ev.loc[(ev["kind"] == "rationing_start")
+                     & ev["detail"].str.startswith("Spara"), "day"]
+    assert len(started) and started.min() == 17
+    cols = ["day", "node", "product", "on_hand", "demand", "served"]
+    old = before[cols].reset_index(drop=True)
+    new = res.daily.loc[res.daily["day"] < 17, cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old, new, check_categorical=False)
 
 
 def test_a_when_trigger_that_has_not_yet_held_is_kept_and_acts_later():

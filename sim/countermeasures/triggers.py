@@ -4,6 +4,7 @@ Evaluated at the start of each day, after the day's losses and the transfers tha
 that opening stock (docs/countermeasures.md, "Triggers"):
 - `on_day: N` triggers on day N; `after: NAME` on the first day the named disruption is in
   effect; `when` on the first day the days of supply at some scope are below `below_days`;
+  none of them before `not_before_day` (an `on_day` or `after` day before it fires on it);
 - the measure is active from the trigger day plus `decision_days`;
 - it ends at the start of `until_day`, or (with `when`) on the first active day every scope is
   back above `release_above_days`, after which the `when` condition can trigger it again.
@@ -89,6 +90,9 @@ class Trigger:
             self.fixed = spec.on_day
         elif spec.after is not None:
             self.fixed = first_start.get(spec.after)  # None: the disruption never starts
+        self.not_before = spec.not_before_day or 0
+        if self.fixed is not None:
+            self.fixed = max(self.fixed, self.not_before)
         self.start_day: int | None = None  # set when triggered: first active day
         self.active = False
         self.done = False  # a fixed trigger acts once
@@ -115,7 +119,7 @@ class Trigger:
             fired = False
             if self.fixed is not None:
                 fired = t == self.fixed
-            elif self.measure is not None:
+            elif self.measure is not None and t >= self.not_before:
                 days = self.measure.days(on_hand)
                 fired = bool((days < spec.when.below_days).any()) if len(days) else False
             if fired:

@@ -1,9 +1,10 @@
 """Comparing runs: a decision must not change the past, and a replay must equal the original.
 
 - `history_change`: a run with a new decision against the run without it, both over the days
-  before the decision day. Any difference means the decision acted before it was taken (a
-  `when` condition or rationing rule that already held, a production conversion's lanes,
-  which exist from day 0): the message says where first.
+  before the decision day. Any difference means the decision acted before it was taken
+  (triggers and rules are held back to the decision day by `not_before_day` and `from_day`,
+  so in practice a production conversion's lanes, which exist from day 0): the message says
+  where first.
 - `table_differences`: two runs' tables cell by cell, bit for bit (NaN equals NaN), after the
   same Parquet round trip the results folder makes.
 """

@@ -5,10 +5,12 @@ or a rationing rule (an item of `rationing:`, given with `type: rationing`). It 
 decision point, the exercise's current day `d`, and acts from that day:
 
 - a countermeasure without a trigger gets `on_day: d`; an `on_day` before `d` is refused; a
-  `when` or `after` trigger is kept, and the exercise refuses the decision if that trigger
-  would have fired before `d` (the check in `sim.exercise.compare`);
-- a rationing rule has no start day in the engine, so the same check refuses one whose
-  condition already held before `d` (it would have rationed in the past).
+  `when` or `after` trigger is kept with `not_before_day: d`, so it is looked at from `d` on
+  (a condition that already held fires on `d`);
+- a rationing rule gets `from_day: d`: it is looked at from `d` on.
+The exercise still checks that the days already run are unchanged (`sim.exercise.compare`),
+which now only a production conversion of a product new to the node can fail (it adds lanes'
+products from day 0).
 
 Decisions are applied by appending them, in the order taken, to the scenario's lists: the
 scenario, the seed and the decision log give the whole exercise again.
@@ -219,10 +221,13 @@ def prepare(given: dict[str, Any], day: int, number: int, lang: str, taken: list
                                     "rationing rule or earlier decision; events and injects "
                                     "tell them apart by name: choose another")
     if kind_ == RATIONING:
-        return RATIONING, {"name": name, **{k: v for k, v in item.items() if k != "name"}}
+        return RATIONING, {"name": name, **{k: v for k, v in item.items() if k != "name"},
+                           "from_day": day}
     out: dict[str, Any] = {"type": kind_, "name": name}
     if not any(item.get(t) is not None for t in TRIGGERS):
         out["on_day"] = day  # no trigger: the decision acts from the day it is taken
+    elif item.get("on_day") is None:
+        out["not_before_day"] = day  # a when or after trigger: looked at from today
     on_day = item.get("on_day")
     if isinstance(on_day, int) and not isinstance(on_day, bool) and on_day < day:
         raise _error(label, "on_day", f"day {on_day} is before the day the decision is taken "

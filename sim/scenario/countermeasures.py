@@ -42,6 +42,9 @@ class Trigger(Model):
     """Start on the first start day of the disruption with this `name`."""
     decision_days: Annotated[int, Field(ge=0)] = 0
     """Days from the trigger to the action (deciding, procuring, organising)."""
+    not_before_day: Annotated[int, Field(ge=0)] | None = None
+    """The trigger is not looked at before this day: a `when` condition counts from it, and an
+    `on_day` or `after` day before it fires on it (a decision taken during an exercise)."""
     until_day: Annotated[int, Field(ge=1)] | None = None
     """End at the start of this day (active on the days before it)."""
     release_above_days: Days | None = None

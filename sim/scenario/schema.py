@@ -400,6 +400,8 @@ class RationingRule(Model):
     ends)."""
     cancel_after_days: Annotated[int, Field(ge=1)] | None = None
     """An admission that has waited longer than this is cancelled (never, when omitted)."""
+    from_day: Annotated[int, Field(ge=0)] | None = None
+    """The rule is not looked at before this day (a decision taken during an exercise)."""
     catch_up: Annotated[float, Field(gt=0)] = 1.0
     """Once the rule ends, waiting admissions are admitted oldest first, at most this multiple
     of the node's mean daily admissions of the category a day on top of new ones (1: planned
