@@ -474,7 +474,8 @@ def injects(
     ] = "sv",
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="xlsx, csv or md (default: from --out, else xlsx)."),
+        typer.Option("--format", "-f", help="xlsx, csv, md or openaev (an XLSX for OpenAEV's "
+                     "importer; default: from --out, else xlsx)."),
     ] = None,
     replication: Annotated[
         int | None, typer.Option(help="Replication to use (default: the first).")
@@ -527,7 +528,7 @@ def injects(
 ) -> None:
     """Write an exercise MSEL (injects) from a run's results, with a timeline figure."""
     from sim.injects import build_msel, write_msel, write_timeline
-    from sim.injects.export import baseline_words, format_of
+    from sim.injects.export import baseline_words, file_name, format_of
     from sim.scenario import ScenarioError
 
     started = time.perf_counter()
@@ -536,7 +537,7 @@ def injects(
         if out is not None and folder is None:
             fmt = format_of(out, fmt)
         else:
-            fmt = format_of(Path(f"injects.{(fmt or 'xlsx').lower()}"), fmt)
+            fmt = format_of(Path(file_name("x", (fmt or "xlsx").strip().lower())), fmt)
         if baseline is not None and no_baseline:
             raise ValueError("give --baseline or --no-baseline, not both")
         msel = build_msel(results, lang, rules, replication, typical, max_injects, start,
@@ -548,7 +549,7 @@ def injects(
     compared = ("compared with " + baseline_words(msel) if msel.baseline is not None else
                 "not compared with normal operations (--no-baseline, or no disruptions)")
     target = out if out is not None and folder is None else (
-        (folder or results) / f"injects.{msel.lang}.{fmt}")
+        (folder or results) / file_name(msel.lang, fmt))
     figure = target.with_suffix(".timeline.png")
     try:
         write_msel(msel, target, fmt)

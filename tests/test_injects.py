@@ -116,9 +116,12 @@ def test_cli_writes_an_xlsx_with_dates_widths_and_a_timeline(fresh, normal_folde
     assert book.sheetnames == ["Inspel", "Om inspelslistan"]
     sheet = book["Inspel"]
     headings = [c.value for c in sheet[1]]
-    assert headings[:13] == ["Nr", "Scenariodag", "Klockslag", "Scenariotid",
-                             "Övningstid från start", "Övningstid", "Händelse", "Från", "Till",
-                             "Kanal", "Meddelande", "Förväntad åtgärd", "Förmåga"]
+    # The HSEEP MSEL template's order: number, times, synopsis, responsible controller,
+    # inject mode, from, to, message, expected action, objective / capability, notes.
+    assert headings[:15] == ["Nr", "Scenariodag", "Klockslag", "Scenariotid",
+                             "Övningstid från start", "Övningstid", "Händelse",
+                             "Ansvarig övningsledare", "Kanal", "Från", "Till", "Meddelande",
+                             "Förväntad åtgärd", "Förmåga", "Anteckningar"]
     assert sheet.max_row == 31 and sheet.freeze_panes == "B2"
     column = {h: i + 1 for i, h in enumerate(headings)}
     first = {h: sheet.cell(row=2, column=column[h]) for h in headings}
@@ -152,8 +155,8 @@ def test_timeline_is_a_readable_png(fresh):
     assert image.ndim == 3 and image.shape[0] > 600 and image.shape[1] > 1200
     text = (fresh / "injects.en.md").read_text(encoding="utf-8")
     assert text.startswith("# Master scenario events list (MSEL): three-months-degraded")
-    assert ("| No. | Scenario day | Time | Event synopsis | From | To | Method | Message | "
-            "Expected player action |") in text
+    assert ("| No. | Scenario day | Time | Event synopsis | Inject mode | From | "
+            "To (intended player) | Inject / message | Expected player action |") in text
 
 
 def test_cli_csv_to_a_chosen_file_in_norwegian(fresh, tmp_path, normal_folder):
@@ -176,7 +179,7 @@ def test_cli_csv_to_a_chosen_file_in_norwegian(fresh, tmp_path, normal_folder):
 @pytest.mark.parametrize(("args", "message"), [
     (["--lang", "se"], "unknown language 'se'; did you mean 'sv'?"),
     (["--start", "1 March"], "start '1 March': expected a date and time like 2027-03-01T08:00"),
-    (["--format", "pdf"], "unknown format 'pdf' (formats: xlsx, csv, md)"),
+    (["--format", "pdf"], "unknown format 'pdf' (formats: xlsx, csv, md, openaev)"),
     (["--out", "x.csv", "--format", "md"], "looks like csv, but the format asked for is md"),
     (["--replication", "3"], "replication 3 is not in this run (replications: 0)"),
     (["--compress", "-2"], "scenario days per exercise hour must be a number above 0"),
@@ -201,7 +204,7 @@ def test_cli_format_in_any_case_out_to_a_folder_and_typical_when_quiet(fresh, tm
     assert result.stdout.split() == [str(target / "injects.en.md")]
     assert "replication 0, the typical one" in result.stderr  # said even when quiet
     text = (target / "injects.en.md").read_text(encoding="utf-8")
-    assert "| Expected player action | Capability / objective |" in text
+    assert "| Expected player action | Objective / core capability |" in text
     assert [p.name for p in target.iterdir()] == ["injects.en.md"]  # no temporary file left
 
 

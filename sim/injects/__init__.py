@@ -23,7 +23,7 @@ from sim.injects.fields import KIND_FIELDS, MSEL_COLUMNS, TRIGGER_KINDS
 from sim.injects.load import RulesError, load_rules, rules_from_dict
 from sim.injects.rules import DEFAULT_RULES, RulesFile
 from sim.injects.source import ResultsFolderError, choose_replication, read_results
-from sim.injects.timeline import write_timeline
+from sim.injects.timeline import timeline_figure, write_timeline
 from sim.results import RunResult
 
 
@@ -72,6 +72,7 @@ __all__ = [
     "parse_start",
     "read_results",
     "rules_from_dict",
+    "timeline_figure",
     "without_crisis",
     "write_msel",
     "write_timeline",

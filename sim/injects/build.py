@@ -168,7 +168,8 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     day_end = _minutes(schedule.day_end)
     if day_end <= day_start:  # a late start: squeeze each day's injects in before midnight
         day_end = 24 * 60
-    timing = Timing(from_day, day_start, day_end, schedule.spacing_minutes, start_at, compress)
+    timing = Timing(from_day, day_start, day_end, schedule.spacing_minutes, start_at, compress,
+                    schedule.exercise_spacing_minutes)
     words = Words(lang, loaded.labels[lang], loaded, scenario, from_day, start_at)
     renderer = Renderer(loaded, words, triggers, windows, scope)
     table = render(selected, renderer, timing, choice.replication)

@@ -77,6 +77,10 @@ def run_checks(rules: RulesFile) -> list[Finding]:
         if col_id in standard:
             out.append((base, f"'{col_id}' is a standard column; give yours another name"))
         out += _language_keys((*base, "heading"), column.heading, langs)
+        if column.after is not None and column.after not in MSEL_COLUMNS:
+            out.append(((*base, "after"), f"'{column.after}' is not a standard column"
+                                          f"{did_you_mean(column.after, MSEL_COLUMNS)} "
+                                          f"({', '.join(MSEL_COLUMNS)})"))
         out += _language_keys((*base, "text"), column.text, langs, required=False)
         for lang, template in column.text.items():
             out += _template((*base, "text", lang), template, common, "every kind")
@@ -126,7 +130,8 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
     base: Path_ = ("labels", lang)
     out: list[Finding] = []
     for key, fields in (("day", {"day"}), ("list_more", {"count"}), ("links", {"count"})):
-        out += _template((*base, key), getattr(labels, key), fields, f"labels.{key}")
+        out += _template((*base, key), getattr(labels, key), fields, f"labels.{key}",
+                         {"count"})
     out += _sheet_name((*base, "sheet"), labels.sheet)
     if "about" in labels.about:
         out += _sheet_name((*base, "about", "about"), labels.about["about"])
@@ -143,7 +148,7 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
             out.append(((*base, "effects"), f"no words for the effect '{key}'"))
         else:
             out += _template((*base, "effects", key), labels.effects[key], fields,
-                             f"labels.effects.{key}")
+                             f"labels.effects.{key}", {"days"})
     for key in labels.effects:
         if key not in EFFECTS:
             out.append(((*base, "effects", key),
@@ -164,7 +169,7 @@ def _labels(rules: RulesFile, lang: str, labels: Labels) -> list[Finding]:
                         f"(rationing: {', '.join(RATIONING_WORDS)})"))
         else:
             out += _template((*base, "rationing", key), phrase, RATIONING_PLACEHOLDERS[key],
-                             f"labels.rationing.{key}")
+                             f"labels.rationing.{key}", {"days"})
     for key, phrase in labels.countermeasures.items():
         if key not in COUNTERMEASURE_WORDS:
             out.append(((*base, "countermeasures", key),

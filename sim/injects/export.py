@@ -18,9 +18,10 @@ import pandas as pd
 from sim.export.atomic import atomic_write
 from sim.export.cells import to_csv, xlsx_text
 from sim.injects.build import Msel
-from sim.injects.fields import ABOUT_WORDS, METADATA_COLUMNS, MSEL_COLUMNS, OPTIONAL_HEADINGS
+from sim.injects.fields import ABOUT_WORDS, METADATA_COLUMNS, OPTIONAL_HEADINGS
 
-FORMATS: tuple[str, ...] = ("xlsx", "csv", "md")
+FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "openaev")
+"""openaev: an XLSX laid out for OpenAEV's spreadsheet importer (openaev.py)."""
 OPTIONAL_TIME_COLUMNS = ("scenario_datetime", "exercise_elapsed", "exercise_time")
 WIDE_COLUMNS = {"synopsis": 40, "message": 60, "expected_action": 45, "capability": 30,
                 "from": 24, "to": 22}
@@ -59,11 +60,16 @@ def replication_words(msel: Msel) -> str:
 def file_columns(msel: Msel) -> list[str]:
     """The columns a file shows: the HSEEP ones, the planners' own, then metadata."""
     table = msel.table
-    keep = [c for c in MSEL_COLUMNS
+    keep = [c for c in msel.rules.column_order()
             if c not in OPTIONAL_TIME_COLUMNS or table[c].notna().any()]
     # Without a baseline comparison there is nothing to say in its column.
     metadata = [c for c in METADATA_COLUMNS if c != "baseline" or msel.baseline is not None]
-    return [*keep, *msel.rules.columns, *metadata]
+    return [*keep, *metadata]
+
+
+def file_name(lang: str, fmt: str) -> str:
+    """The default MSEL file name: injects.sv.xlsx, injects.sv.openaev.xlsx, ..."""
+    return f"injects.{lang}.openaev.xlsx" if fmt == "openaev" else f"injects.{lang}.{fmt}"
 
 
 def format_of(path: Path, fmt: str | None) -> str:
@@ -71,6 +77,10 @@ def format_of(path: Path, fmt: str | None) -> str:
     suffix = path.suffix.lower().lstrip(".")
     if suffix == "markdown":
         suffix = "md"
+    if suffix == "xlsx" and path.stem.lower().endswith(".openaev"):
+        suffix = "openaev"  # x.openaev.xlsx
+    if fmt is not None and fmt.strip().lower() == "openaev" and suffix == "xlsx":
+        return "openaev"  # an OpenAEV import file is an XLSX
     fmt = None if fmt is None else fmt.strip().lower()
     if fmt is None:
         if suffix in FORMATS:
@@ -88,7 +98,10 @@ def write_msel(msel: Msel, path: str | Path, fmt: str | None = None) -> Path:
     """Write the MSEL to `path` as xlsx, csv or md (from the file name when `fmt` is None)."""
     path = Path(path)
     fmt = format_of(path, fmt)
-    writer: Callable[[Msel, Path], None] = {"xlsx": _xlsx, "csv": _csv, "md": _markdown}[fmt]
+    from sim.injects.openaev import write_openaev
+
+    writer: Callable[[Msel, Path], None] = {"xlsx": _xlsx, "csv": _csv, "md": _markdown,
+                                             "openaev": write_openaev}[fmt]
     atomic_write(path, lambda tmp: writer(msel, tmp))
     return path
 
@@ -190,7 +203,7 @@ def _xlsx(msel: Msel, path: Path) -> None:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    _about_sheet(book.create_sheet(about_word(msel, "about")[:31]), msel, Font, Alignment)
+    add_about_sheet(book, msel)
     for each in book.worksheets:
         xlsx_text(each)  # names and messages from scenarios and rules: text, never formulas
     book.save(path)
@@ -220,6 +233,13 @@ def _excel_value(column: str, value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
+
+
+def add_about_sheet(book: Any, msel: Msel) -> None:
+    """A sheet saying where the MSEL came from (after the others)."""
+    from openpyxl.styles import Alignment, Font
+
+    _about_sheet(book.create_sheet(about_word(msel, "about")[:31]), msel, Font, Alignment)
 
 
 def _about_sheet(sheet: Any, msel: Msel, font: Any, alignment: Any) -> None:

@@ -341,10 +341,13 @@ TIME_COLUMNS: tuple[str, ...] = (
     "scenario_day", "time", "scenario_datetime", "exercise_elapsed", "exercise_time",
 )
 MSEL_COLUMNS: tuple[str, ...] = (
-    "number", *TIME_COLUMNS, "synopsis", "from", "to", "method", "message", "expected_action",
+    "number", *TIME_COLUMNS, "synopsis", "method", "from", "to", "message", "expected_action",
     "capability",
 )
-"""The HSEEP columns of an MSEL, in order; planners' own columns follow, then metadata."""
+"""The HSEEP MSEL columns, in the HSEEP template's order (inject number, scenario time, event
+synopsis, inject mode, from, to, message, expected player action, objective / core
+capability); planners' own columns go where their `after` says (the responsible controller
+after the synopsis) or follow, then metadata."""
 
 ABOUT_WORDS: dict[str, str] = {
     "about": "About", "scenario": "Scenario", "seed": "Seed", "replication": "Replication",
@@ -353,6 +356,7 @@ ABOUT_WORDS: dict[str, str] = {
     "compress": "Scenario days per exercise hour", "regions": "Regions",
     "day": "Scenario day", "date": "Date", "recipient": "Recipient",
     "disruptions": "Disruptions", "severity": "Severity",
+    "severity_scale": "rule 0-100 + intensity 0-20 + breadth 0-10",
     "typical": "the typical one: nearest the median of the mean fill rate at demand points",
     "baseline": "Compared with",
     "not_in_baseline": "not in the run without the crisis",
@@ -363,7 +367,7 @@ their English defaults."""
 
 RATIONING_WORDS: dict[str, str] = {
     "defer": "new admissions for {categories} are postponed",
-    "cancel": "admissions that have waited more than {days} days are cancelled",
+    "cancel": "admissions that have waited more than {days:# day|# days} are cancelled",
     "conserve": "use of {products} is cut to {pct} % of normal",
     "none": "no measures in care",
 }

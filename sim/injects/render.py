@@ -7,7 +7,9 @@ Time: injects of one scenario day get clock times from `schedule.day_start` (or 
 `--start`), `spacing_minutes` apart, squeezed to end before `day_end` on busy days. With
 `--start`, scenario day `from_day` (the first day of the window) is the date of `--start`.
 With `--compress N`, N scenario days pass per exercise hour: an inject at scenario day d and
-clock time t is `((d - from_day) + (t - day_start) / 24 h) / N` hours into the exercise.
+clock time t is `((d - from_day) + (t - day_start) / 24 h) / N` hours into the exercise,
+rounded to the minute, and at least `schedule.exercise_spacing_minutes` after the inject
+before it (`spread`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from sim.injects.fields import (
     DISRUPTION_KINDS,
     KIND_FIELDS,
     METADATA_COLUMNS,
-    MSEL_COLUMNS,
     RATIONING_KINDS,
     RATIONING_WORDS,
     TEXT_FIELDS,
@@ -72,6 +73,8 @@ class Timing:
     spacing: int
     start: dt.datetime | None = None
     compress: float | None = None
+    exercise_spacing: int = 0
+    """With compress: minutes at least between two injects' exercise times."""
 
 
 def clock_minutes(days: np.ndarray, timing: Timing) -> np.ndarray:
@@ -90,6 +93,19 @@ def clock_minutes(days: np.ndarray, timing: Timing) -> np.ndarray:
     return out
 
 
+def spread(minutes: np.ndarray, gap: int) -> np.ndarray:
+    """Exercise minutes in MSEL order, each at least `gap` after the one before.
+
+    Compressing many scenario days into an hour puts a busy day's injects on the same minute;
+    a controller cannot deliver them so. An inject is never earlier than its compressed time
+    and keeps its place in the order; the delay carries over until a quiet stretch absorbs it.
+    """
+    out = minutes.astype(np.int64).copy()
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    return out
+
+
 def schedule(days: np.ndarray, timing: Timing) -> dict[str, Any]:
     """Clock time, scenario date-time and exercise time columns for injects in order."""
     minutes = clock_minutes(days, timing)
@@ -104,7 +120,8 @@ def schedule(days: np.ndarray, timing: Timing) -> dict[str, Any]:
     else:
         dates = pd.DatetimeIndex([pd.NaT] * n)
     if timing.compress is not None:
-        elapsed = pd.to_timedelta(np.round(offset_days / timing.compress * 60), unit="min")
+        ideal = np.round(offset_days / timing.compress * 60).astype(np.int64)
+        elapsed = pd.to_timedelta(spread(ideal, timing.exercise_spacing), unit="min")
         clock = (pd.DatetimeIndex([timing.start] * n) + elapsed if timing.start is not None
                  else pd.DatetimeIndex([pd.NaT] * n))
     else:
@@ -151,20 +168,20 @@ class Renderer:
         day = int(lead["day"])
         out = {"day": str(day), "when": w.when(day)}
         if kind in DISRUPTION_KINDS:
-            out["count"] = w.integer(members["disruption"].nunique())
+            out["count"] = w.count(members["disruption"].nunique())
             out.update(self._disruption(int(lead["disruption_index"]), kind, day, members))
         elif kind in RATIONING_KINDS:
-            out["count"] = w.integer(members["scope"].nunique())
+            out["count"] = w.count(members["scope"].nunique())
             out.update(self._rationing(kind, lead, members))
         elif kind in ADMISSION_KINDS:
-            out["count"] = w.integer(members["node"].nunique())
+            out["count"] = w.count(members["node"].nunique())
             out.update(self._admissions(kind, lead, members))
         elif kind in COUNTERMEASURE_KINDS:
             who = "countermeasure" if kind in DECISION_KINDS else "node"
             out.update(self.measures.fields(kind, lead, members))
-            out["count"] = w.integer(members[who].nunique())
+            out["count"] = w.count(members[who].nunique())
         else:
-            out["count"] = w.integer(members["node"].nunique())
+            out["count"] = w.count(members["node"].nunique())
             out.update(self._node(kind, lead, members))
         return out
 
@@ -181,7 +198,7 @@ class Renderer:
             "node_list": w.listing(w.node(n) for n in members["node"]),
             "role_name": w.role(role),
             "roles_name": w.role(role, many=True),
-            "of_count": w.integer(of),
+            "of_count": w.count(of),
             "region_name": w.region(lead["region"]),
             "region_list": w.listing(w.region(r) for r in members["region"]),
             "product_name": w.product(lead["product"]),
@@ -198,18 +215,18 @@ class Renderer:
             out["shortfall_pct"] = w.integer(100 - round(100 * share))
         elif kind in ("dos_below", "dos_recovered"):
             out["days_of_supply"] = w.decimal(float(lead["value"]))
-            out["threshold"] = w.number(float(lead["threshold"]))
-            out["on_hand"] = w.integer(float(lead["quantity"]))
-            out["daily_use"] = w.integer(float(lead["flow"]))
+            out["threshold"] = w.count_number(float(lead["threshold"]))
+            out["on_hand"] = w.count(float(lead["quantity"]))
+            out["daily_use"] = w.count(float(lead["flow"]))
         elif kind == "first_stockout":
-            out["quantity"] = w.integer(float(lead["quantity"]))
+            out["quantity"] = w.count(float(lead["quantity"]))
         elif kind == "stockout_resolved":
-            out["stockout_days"] = w.integer(float(lead["stockout_days"]))
-            out["on_hand"] = w.integer(float(lead["quantity"]))
+            out["stockout_days"] = w.count(float(lead["stockout_days"]))
+            out["on_hand"] = w.count(float(lead["quantity"]))
         elif kind == "imperative_short":
             # The lead node's, like fill_pct: the others are listed in node_list.
             quantity = float(lead["quantity"])
-            out["quantity"] = w.integer(quantity)
+            out["quantity"] = w.count(quantity)
             out["unit"] = w.unit(lead["product"], quantity)
             # Rounded down to a tenth: a shortfall never reads as 100 %.
             out["fill_pct"] = w.number(math.floor(1000 * float(lead["value"])) / 10)
@@ -243,13 +260,13 @@ class Renderer:
             "region_list": self._regions(members["region"]),
             "products_rationed": rationed,
             "days_of_supply": w.decimal(float(lead["value"])),
-            "below_days": w.number(float(spec.below_days)),
-            "release_days": w.number(float(spec.release_above_days)),
+            "below_days": w.count_number(float(spec.below_days)),
+            "release_days": w.count_number(float(spec.release_above_days)),
             "measures": self._measures(spec, lead["categories"], rationed),
             "start_when": w.when(int(lead["since"])),
         }
         if kind == "rationing_end":
-            out["duration_days"] = w.integer(int(lead["day"]) - int(lead["since"]))
+            out["duration_days"] = w.count(int(lead["day"]) - int(lead["since"]))
         return out
 
     def _measures(self, spec: Any, categories: tuple[str, ...], products: str) -> str:
@@ -262,7 +279,7 @@ class Renderer:
             out.append(phrases["defer"].format(
                 categories=w.listing(w.category(c) for c in categories)))
             if spec.cancel_after_days is not None:
-                out.append(phrases["cancel"].format(days=w.integer(spec.cancel_after_days)))
+                out.append(phrases["cancel"].format(days=w.count(spec.cancel_after_days)))
         if spec.conserve < 1:
             out.append(phrases["conserve"].format(products=products,
                                                   pct=w.percent(spec.conserve)))
@@ -286,11 +303,11 @@ class Renderer:
             "region_name": w.region(lead["region"]),
             "region_list": w.listing(w.region(r) for r in members["region"]),
             "categories": w.listing(w.category(c) for c in categories),
-            "admissions": w.integer(float(members["quantity"].sum())),
-            "admissions_total": w.integer(float(so_far["quantity"].sum())),
+            "admissions": w.count(float(members["quantity"].sum())),
+            "admissions_total": w.count(float(so_far["quantity"].sum())),
         }
         if kind == "admissions_cancelled":
-            out["cancel_after_days"] = w.number(float(members["threshold"].min()))
+            out["cancel_after_days"] = w.count_number(float(members["threshold"].min()))
         return out
 
     def _disruption(self, index: int, kind: str, day: int,
@@ -323,7 +340,7 @@ class Renderer:
             "products_affected": self._products(getattr(d, "products", None)),
             "start_when": w.when(window.start_day),
             "end_when": w.when(end_day),
-            "duration_days": w.number(round(duration)),
+            "duration_days": w.count(round(duration)),
             "capacity_pct": w.percent(capacity),
             "lead_time_factor": w.number(getattr(d, "lead_time_factor", 1.0)),
             "demand_factor": w.number(getattr(d, "factor", 1.0)),
@@ -359,7 +376,7 @@ class Renderer:
                 out.append(phrases["destroyed"].format(pct=w.percent(d.share)))
             else:
                 out.append(phrases["recalled"].format(pct=w.percent(d.share),
-                                                      days=w.integer(d.quarantine_days)))
+                                                      days=w.count(d.quarantine_days)))
         return w.listing(out)
 
     def _hit_nodes(self, d: Any) -> list[schema.Node]:
@@ -373,12 +390,12 @@ class Renderer:
     def _affected(self, d: Any) -> str:
         w = self.words
         if isinstance(d, schema.Transport):
-            return w.labels.links.format(count=w.integer(int(_lane_mask(self.net, d.lanes).sum())))
+            return w.labels.links.format(count=w.count(int(_lane_mask(self.net, d.lanes).sum())))
         if isinstance(d, schema.ExportBan):
             countries = np.array(self.net.countries, dtype=object)
             leaving = (countries[self.net.lane_src] == d.country) & (
                 countries[self.net.lane_dst] != d.country)
-            return w.labels.links.format(count=w.integer(int(leaving.sum())))
+            return w.labels.links.format(count=w.count(int(leaving.sum())))
         return self.nodes_in_words(self._hit_nodes(d))
 
     def nodes_in_words(self, nodes: list[schema.Node]) -> str:
@@ -501,7 +518,7 @@ def render(selected: pd.DataFrame, renderer: Renderer, timing: Timing,
     for name, values in times.items():
         table[name] = values
     table["number"] = np.arange(1, len(table) + 1, dtype=np.int64)
-    return table[[*MSEL_COLUMNS, *rules.columns, *METADATA_COLUMNS]]
+    return table[[*rules.column_order(), *METADATA_COLUMNS]]
 
 
 def _unrepeated(synopsis: str) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from sim.injects.fields import GroupKey, TriggerKind
+from sim.injects.fields import MSEL_COLUMNS, GroupKey, TriggerKind
 from sim.scenario.errors import did_you_mean
 from sim.scenario.schema import Role
 
@@ -208,6 +208,9 @@ class Column(Model):
 
     heading: Text
     text: Text = {}
+    after: str | None = None
+    """A standard column (MSEL_COLUMNS) this one follows, as in the HSEEP MSEL template's
+    "responsible controller" after the event synopsis; at the end when omitted."""
 
 
 class Schedule(Model):
@@ -218,6 +221,9 @@ class Schedule(Model):
     day_end: str = "16:00"
     """Injects of a busy day are squeezed to end before this."""
     spacing_minutes: Annotated[int, Field(ge=1)] = 20
+    exercise_spacing_minutes: Annotated[int, Field(ge=0)] = 3
+    """With --compress: an inject's exercise time is at least this many minutes after the one
+    before it (in order; 0: as compressed)."""
 
 
 class Window(Model):
@@ -262,6 +268,14 @@ class RulesFile(Model):
     def file(self) -> str | None:
         """Where these rules were read from."""
         return self._file
+
+    def column_order(self) -> list[str]:
+        """The standard MSEL columns with the file's own columns where their `after` says."""
+        out: list[str] = []
+        for standard in MSEL_COLUMNS:
+            out.append(standard)
+            out += [c for c, col in self.columns.items() if col.after == standard]
+        return out + [c for c, col in self.columns.items() if col.after is None]
 
     def enabled_rules(self) -> list[tuple[str, Rule]]:
         """The rules that make injects, in file order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,6 +13,7 @@ from sim.injects.rules import Labels, RulesFile
 from sim.scenario.schema import Scenario
 
 MAX_LISTED = 3
+_NUMBER_SIGN = re.compile(r"(?<!\S)#(?!\w)")
 
 
 class Count(str):
@@ -36,7 +38,9 @@ class Count(str):
         one, bar, many = spec.partition("|")
         if not bar:
             raise ValueError(f"'{spec}': write the singular and the plural, as '# day|# days'")
-        return (one if self.value == 1 else many).replace("#", str(self))
+        # '#' on its own stands for the number; one inside a word or name ('Avd #3') stays.
+        text = str(self)
+        return _NUMBER_SIGN.sub(lambda _: text, one if self.value == 1 else many)
 
 
 def readable(identifier: str) -> str:
@@ -111,7 +115,7 @@ class Words:
         unique = list(dict.fromkeys(i for i in items if i))
         separator = "; " if any("," in i for i in unique) else ", "
         if len(unique) > MAX_LISTED + 1:
-            more = self.labels.list_more.format(count=self.integer(len(unique) - MAX_LISTED))
+            more = self.labels.list_more.format(count=self.count(len(unique) - MAX_LISTED))
             unique = [*unique[:MAX_LISTED], more]
         if len(unique) <= 1:
             return unique[0] if unique else ""
