@@ -51,16 +51,25 @@ class Cohorts:
         n = initial.shape[0]
         self.n_cohort = q
         # Initial stock: unit i of N gets low + floor(i (high - low + 1) / N) days, so the units
-        # with at most e days number ceil((e - low + 1) N / w), w = high - low + 1.
-        units = initial[:, self.products][..., None]
-        low = initial_life[:, self.products, 0][..., None]
-        width = (initial_life[:, self.products, 1] - initial_life[:, self.products, 0] + 1
-                 )[..., None]
-        e = np.arange(days + 1)
-        count = -((-(e - low + 1) * units) // width)  # ceiling division, exact in integers
-        added = np.clip(count, 0, units).astype(np.int64)
-        added[..., days] = units[..., 0]
-        self.added = np.ascontiguousarray(added.reshape(n * q, days + 1))  # A, by flat cell
+        # with at most e days number ceil(k N / w), k = clip(e - low + 1, 0, w), w = high - low
+        # + 1: exact in integers, 0 before low and N from high on. Worked out only for the
+        # cells with stock and the days up to the latest high (a replication's setup).
+        units = initial[:, self.products].reshape(-1)
+        low = initial_life[:, self.products, 0].reshape(-1)
+        width = initial_life[:, self.products, 1].reshape(-1) - low + 1
+        self.added = np.zeros((n * q, days + 1), dtype=np.int64)  # A, by flat cell
+        stocked = np.flatnonzero(units)
+        if len(stocked):
+            units, low, width = units[stocked], low[stocked], width[stocked]
+            band = min(int((low + width).max()), days + 1)  # from here on every cell has N
+            k = np.arange(band)[None, :] - (low - 1)[:, None]
+            np.clip(k, 0, width[:, None], out=k)
+            k *= units[:, None]
+            k += (width - 1)[:, None]
+            k //= width[:, None]
+            self.added[stocked, :band] = k
+            self.added[stocked, band:] = units[:, None]
+            self.added[stocked, days] = units
         self.front = np.zeros(n * q, dtype=np.int64)  # T: units taken from the front since
         # Shipments on their way: arrival day -> [(lanes, products, units, first column, rows,
         # lines not yet arrived or None for all)], rows None for units that all outlive the run.
