@@ -120,17 +120,19 @@ class CareDemand:
         self.shadow_carry = np.maximum(expected + self.shadow_carry - whole, 0.0)
         conserve = None if rationing is None else rationing.conserve
         if conserve is None:
-            self.carry[...] = self.shadow_carry
+            self.carry.fill(0.0)
             self.conserved.fill(0)
             return whole.astype(np.int64)
-        # Conserving cells use their own carry; the others follow the demand without
-        # conservation, so `conserved` is exactly what conservation saved.
-        less = expected * conserve[None]
-        kept = np.floor(less + self.carry + _EPS)
-        self.carry = np.where(conserve[None] < 1, np.maximum(less + self.carry - kept, 0.0),
-                              self.shadow_carry)
-        kept = np.where(conserve[None] < 1, kept, whole)
-        self.conserved = (whole - kept).sum(axis=0).astype(np.int64)
+        # Conservation thins the day's whole units: (1 - conserve) of them are saved, whole
+        # units with the fraction carried per cell (self.carry), so 0 <= saved <= asked every
+        # day and `conserved` is exactly what the same draws would have used without it.
+        share = np.broadcast_to(1.0 - conserve[None], whole.shape)
+        saved = np.floor(whole * share + self.carry + _EPS)
+        saved = np.minimum(saved, whole)
+        self.carry = np.where(share > 0, np.maximum(whole * share + self.carry - saved, 0.0),
+                              0.0)
+        kept = whole - saved
+        self.conserved = saved.sum(axis=0).astype(np.int64)
         return kept.astype(np.int64)
 
     def _ration(self, t: int, admitted: np.ndarray, rationing: Rationing

@@ -168,7 +168,9 @@ def imperative_text(result: RunResult, role: Any = None, group: Any = None,
         return " Imperative care: fully served."
     worst = asked[asked["product"] == product].groupby("node", observed=True)[
         "unmet_imperative"].sum().idxmax()
-    return (f" Imperative care: lowest fill {fill.min():.1%} ({name}, over its nodes; most "
+    # Rounded down, so a shortfall never reads as 100.0 %.
+    shown = math.floor(fill.min() * 1000) / 10
+    return (f" Imperative care: lowest fill {shown:.1f}% ({name}, over its nodes; most "
             f"unserved at {worst}).")
 
 

@@ -99,12 +99,24 @@ def rule_matches(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
         "group": {p.group for p in sc.products.values()},
         "product": set(sc.products),
     }
-    for section in ("policies", "stocks", "demands"):
+    for section in ("policies", "stocks", "demands", "rationing"):
         for i, rule in enumerate(getattr(sc, section)):
             for key, names in known.items():
                 for value in _as_list(getattr(rule.match, key)):
                     if value not in names:
                         yield src.problem((section, i, "match", key), _unknown(key, value, names))
+    if sc.care is not None:
+        for section, rules in (("norms", sc.care.norms), ("admissions", sc.care.admissions)):
+            for i, rule in enumerate(rules):
+                base: Path_ = ("care", section, i)
+                for key, names in known.items():
+                    for value in _as_list(getattr(rule.match, key)):
+                        if value not in names:
+                            yield src.problem((*base, "match", key), _unknown(key, value, names))
+                for key in ("product", "group"):
+                    for value in _as_list(getattr(rule, key, None)):
+                        if value not in known[key]:
+                            yield src.problem((*base, key), _unknown(key, value, known[key]))
 
 
 def demand_scale_keys(sc: schema.Scenario, src: Source) -> Iterator[Problem]:
