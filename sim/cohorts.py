@@ -96,7 +96,7 @@ class Cohorts:
         """Units expiring at the start of day t, removed; int[n, cohort products] or None."""
         if t >= self.days:
             return None
-        due = self.added[:, t]
+        due = self.added[:, t].copy()  # one pass over the column (strided), then contiguous
         gone = due - self.front
         if not (gone > 0).any():
             return None
