@@ -33,3 +33,12 @@ def test_stockpile_sizing_notebook_executes():
     assert any("image/png" in o.get("data", {}) for o in outputs)
     text = " ".join(o.get("data", {}).get("text/plain", "") for o in outputs)
     assert "variants=4, replications=6" in text and "mean_difference" in text
+
+
+def test_countermeasures_notebook_executes():
+    outputs = execute("countermeasures.ipynb")
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    text = " ".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                    for o in outputs)
+    assert "variants=11, replications=2" in text
+    assert "Largest gain in medical-gas fill:" in text
