@@ -132,7 +132,10 @@ class BatchResult:
         Replication k of every variant used the same random numbers, so the paired differences
         have far less noise than the difference of two independent means.
         """
-        return self._paired(self.replication_kpis, ["role", "group"], list(kpis), reference)
+        reps = self.replication_kpis
+        # A folder written before a KPI existed lacks its column: compare what it has.
+        return self._paired(reps, ["role", "group"], [k for k in kpis if k in reps.columns],
+                            reference)
 
     def compare_care(self, reference: str, counts: Sequence[str] = CARE_COLUMNS
                      ) -> pd.DataFrame:
