@@ -107,9 +107,73 @@ def run_report(result: RunResult, role: Any = None, group: Any = None,
     explained += [f"{h}: {why}" for h, _, _, why in shown if why]
     report.note("; ".join(explained + constant))
     report.note(headline(result, role, group, region), dim=False)
+    if "demand_imperative" in summary_source(result, role, group, region):
+        care = care_tables(result, role, group, region)
+        for table in care:
+            report.table(table)
     if len(result.countermeasures):
         report.table(countermeasure_table(result.countermeasures))
     return report
+
+
+def summary_source(result: RunResult, role: Any, group: Any, region: Any) -> pd.DataFrame:
+    """The KPI rows the report reads (selected)."""
+    return select(result.kpis, result.scenario, role, group, region)
+
+
+def care_tables(result: RunResult, role: Any = None, group: Any = None,
+                region: Any = None) -> list[Table]:
+    """With care demand: fill by priority per product group, and care activity per category.
+
+    Fill: units served on the day asked over units asked, over the nodes with care demand,
+    after warm-up. Activity: per replication, summed over the nodes.
+    """
+    kpis = summary_source(result, role, group, region)
+    asked = kpis[[f"demand_{p}" for p in ("imperative", "urgent", "deferrable")]].sum(axis=1)
+    kpis = kpis[asked > 0]
+    out: list[Table] = []
+    if len(kpis):
+        groups = {pid: p.group for pid, p in result.scenario.products.items()}
+        k = kpis.assign(group=kpis["product"].astype(str).map(groups))
+        by = k.groupby("group", sort=False)[[f"{w}_{p}" for w in ("demand", "unmet")
+                                            for p in ("imperative", "urgent", "deferrable")]
+                                           ].sum()
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Care demand: fill by "
+                      "priority (units served on the day asked)", title_justify="left")
+        table.add_column("group", no_wrap=True)
+        for p in ("imperative", "urgent", "deferrable"):
+            table.add_column(p, justify="right", no_wrap=True)
+        for name, row in by.iterrows():
+            cells = []
+            for p in ("imperative", "urgent", "deferrable"):
+                d = row[f"demand_{p}"]
+                # Rounded down, so a shortfall never reads as 100.0 %.
+                cells.append("–" if d <= 0 else
+                             f"{math.floor((1 - row[f'unmet_{p}'] / d) * 1000) / 10:.1f}%")
+            table.add_row(escape(str(name)), *cells)
+        out.append(table)
+    care = result.care
+    if len(care):
+        if region is not None or role is not None:
+            regions = [region] if isinstance(region, str) else region
+            roles = [role] if isinstance(role, str) else role
+            if regions:
+                care = care[care["region"].astype(str).isin(regions)]
+            if roles:
+                care = care[care["role"].astype(str).isin(roles)]
+        reps = max(1, result.replications)
+        sums = care.groupby("category", observed=True, sort=False)[
+            ["admissions", "deferred_admissions", "cancelled_admissions", "patient_days"]
+        ].sum() / reps
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Care activity per "
+                      "replication", title_justify="left")
+        for header in ("category", "admissions", "deferred", "cancelled", "patient-days"):
+            table.add_column(header, justify="left" if header == "category" else "right",
+                             no_wrap=True)
+        for name, row in sums.iterrows():
+            table.add_row(escape(str(name)), *(f"{v:,.0f}" for v in row.to_numpy()))
+        out.append(table)
+    return out
 
 
 def countermeasure_table(table: pd.DataFrame) -> Table:

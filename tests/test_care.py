@@ -510,3 +510,22 @@ def test_typos_in_care_and_rationing_names_are_refused(where, value, message):
     target[where[-1]] = value
     with pytest.raises(sim.ScenarioError, match=message):
         sim.from_dict(data)
+
+
+def test_the_run_report_shows_care_by_priority_and_activity():
+    from rich.console import Console
+
+    from sim.report import run_report
+
+    console = Console(width=120, record=True)
+    for part in run_report(sim.run(short_ward(), seed=1)).parts:
+        console.print(part)
+    text = console.export_text()
+    # short_ward: trauma 8 of 12 (66.6 % rounded down), planned 4 of 8; one admission of each
+    # a day for 4 days.
+    assert "Care demand: fill by priority" in text and "Care activity per replication" in text
+    care = text[text.index("Care demand: fill by priority"):].splitlines()
+    row = next(line for line in care if line.strip().startswith("infusion_fluids"))
+    assert row.split()[1:] == ["66.6%", "–", "50.0%"]
+    trauma = next(line for line in care if line.strip().startswith("trauma"))
+    assert trauma.split()[1:] == ["4", "0", "0", "4"]
