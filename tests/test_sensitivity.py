@@ -95,6 +95,14 @@ def test_cli_prints_the_indices_and_refuses_bad_input(tmp_path):
                               "--out", str(tmp_path / "out")], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
     assert "Morris indices of fill_rate" in res.output and "mu_star" in res.output
+    # Resuming after the scenario was edited names that, not a bare key.
+    data["horizon_days"] = 41
+    (tmp_path / "wards.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    res = runner.invoke(app, ["sensitivity", str(tmp_path / "s.yaml"), "--workers", "1",
+                              "--out", str(tmp_path / "out"), "--resume"],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 2, res.output
+    assert "ran on another version of scenario" in " ".join(res.output.split())
     bad = {**good, "method": "sobl", "kpi": {"kpi": "fill", "match": {"role": "wards"}},
            "parameters": [{"path": "nodes[w1].policy.p.levl", "low": 5, "high": 5}]}
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
@@ -269,10 +277,13 @@ def test_cli_refuses_bad_distributions_with_exit_2_and_writes_nothing(tmp_path):
                           ["greater than or equal to 0",
                            "the normal is open-ended; the design draws lowest -",
                            "give low to truncate it"]),
+        # Whole values only, and none in the range: would run outside it.
+        "integer.yaml": ([{"path": DRIVER, "low": 4.2, "high": 4.4, "integer": True}],
+                         ["integer: true, but the range [4.2, 4.4] holds no whole number"]),
     }
     for name, (parameters, messages) in cases.items():
         spec = {**base, "parameters": parameters}
-        if name == "negative.yaml":
+        if name in ("negative.yaml", "integer.yaml"):
             spec |= {"method": "sobol", "samples": 16}
         (tmp_path / name).write_text(yaml.safe_dump(spec, sort_keys=False))
         res = runner.invoke(app, ["sensitivity", str(tmp_path / name), "--workers", "1",

@@ -113,6 +113,31 @@ def test_two_variables_inert_one_stays_at_its_low(pool, tmp_path):
     assert res.cost == res.best["nodes[w1].policy.p.level"] + 0.5
 
 
+def test_two_variables_both_active_reach_the_closed_form_optimum(pool):
+    """Two identical wards (λ 2, L 3), their combined fill ≥ 0.95, levels 4-15 at cost 1 each.
+
+    Equal demand, so the combined fill (by units) is the mean of the two wards' closed-form
+    fills; the optimum is the cheapest pair over the whole 12 x 12 grid that meets it. Marginal
+    analysis must find that cost, or one level more where the confidence bound needs it.
+    """
+    lam, L, target = 2.0, 3, 0.95
+    levels = range(4, 16)
+    fill = {S: closed_form_fill(S, L, lam) for S in levels}
+    optimum = min(a + b for a in levels for b in levels if (fill[a] + fill[b]) / 2 >= target)
+    # Both must move: one ward alone at its top cannot carry the other at its low.
+    assert (fill[15] + fill[4]) / 2 < target
+    spec = {"scenario": ward_scenario(lam, L, ("w1", "w2")),
+            "vary": [level(4, 15, "w1"), level(4, 15, "w2")],
+            "target": {"kpi": "fill_rate", "match": {"role": "ward"}, "at_least": target},
+            "replications": 8, "seed": 7}
+    res = size(spec, executor=pool)
+    a, b = res.best["nodes[w1].policy.p.level"], res.best["nodes[w2].policy.p.level"]
+    assert res.feasible and res.lower >= target
+    assert res.cost in (optimum, optimum + 1), (optimum, res.best, res.trials)
+    assert (fill[a] + fill[b]) / 2 >= target, (a, b)  # truly meets, not by luck of the seed
+    assert len(res.trials) < len(levels) ** 2 / 4  # a search, not a scan of the grid
+
+
 def test_infeasible_target_names_the_best_found(tmp_path):
     spec = {"scenario": ward_scenario(2.0, 3), "vary": [level(2, 6)],
             "target": {"kpi": "fill_rate", "match": {"role": "ward"}, "at_least": 0.95},
@@ -214,6 +239,18 @@ def test_cli_runs_prints_the_winner_and_an_infeasible_target_exits_1(tmp_path):
      "a target of -0.2 is impossible"),
     ([{"path": LEVEL, "low": 1, "high": 5}], {"kpi": "unmet", "at_most": -1},
      "unmet is 0 or more: a target of -1 is impossible"),
+    # Ranges that cannot be walked: infinite or NaN, too many values, high off the grid.
+    ([{"path": LEVEL, "low": 1, "high": float("inf")}], {"at_least": 0.9},
+     "vary[0].high: input should be a finite number"),
+    ([{"path": LEVEL, "low": float("nan"), "high": 5}], {"at_least": 0.9},
+     "vary[0].low: input should be a finite number"),
+    ([{"path": LEVEL, "low": 0, "high": 1e8}], {"at_least": 0.9},
+     "has 1e+08 values, more than 1,000,000: raise step"),
+    ([{"path": LEVEL, "low": 0, "high": 10, "step": 20}], {"at_least": 0.9},
+     "(high - low) must be a multiple of step"),
+    # Below 0.5 the one-sided "bound" is on the wrong side of the mean.
+    ([{"path": LEVEL, "low": 1, "high": 5}], {"at_least": 0.9, "confidence": 0.3},
+     "target.confidence: input should be greater than or equal to 0.5"),
 ])
 def test_bad_input_is_a_message_exit_2_nothing_written(tmp_path, vary, target, message):
     file = write_files(tmp_path, vary, target)
@@ -225,6 +262,22 @@ def test_bad_input_is_a_message_exit_2_nothing_written(tmp_path, vary, target, m
     assert "size.yaml:" in res.output  # the file and line
     assert "Traceback" not in res.output
     assert not out.exists()
+
+
+def test_a_file_for_the_other_command_says_which_command(tmp_path):
+    sizing = write_files(tmp_path, [level(2, 6)], {"at_least": 0.5})
+    other = tmp_path / "sens.yaml"
+    other.write_text(yaml.safe_dump({"scenario": "ward.yaml", "parameters": [
+        {"path": LEVEL, "low": 2, "high": 6}], "kpi": {"kpi": "fill_rate"}}))
+    for command, file, says in (("size", other, "this is a sensitivity file"),
+                                ("sensitivity", sizing, "this is a sizing file")):
+        res = runner.invoke(app, [command, str(file), "--out", str(tmp_path / "never")],
+                            env={"COLUMNS": "200"})
+        assert res.exit_code == 2, res.output
+        other_command = "sensitivity" if command == "size" else "size"
+        assert says in res.output and f"beredskap {other_command}" in res.output
+        assert "missing required key" not in res.output  # no schema dump
+    assert not (tmp_path / "never").exists()
 
 
 def test_unknown_top_level_key_and_missing_target(tmp_path):

@@ -51,6 +51,14 @@ class SizingFolder:
             if resume:
                 old = json.loads(spec_file.read_text(encoding="utf-8"))
                 differ = [k for k in record if old.get(k) != record[k]]
+                if "scenario_hash" in differ and "scenario_hash" not in old:
+                    differ.remove("scenario_hash")  # a folder from before the hash was kept
+                if differ == ["scenario_hash"]:
+                    raise SizingFolderError(
+                        f"{self.path} ran on another version of scenario "
+                        f"'{record.get('scenario')}' (the scenario has been edited since, or "
+                        "its --set/set changed): --overwrite to start again, or choose another "
+                        "--out")
                 if differ:
                     raise SizingFolderError(
                         f"{self.path} holds another {self.kind} ({', '.join(differ)} differ); "

@@ -220,6 +220,7 @@ def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
     `samples.csv` (inputs and KPI per point) and `sensitivity.png`.
     """
     from sim.research.folder import SizingFolder
+    from sim.research.size import scenario_hash
 
     changes = {"replications": replications, "seed": seed, "method": method}
     loaded = load_spec(spec, SensitivityFile, changes)
@@ -230,7 +231,8 @@ def sensitivity(spec: Any, executor: Any = None, out: str | Path | None = None,
     points = [{p.path: _value(p, v) for p, v in zip(options.parameters, row, strict=True)}
               for row in values(options, u)]
     record = {"spec": options.model_dump(mode="json", exclude={"scenario"}),
-              "scenario": loaded.scenario.name, "seed": seed}
+              "scenario": loaded.scenario.name, "scenario_hash": scenario_hash(loaded.scenario),
+              "seed": seed}
     folder = SizingFolder(Path(out), SPEC, "sensitivity") if out is not None else None
     if folder is not None:
         folder.start(record, resume, overwrite)

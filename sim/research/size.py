@@ -331,7 +331,7 @@ def size(spec: Any, executor: Any = None, out: str | Path | None = None, resume:
     options: SizingFile = loaded.options
     seed = loaded.scenario.seed if options.seed is None else int(options.seed)
     record = {"spec": options.model_dump(mode="json", exclude={"scenario"}),
-              "scenario": loaded.scenario.name, "scenario_hash": _hash(loaded.scenario),
+              "scenario": loaded.scenario.name, "scenario_hash": scenario_hash(loaded.scenario),
               "seed": seed}
     folder = SizingFolder(Path(out)) if out is not None else None
     if folder is not None:
@@ -366,7 +366,8 @@ def size(spec: Any, executor: Any = None, out: str | Path | None = None, resume:
     return result
 
 
-def _hash(scenario: Any) -> str:
+def scenario_hash(scenario: Any) -> str:
+    """SHA-256 of the resolved scenario: a resume checks the scenario has not changed."""
     import hashlib
 
     text = json.dumps(scenario.resolved(), separators=(",", ":"), default=str)

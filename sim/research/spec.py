@@ -36,24 +36,39 @@ RISING: frozenset[str] = frozenset({"fill_rate", "order_fill_rate"})
 SHARES: frozenset[str] = frozenset({"fill_rate", "order_fill_rate", "share_short"})
 """KPIs that are shares, between 0 and 1; the others (unmet units, stockout days) are >= 0."""
 MAX_REPLICATIONS = 100_000
+MAX_GRID = 1_000_000
+"""The most values one sizing variable may take (its grid is built in memory)."""
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class Vary(Model):
     """One decision variable: a scenario path, its range and the cost of one unit of it."""
 
     path: Annotated[str, Field(min_length=1)]
-    low: float
-    high: float
-    step: Annotated[float, Field(gt=0)] = 1.0
-    cost: Annotated[float, Field(ge=0)] = 1.0
+    low: Finite
+    high: Finite
+    step: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    """The grid is low, low + step, ..., high: (high - low) must be a whole number of steps."""
+    cost: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
     """Cost per unit of the value (per day of supply, per unit of stock, ...)."""
-    follow: dict[str, float] = Field(default_factory=dict)
+    follow: dict[str, Finite] = Field(default_factory=dict)
     """Other paths set to this value plus an offset, e.g. a reorder point 7 days below a target."""
 
     @model_validator(mode="after")
     def _range(self) -> Vary:
         if self.low > self.high:
             raise ValueError(f"empty range: low {self.low:g} is above high {self.high:g}")
+        steps = (self.high - self.low) / self.step
+        if steps + 1 > MAX_GRID:
+            raise ValueError(f"the range {self.low:g} to {self.high:g} in steps of "
+                             f"{self.step:g} has {steps + 1:.3g} values, more than "
+                             f"{MAX_GRID:,}: raise step")
+        if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+            # Silently stopping below high would leave the top of the range untried.
+            raise ValueError(f"(high - low) must be a multiple of step: {self.high:g} - "
+                             f"{self.low:g} is not a whole number of steps of {self.step:g} "
+                             f"(try high {self.low + math.floor(steps) * self.step:g} or "
+                             f"{self.low + math.ceil(steps) * self.step:g})")
         return self
 
 
@@ -69,8 +84,9 @@ class Target(Kpi):
 
     at_least: float | None = None
     at_most: float | None = None
-    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
-    """The one-sided confidence bound (lower for at_least, upper for at_most) must meet it."""
+    confidence: Annotated[float, Field(ge=0.5, lt=1)] = 0.95
+    """The one-sided confidence bound (lower for at_least, upper for at_most) must meet it;
+    0.5 or more (below 0.5 the "bound" lies on the wrong side of the mean)."""
 
     @model_validator(mode="after")
     def _one_bound(self) -> Target:
@@ -120,7 +136,6 @@ DISTRIBUTION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _SALIB_NAMES = {"unif": "uniform", "triang": "triangular", "norm": "normal",
                 "truncnorm": "normal", "lognorm": "lognormal"}
 _TOO_LITTLE_MASS = 1e-6
-Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 def _normal_cdf(z: float) -> float:
@@ -190,6 +205,10 @@ class Parameter(Model):
             assert low is not None and high is not None and self.mode is not None
             if not low <= self.mode <= high:
                 problems.append(f"mode {self.mode:g} is outside the range [{low:g}, {high:g}]")
+        if (self.integer and low is not None and high is not None
+                and math.ceil(low) > math.floor(high)):
+            problems.append(f"integer: true, but the range [{low:g}, {high:g}] holds no whole "
+                            "number: widen it to include one, or drop integer")
         if self.sd is not None and not self.sd > 0:
             problems.append(f"sd must be above 0 (got {self.sd:g})")
         if self.distribution == "lognormal":
@@ -277,10 +296,29 @@ class Loaded:
     source: Source
 
 
+_KINDS = {"sizing": ("size", ("vary", "target")),
+          "sensitivity": ("sensitivity", ("parameters", "kpi"))}
+
+
+def _other_kind(model: type[Model], data: dict[str, Any]) -> str:
+    """A sensitivity file given where a sizing file is wanted (or the reverse): what to run."""
+    want, other = ("sizing", "sensitivity") if model is SizingFile else ("sensitivity", "sizing")
+    own = _KINDS[want][1]
+    command, keys = _KINDS[other]
+    if any(k in data for k in own) or not any(k in data for k in keys):
+        return ""
+    has = " and ".join(f"'{k}'" for k in keys if k in data)
+    return (f"this is a {other} file (it has {has}, not {' and '.join(repr(k) for k in own)}): "
+            f"run it with `beredskap {command}`")
+
+
 def _validate(model: type[Model], data: Any, source: Source) -> Any:
     if not isinstance(data, dict):
         raise ScenarioError([Problem("", "expected a mapping with a 'scenario' key",
                                      source.file, 1)], source.file)
+    wrong = _other_kind(model, data)
+    if wrong:
+        raise ScenarioError([Problem("", wrong, source.file, 1)], source.file or "spec")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
