@@ -359,3 +359,20 @@ def test_a_missing_folder_or_empty_file_is_named_as_such(tmp_path, command):
         assert res.exit_code == 2, res.output
         assert message in res.output and "not a sizing file" not in res.output
         assert not (tmp_path / "never").exists()
+
+
+def test_stockout_days_are_summed_over_the_matched_rows_as_the_batch_summary_does():
+    import pandas as pd
+
+    from sim.research.kpi import per_replication
+    from sim.research.spec import Kpi
+
+    sc = ward_scenario(2.0, 3, ("w1", "w2"))
+    kpis = pd.DataFrame({"variant": "v", "replication": 0, "node": ["w1", "w2", "src"],
+                         "product": "p", "demand": [10, 10, 0], "served": [8, 10, 0],
+                         "orders": 0, "orders_shipped": 0, "unmet": [2, 0, 0],
+                         "stockout_days": [3, 0, 5]})
+    one = per_replication(kpis, sc, Kpi(kpi="stockout_days", match={"role": "ward"}))
+    assert one["value"].tolist() == [3.0]  # 3 + 0 node-product-days, not their mean 1.5
+    share = per_replication(kpis, sc, Kpi(kpi="share_short", match={"role": "ward"}))
+    assert share["value"].tolist() == [0.5]

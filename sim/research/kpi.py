@@ -34,7 +34,9 @@ def per_replication(kpis: pd.DataFrame, scenario: Scenario, kpi: Kpi) -> pd.Data
     """The KPI per variant and replication: columns `variant`, `replication`, `value`.
 
     Fill is by units over all matched node-products (served over demand, as the batch summary
-    does), not a mean of per-node fills; stockout days are per matched node-product.
+    does), not a mean of per-node fills; unmet units and stockout days are summed over the
+    matched node-products (node-product-days short), as the batch summary does; share_short is
+    the share of them with a stockout day.
     """
     nodes, products = matched(scenario, kpi)
     rows = kpis[kpis["node"].astype(str).isin(nodes) & kpis["product"].astype(str).isin(products)]
@@ -43,7 +45,7 @@ def per_replication(kpis: pd.DataFrame, scenario: Scenario, kpi: Kpi) -> pd.Data
     per = rows.groupby(["variant", "replication"], sort=False).agg(
         demand=("demand", "sum"), served=("served", "sum"), orders=("orders", "sum"),
         orders_shipped=("orders_shipped", "sum"), unmet=("unmet", "sum"),
-        stockout_days=("stockout_days", "mean"), share_short=("short", "mean"),
+        stockout_days=("stockout_days", "sum"), share_short=("short", "mean"),
     ).reset_index()
     if kpi.kpi == "fill_rate":
         value = per["served"] / per["demand"].astype(float).where(per["demand"] > 0)
