@@ -327,19 +327,34 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
     for c in sc.countermeasures:
         if c.type == "production_conversion" and c.node in idx.node_of and c.product in idx.pid_of:
             converted[idx.node_of[c.node], idx.pid_of[c.product]] = True
-    can_have = produces | stocked | converted
-    for i, nd in enumerate(nodes):
-        if nd.unlimited:
-            can_have[i] = idx.names_mask(nd.products)
-    carries = np.zeros((len(lanes), p), dtype=bool)
     in_lanes: dict[int, list[int]] = defaultdict(list)
     for k, d in enumerate(lane_dst.tolist()):
         in_lanes[d].append(k)
-    for i in range(n):  # upstream first: a supplier's height is above its customer's
-        for k in in_lanes.get(i, []):
-            carries[k] = names[k] & can_have[lane_src[k]]
-            can_have[i] |= carries[k]
+
+    def reach(start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        have = start.copy()
+        for i, nd in enumerate(nodes):
+            if nd.unlimited:
+                have[i] = idx.names_mask(nd.products)
+        carry = np.zeros((len(lanes), p), dtype=bool)
+        for i in range(n):  # upstream first: a supplier's height is above its customer's
+            for k in in_lanes.get(i, []):
+                carry[k] = names[k] & have[lane_src[k]]
+                have[i] |= carry[k]
+        return have, carry
+
+    can_have, carries = reach(produces | stocked | converted)
+    # Cells only a conversion makes: their lanes carry the product (the line's output can
+    # leave), but they hold no initial stock and draw no normal flow, so the network before
+    # the measure starts is the network without it (normal flows, days-of-supply levels and
+    # initial stock elsewhere unchanged).
+    conversion_only = converted & ~reach(produces | stocked)[0]
     weights = carries * np.array([ln.share for ln in lanes])[:, None]
+    flow_weights = weights * ~conversion_only[lane_src]
+    flow_inbound = np.zeros((n, p))
+    np.add.at(flow_inbound, lane_dst, flow_weights)
+    flow_share = np.divide(flow_weights, flow_inbound[lane_dst],
+                           out=np.zeros_like(flow_weights), where=flow_inbound[lane_dst] > 0)
     inbound = np.zeros((n, p))
     np.add.at(inbound, lane_dst, weights)
     share = np.divide(weights, inbound[lane_dst], out=np.zeros_like(weights),
@@ -405,7 +420,7 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         for i in level.tolist():
             for k in out_lanes.get(i, []):
                 d = lane_dst[k]
-                lane_flow[k] = share[k] * normal_flow[d]
+                lane_flow[k] = flow_share[k] * normal_flow[d]
                 normal_flow[i] += lane_flow[k]
                 handles[i] |= handles[d] & carries[k]
             if inputs[i].any():
@@ -506,6 +521,9 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         else:
             initial[cells] = days_units(spec.initial_days, normal_flow[cells]).astype(np.int64)
     initial[unlimited] = 0
+    initial[conversion_only & (s_choice >= 0)] = np.where(
+        [s_specs[c].initial is not None for c in s_choice[conversion_only & (s_choice >= 0)]],
+        initial[conversion_only & (s_choice >= 0)], 0)
 
     # Shelf life: initial stock's remaining life, [low, high] per cell (default [1, life]).
     products = [sc.products[pid] for pid in idx.pids]

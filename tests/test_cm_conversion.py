@@ -403,3 +403,31 @@ def test_a_conversion_names_known_products():
     text = str(err.value)
     assert "countermeasures[0].product: unknown product 'q'" in text
     assert "countermeasures[0].crowds_out.b: unknown product 'b'" in text
+
+
+def test_output_never_validated_leaves_the_makers_position():
+    """A maker that buys p (base stock 30) runs a line on days 2-5, validation 10 days: the
+    line's 12 units are held and never validated. They must not stay on order: the maker
+    settles where it settles without the measure (24 on hand, 6 on their way)."""
+    products = {"p": {"name": "P", "group": "g"}}
+    det = {"mean_per_day": 3, "distribution": "deterministic"}
+    nodes = [{"id": "src", "role": "manufacturer", "country": "DE", "region": "r",
+              "unlimited": True},
+             {"id": "m", "role": "manufacturer", "country": "SE", "region": "r",
+              "policy": {"p": {"type": "base_stock", "level": 30}},
+              "stock": {"p": {"initial": 30}}},
+             {"id": "w", "role": "ward", "country": "SE", "region": "r", "demand": {"p": det},
+              "policy": {"p": {"type": "base_stock", "level": 6}},
+              "stock": {"p": {"initial": 6}}}]
+    lanes = [{"from": "src", "to": "m", "lead_time_days": 2},
+             {"from": "m", "to": "w", "lead_time_days": 1}]
+    conv = {"type": "production_conversion", "name": "line", "node": "m", "product": "p",
+            "on_day": 2, "until_day": 6, "capacity": 5, "validation_days": 10}
+    ends = []
+    for cms in ([], [conv]):
+        res = sim.run(sim.from_dict({"name": "held", "horizon_days": 40, "products": products,
+                                     "nodes": nodes, "lanes": lanes,
+                                     "countermeasures": cms}), replications=1)
+        d = res.daily[(res.daily["node"] == "m") & (res.daily["day"] >= 35)]
+        ends.append(d[["on_hand", "inbound_in_transit"]].to_numpy().tolist())
+    assert ends[0] == ends[1] == [[24, 6]] * 5

@@ -494,3 +494,35 @@ def test_a_batch_carries_the_countermeasures_and_their_kpis():
 def test_not_before_day_holds_every_trigger_back(trigger, triggered):
     res = run(release_on_trigger(trigger))
     assert days_of(res, "countermeasure_triggered") == triggered
+
+
+def test_a_conversion_leaves_the_network_as_it_is_until_it_acts():
+    """A maker that does not make b converts a line to it on day 20: before then it holds no b
+    (no initial stock from initial_days) and normal flows and initial stocks elsewhere are
+    those of the scenario without the measure."""
+    from sim.network import network_of
+
+    data = {
+        "name": "conv", "horizon_days": 30, "products": P,
+        "nodes": [node("src", "manufacturer", unlimited=True),
+                  node("m", "manufacturer", capacity={"a": 10}),
+                  node("wh", "wholesaler"),
+                  node("w", "ward", demand={"a": det(5), "b": det(4)})],
+        "lanes": [{"from": "src", "to": "wh", "lead_time_days": 2},
+                  {"from": "m", "to": "wh", "lead_time_days": 1},
+                  {"from": "wh", "to": "w", "lead_time_days": 1}],
+        "policies": [{"match": {}, "policy": {"type": "days_of_supply", "reorder_days": 3,
+                                              "target_days": 6}}],
+        "stocks": [{"match": {}, "stock": {"initial_days": 6}}],
+        "countermeasures": [{"type": "production_conversion", "name": "linje", "on_day": 20,
+                             "node": "m", "product": "b", "capacity": 5}],
+    }
+    with_cm = network_of(sim.from_dict(copy.deepcopy(data)))
+    data["countermeasures"] = []
+    without = network_of(sim.from_dict(data))
+    m = with_cm.node_ids.index("m")
+    b = with_cm.product_ids.index("b")
+    assert with_cm.initial[m, b] == 0 and with_cm.normal_flow[m, b] == 0
+    order = [without.node_ids.index(i) for i in with_cm.node_ids]
+    assert (with_cm.normal_flow == without.normal_flow[order]).all()
+    assert (with_cm.initial == without.initial[order]).all()

@@ -80,6 +80,11 @@ class Manufacturer(Actor):
                 continue
             c.end()
             i, j = c.node, c.product
+            # Output held for a validation that may never come is no longer on its way: out
+            # of the position until the line is validated (validate puts it back).
+            waiting = sum(u for _, u in c.held)
+            st.on_order[i, j] -= waiting - c.off_order
+            c.off_order = waiting
             still = any(o.running and (o.node, o.product) == (i, j) for o in lines)
             if not net.produces[i, j] and not still:
                 # Planned on the line and not made: no longer planned, so the next review
@@ -91,6 +96,8 @@ class Manufacturer(Actor):
             if not c.validation_due():
                 continue
             held = c.validate()
+            st.on_order[c.node, c.product] += c.off_order
+            c.off_order = 0
             qc = max(1, int(net.qc_release_days[c.node]))
             for made_on, units in held:
                 day = max(t, made_on + qc)

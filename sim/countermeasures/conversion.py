@@ -97,6 +97,8 @@ class Conversion:
         self.run_days = 0  # output days over the run, for validation
         self.validated = self.validation == 0
         self.held: list[tuple[int, int]] = []  # (day made, units) awaiting validation
+        # Of them, units taken out of the node's on_order when the measure ended unvalidated.
+        self.off_order = 0
         self.capacity_today = 0.0  # the line's capacity today (after ramp and disruptions)
         self.output_started_today = False  # today is the first output day of an activation
 
