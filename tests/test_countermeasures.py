@@ -526,3 +526,35 @@ def test_a_conversion_leaves_the_network_as_it_is_until_it_acts():
     order = [without.node_ids.index(i) for i in with_cm.node_ids]
     assert (with_cm.normal_flow == without.normal_flow[order]).all()
     assert (with_cm.initial == without.initial[order]).all()
+
+
+def test_history_quotas_hold_when_the_supplier_has_demand_of_its_own():
+    """A maker makes 30 a day for a hospital pharmacy that uses 10 itself and serves two wards
+    of 10 a day, one hoarding (factor 3). By history each ward's quota is a third of the
+    pharmacy's stock (its share of the pharmacy's whole normal flow, own use included): 10 a
+    day each from day 2; pro rata the hoarder gets more."""
+    data = {
+        "name": "own", "horizon_days": 12, "products": {"a": P["a"]},
+        "nodes": [node("m", "manufacturer", capacity={"a": 30}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 100000}}),
+                  node("s", "hospital_pharmacy", stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 1000}},
+                       demand={"a": det(10)}),
+                  node("w1", "ward", hoarding_factor=3, unmet_demand="lost",
+                       demand={"a": det(10)}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 20}}),
+                  node("w2", "ward", unmet_demand="lost", demand={"a": det(10)},
+                       stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 20}})],
+        "lanes": [{"from": "m", "to": "s", "lead_time_days": 1},
+                  {"from": "s", "to": "w1", "lead_time_days": 1},
+                  {"from": "s", "to": "w2", "lead_time_days": 1}],
+        "countermeasures": [{"type": "allocation", "name": "k", "on_day": 0,
+                             "match": {"node": "s"}, "rule": "history"}],
+    }
+    res = run(data)
+    assert shipped_per_day(res, "w1")[2:] == [10] * 10
+    assert shipped_per_day(res, "w2")[2:] == [10] * 10
+    data["countermeasures"][0]["rule"] = "pro_rata"
+    pro = run(data)
+    assert sum(shipped_per_day(pro, "w1")) > sum(shipped_per_day(pro, "w2"))

@@ -2,9 +2,10 @@
 
 - `rule: history`: when a matched supplier is short, each customer lane's claims (backlog and
   today's orders) are first capped at its quota, floor(on hand x the lane's share of the
-  supplier's normal outflow of the product); the allocation by tier runs on the capped claims,
-  and what is left then goes, by tier and pro rata, to the rest of the claims. Over-ordering
-  buys nothing while the others claim their share.
+  supplier's whole normal flow of the product), and the supplier's own demand likewise at its
+  own share; the allocation by tier runs on the capped claims, and what is left then goes, by
+  tier and pro rata, to the rest of the claims. Over-ordering buys nothing while the others
+  claim their share.
 - `order_cap_days`: an order a customer places on a lane from a matched supplier is cut to
   ceil(order_cap_days x the customer's normal daily flow of the product); the cut part is
   never ordered (customers without a normal flow of the product are not capped).
@@ -45,13 +46,18 @@ class Quotas:
         self.cap_days = np.full((n, p), np.inf)  # today: order cap at supplier cells
         self.any_history = False
         self.any_cap = False
-        # The lane's share of its supplier's normal outflow, per product.
-        out = np.zeros((n, p))
-        np.add.at(out, net.lane_src, net.lane_flow)
+        # The lane's share of its supplier's whole normal flow (own demand included), per
+        # product, and the own demand's share: quotas add up to the stock, own use included.
+        total = net.normal_flow
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.lane_weight = np.where(out[net.lane_src] > 0,
-                                        net.lane_flow / np.where(out[net.lane_src] > 0,
-                                                                 out[net.lane_src], 1), 0.0)
+            self.lane_weight = np.where(total[net.lane_src] > 0,
+                                        net.lane_flow / np.where(total[net.lane_src] > 0,
+                                                                 total[net.lane_src], 1), 0.0)
+        outflow = np.zeros((n, p))
+        np.add.at(outflow, net.lane_src, net.lane_flow)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.own_weight = np.where(total > 0, np.maximum(total - outflow, 0.0)
+                                       / np.where(total > 0, total, 1), 0.0)
 
     def update(self) -> None:
         """Set today's rules from the triggers' states (the last active rule wins per cell)."""
@@ -73,6 +79,12 @@ class Quotas:
         on = self.history[self.net.lane_src[lanes]]
         return np.where(on, quota, np.iinfo(np.int64).max // 4).astype(np.int64)
 
+    def own_quota(self, nodes: slice, on_hand: np.ndarray) -> np.ndarray:
+        """Per node of a block: its own demand's history quota (int64 max where none)."""
+        quota = np.floor(on_hand * self.own_weight[nodes] + 1e-9)
+        return np.where(self.history[nodes], quota,
+                        np.iinfo(np.int64).max // 4).astype(np.int64)
+
     def cap(self, lanes: np.ndarray) -> np.ndarray:
         """Per inbound lane: the most a customer may order on it today (inf where no cap)."""
         net = self.net
@@ -83,14 +95,28 @@ class Quotas:
         return np.where(capped, np.ceil(np.where(capped, days, 0) * flow - 1e-9), np.inf)
 
 
-def cap_claims(rows: np.ndarray, quota: np.ndarray, m: int, k: int) -> np.ndarray:
-    """Claim rows with each lane's backlog, then today's orders, capped at its quota.
+def cap_claims(rows: np.ndarray, quota: np.ndarray, m: int, k: int,
+               own: np.ndarray | None = None) -> np.ndarray:
+    """Claim rows capped at their history quotas.
 
-    Rows as `StockHolder.serve` stacks them: own backlog, lanes' backlog, own demand, lanes'
-    new orders (m own rows, k lanes).
+    Each lane's backlog, then today's orders, at the lane's quota; the node's own backorders,
+    then today's own demand, at its own quota (`own`, per node; with care classes the own
+    rows are class by class, the quota shared in that order). Rows as `StockHolder.serve`
+    stacks them: own backlog, lanes' backlog, own demand, lanes' new orders (m own rows, k
+    lanes).
     """
     out = rows.copy()
     owed = np.minimum(rows[m:m + k], quota)
     out[m:m + k] = owed
     out[2 * m + k:] = np.minimum(rows[2 * m + k:], quota - owed)
+    if own is not None:
+        nb = own.shape[0]
+        left = own.copy()
+        for part in (slice(0, m), slice(m + k, 2 * m + k)):  # backlog first, then today's
+            block = out[part].reshape(-1, nb, out.shape[1])
+            for c in range(block.shape[0]):
+                take = np.minimum(block[c], left)
+                block[c] = take
+                left = left - take
+            out[part] = block.reshape(-1, out.shape[1])
     return out
