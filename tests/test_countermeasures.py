@@ -558,3 +558,29 @@ def test_history_quotas_hold_when_the_supplier_has_demand_of_its_own():
     data["countermeasures"][0]["rule"] = "pro_rata"
     pro = run(data)
     assert sum(shipped_per_day(pro, "w1")) > sum(shipped_per_day(pro, "w2"))
+
+
+def test_emergency_lanes_from_one_supplier_share_its_allowance_pro_rata():
+    """Two wards asking 30 each of a neighbour with 100 that gives 10 % a day: 5 and 5 on day
+    0 (of 10); then 9 of 90: 5 and 4 (the remainder to the lane listed first)."""
+    data = {
+        "name": "emergency2", "horizon_days": 2, "products": {"a": P["a"]},
+        "nodes": [node("wh", "manufacturer", unlimited=True),
+                  node("nabo", "wholesaler", country="NO", region="Oslo",
+                       stock={"a": {"initial": 100}}, policy={"a": {"type": "none"}}),
+                  node("w1", "ward", demand={"a": det(10)}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 30}}),
+                  node("w2", "ward", demand={"a": det(10)}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 30}})],
+        "lanes": [{"from": "wh", "to": "w1", "lead_time_days": 1},
+                  {"from": "wh", "to": "w2", "lead_time_days": 1}],
+        "disruptions": [{"type": "transport", "start_day": 0, "duration_days": 5,
+                         "lanes": {"from": ["wh"]}, "closed": True}],
+        "countermeasures": [{"type": "emergency_lanes", "name": "nordisk", "on_day": 0,
+                             "max_share": 0.1,
+                             "lanes": [{"from": "nabo", "to": "w1"},
+                                       {"from": "nabo", "to": "w2"}]}],
+    }
+    res = run(data)
+    assert [(d, n, v) for d, n, p, v in events(res, "emergency_supplied")] == [
+        (0, "w1", 5), (0, "w2", 5), (1, "w1", 5), (1, "w2", 4)]

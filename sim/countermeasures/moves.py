@@ -196,11 +196,13 @@ class StockpileRelease(Move):
 class EmergencyLanes(Move):
     """While active, receivers top up over temporary lanes, within the suppliers' `max_share`.
 
-    Each day, lane by lane in the listed order, a receiver asks for its order-up-to level less
-    (on hand - own backorders - what it owes its customers + transfers on their way to it, less
-    what earlier emergency lanes gave it today); a supplier gives at most floor(max_share x its
-    opening on-hand stock) a day per product over all its emergency lanes (an outside source
-    gives what is asked). Cells without an ordering policy ask for nothing.
+    Each day every lane asks for its receiver's order-up-to level less (on hand - own
+    backorders - what it owes its customers + transfers on their way to it), less what the
+    receiver's earlier-listed emergency lanes ask today. A supplier gives at most
+    floor(max_share x its opening on-hand stock) a day per product over all its emergency
+    lanes; when they ask for more, it is shared pro rata to what each asks (whole units,
+    largest remainder). An outside source gives what is asked of the products it supplies.
+    Cells without an ordering policy ask for nothing.
     """
 
     kpi = "emergency_in"
@@ -210,40 +212,49 @@ class EmergencyLanes(Move):
         super().__init__(net, spec)
         self.spec = spec
         index = {nid: i for i, nid in enumerate(net.node_ids)}
-        self.lanes = []
+        givers, receivers, products, leads = [], [], [], []
         for lane in spec.lanes:
             g, r = index[lane.from_], index[lane.to]
-            products = named_products(net, lane.products) & (
-                net.policy_kind[r] == POLICY_ORDER)
-            self.lanes.append((g, r, products, lane.lead_time_days))
+            carried = named_products(net, lane.products) & (net.policy_kind[r] == POLICY_ORDER)
+            if net.unlimited[g]:  # an outside source offers only its products
+                carried &= named_products(net, net.nodes[g].products)
+            givers.append(g)
+            receivers.append(r)
+            products.append(carried)
+            leads.append(lane.lead_time_days)
+        self.givers = np.array(givers, dtype=np.int64)
+        self.receivers = np.array(receivers, dtype=np.int64)
+        self.carried = np.array(products, dtype=bool).reshape(len(givers), net.n_products)
+        self.lead = np.array(leads, dtype=float)
 
     def act(self, t: int, st: State, transfers: Transfers, started: bool
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """Each active day: the receivers' top-ups within the suppliers' allowances."""
         net = self.net
+        p = net.n_products
         owed = st.owed_out()
         position = st.on_hand - st.backorder - owed + transfers.in_transit
-        allowance = np.where(net.unlimited[:, None], np.iinfo(np.int64).max // 4,
-                             np.floor(self.spec.max_share * st.on_hand + 1e-9).astype(np.int64))
-        got = np.zeros_like(st.on_hand)
-        parts = []
-        for g, r, products, lead in self.lanes:
-            need = np.maximum(ceil_units(net.order_up_to[r]) - position[r] - got[r], 0)
-            give = np.where(products, np.minimum(need, allowance[g]), 0)
-            cols = np.flatnonzero(give)
-            if not len(cols):
-                continue
-            allowance[g] -= give
-            got[r] += give
-            parts.append((g, r, cols, give[cols], lead))
-        if not parts:
+        short = np.maximum(ceil_units(net.order_up_to) - position, 0)
+        # Each lane asks what its receiver still lacks after its earlier-listed lanes.
+        ask = np.zeros((len(self.givers), p), dtype=np.int64)
+        asked = np.zeros_like(st.on_hand)
+        for k, r in enumerate(self.receivers):
+            ask[k] = np.where(self.carried[k], np.maximum(short[r] - asked[r], 0), 0)
+            asked[r] += ask[k]
+        if not ask.any():
             return None
-        givers = np.concatenate([np.full(len(c), g) for g, _, c, _, _ in parts])
-        receivers = np.concatenate([np.full(len(c), r) for _, r, c, _, _ in parts])
-        products = np.concatenate([c for _, _, c, _, _ in parts])
-        units = np.concatenate([u for _, _, _, u, _ in parts]).astype(np.int64)
-        lead = np.concatenate([np.full(len(c), lead) for _, _, c, _, lead in parts])
-        return self._send(t, transfers, givers, receivers, products, units, lead)
+        lanes, cols = np.nonzero(ask)
+        want = ask[lanes, cols]
+        key = self.givers[lanes] * p + cols
+        n_keys = net.n_nodes * p
+        total = np.bincount(key, want, minlength=n_keys).astype(np.int64)
+        allowance = np.floor(self.spec.max_share * st.on_hand + 1e-9).astype(np.int64).ravel()
+        allowance = np.where(np.repeat(net.unlimited, p), total, allowance)
+        given = np.minimum(total, allowance)
+        units = np.where(given[key] >= total[key], want,
+                         whole_shares(given, want.astype(float), key, n_keys))
+        return self._send(t, transfers, self.givers[lanes], self.receivers[lanes], cols,
+                          units.astype(np.int64), self.lead[lanes])
 
 
 MOVES: dict[str, type[Move]] = {
