@@ -411,6 +411,7 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
     handles = has_demand.copy()
     normal_flow = demand_mean * plain_demand + care_expected
     lane_flow = np.zeros((len(lanes), p))
+    line_flow = np.zeros((n, p))  # at cells only a conversion makes: what the line would serve
     out_lanes: dict[int, list[int]] = defaultdict(list)
     for k, s in enumerate(lane_src.tolist()):
         out_lanes[s].append(k)
@@ -422,6 +423,8 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
                 d = lane_dst[k]
                 lane_flow[k] = flow_share[k] * normal_flow[d]
                 normal_flow[i] += lane_flow[k]
+                if conversion_only[i].any():  # what its customers would draw on the line
+                    line_flow[i] += np.where(conversion_only[i], share[k] * normal_flow[d], 0)
                 handles[i] |= handles[d] & carries[k]
             if inputs[i].any():
                 # What the node makes draws its inputs: their flow is made x per unit, and an
@@ -481,8 +484,10 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             up_to[cells] = np.rint(spec.S)
             reorder[cells] = spec.s
         else:
-            up_to[cells] = days_units(spec.target_days, normal_flow[cells])
-            reorder[cells] = spec.reorder_days * normal_flow[cells]
+            # A converting maker plans its line on the flow its customers would draw from it.
+            flow = np.where(conversion_only, line_flow, normal_flow)[cells]
+            up_to[cells] = days_units(spec.target_days, flow)
+            reorder[cells] = spec.reorder_days * flow
             reorder_days[cells] = spec.reorder_days
             target_days[cells] = spec.target_days
             recent[cells] = spec.basis == "recent"

@@ -112,7 +112,7 @@ def run_report(result: RunResult, role: Any = None, group: Any = None,
         for table in care:
             report.table(table)
     if len(result.countermeasures):
-        report.table(countermeasure_table(result.countermeasures))
+        report.parts.append(countermeasure_table(result.countermeasures))
     return report
 
 
@@ -176,27 +176,28 @@ def care_tables(result: RunResult, role: Any = None, group: Any = None,
     return out
 
 
-def countermeasure_table(table: pd.DataFrame) -> Table:
+def countermeasure_table(table: pd.DataFrame) -> Text:
     """Each countermeasure's triggered and first active day, days active and units.
 
     Days are medians over replications (with the share of replications where it started, when
-    not all); days active and units are means.
+    not all); days active and units are means. One line each, so long names are never cut.
     """
     reps = table["replication"].nunique()
-    out = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Countermeasures",
-                title_justify="left")
-    for header in ("countermeasure", "type", "triggered", "started", "days active", "units"):
-        out.add_column(header, justify="left" if header in ("countermeasure", "type")
-                       else "right", no_wrap=header != "countermeasure")
+    out = Text("Countermeasures", style="bold")
     for name, rows in table.groupby("name", sort=False):
         started = rows["first_day"].dropna()
-        when = _fmt(started.median() if len(started) else None, "day {:.0f}")
-        if 0 < len(started) < reps:
-            when += f" ({len(started) / reps:.0%})"
+        if len(started):
+            when = f"started day {started.median():.0f}"
+            if len(started) < reps:
+                when += f" in {len(started) / reps:.0%} of replications"
+            triggered = f"triggered day {rows['triggered_day'].median():.0f}, "
+        else:
+            when, triggered = "never started", ""
         units = rows["units"].mean()
-        out.add_row(escape(str(name)), str(rows["type"].iloc[0]),
-                    _fmt(rows["triggered_day"].median(), "day {:.0f}"), when,
-                    f"{rows['days_active'].mean():.1f}", _fmt(units, "{:,.0f}"))
+        moved = "" if math.isnan(units) else f", {units:,.0f} units"
+        out.append(f"\n {name} ", style="")
+        out.append(f"({rows['type'].iloc[0]})", style="dim")
+        out.append(f": {triggered}{when}, {rows['days_active'].mean():.1f} days active{moved}")
     return out
 
 

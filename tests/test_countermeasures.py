@@ -523,6 +523,9 @@ def test_a_conversion_leaves_the_network_as_it_is_until_it_acts():
     m = with_cm.node_ids.index("m")
     b = with_cm.product_ids.index("b")
     assert with_cm.initial[m, b] == 0 and with_cm.normal_flow[m, b] == 0
+    # The line plans on what its customers would draw from it: half the wholesaler's 4 a day
+    # (two lanes in), 6 days of it.
+    assert with_cm.order_up_to[m, b] == 12
     order = [without.node_ids.index(i) for i in with_cm.node_ids]
     assert (with_cm.normal_flow == without.normal_flow[order]).all()
     assert (with_cm.initial == without.initial[order]).all()
