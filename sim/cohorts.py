@@ -71,6 +71,8 @@ class Cohorts:
             self.added[stocked, band:] = units[:, None]
             self.added[stocked, days] = units
         self.front = np.zeros(n * q, dtype=np.int64)  # T: units taken from the front since
+        # Days of extended use of expired stock per flat cell (use_expired), or None.
+        self.extension: np.ndarray | None = None
         # Shipments on their way: arrival day -> [(lanes, products, units, first column, rows,
         # lines not yet arrived or None for all)], rows None for units that all outlive the run.
         self.transit: dict[int, list[_OnTheWay]] = {}
@@ -97,6 +99,12 @@ class Cohorts:
         if t >= self.days:
             return None
         due = self.added[:, t].copy()  # one pass over the column (strided), then contiguous
+        if self.extension is not None:
+            # Cells where expired stock stays usable `extension` days longer (a countermeasure):
+            # what expires today is what expired `extension` days ago.
+            held = np.flatnonzero(self.extension)
+            cols = t - self.extension[held]
+            due[held] = np.where(cols >= 0, self.added[held, np.maximum(cols, 0)], 0)
         gone = due - self.front
         if not (gone > 0).any():
             return None

@@ -189,6 +189,8 @@ class Engine:
         # generators drops their frames, so the memory goes as soon as the caller is done.
         for generator in processes:
             generator.close()
+        if self.countermeasures is not None:  # the last day's use of expired stock
+            self.countermeasures.before_expiry(self.days)
         events = self.recorder.finish()
         if self.care is not None:
             self.recorder.daily.care_table = self.care.tally
@@ -210,6 +212,8 @@ class Engine:
             yield clock.at(t, START)
             fx = clock.fx = self.disruptions.refresh(t)
             st.start_day(t)
+            if self.countermeasures is not None:
+                self.countermeasures.before_expiry(t)
             self.losses.start_day(t, fx)
             self._budgets(fx)
             st.demand[...] = self.demand.draw(fx.demand)

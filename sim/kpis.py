@@ -17,9 +17,10 @@ Which KPI to read depends on the role (docs/engine.md, "KPIs"):
   units and units asked of the node's care demand of each priority (empty and 0 without care
   demand of that priority);
 - conserved: units of demand that rationing's `conserve` saved;
-- redistributed_in, redistributed_out, released, emergency_in, substituted: units the
-  countermeasures moved into and out of the node (redistribution, stockpile release, emergency
-  lanes) and own demand served by a substitute (docs/countermeasures.md).
+- redistributed_in, redistributed_out, released, emergency_in, substituted, used_expired:
+  units the countermeasures moved into and out of the node (redistribution, stockpile
+  release, emergency lanes), own demand served by a substitute, and units used after their
+  shelf life had ended (docs/countermeasures.md).
 """
 
 from __future__ import annotations

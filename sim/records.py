@@ -50,6 +50,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "substituted",
     "conversion_output_start",
     "conversion_validated",
+    "used_expired",
 )
 
 

@@ -136,7 +136,8 @@ def test_summary_is_the_statistics_of_replication_kpis():
                                    "fill_imperative", "fill_urgent", "fill_deferrable",
                                    "unmet_imperative", "unmet_urgent", "unmet_deferrable",
                                    "conserved", "redistributed_in", "redistributed_out",
-                                   "released", "emergency_in", "substituted"}
+                                   "released", "emergency_in", "substituted",
+                                   "used_expired"}
     row = summary[(summary["variant"] == "duration_days=20") & (summary["role"] == "ward")
                   & (summary["group"] == "ppe") & (summary["kpi"] == "unmet")].iloc[0]
     values = reps[(reps["variant"] == "duration_days=20") & (reps["role"] == "ward")

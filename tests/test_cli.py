@@ -19,7 +19,8 @@ KPI_COLUMNS = ["replication", "node", "role", "region", "product", "group", "dem
                "fill_imperative", "fill_urgent", "fill_deferrable", "unmet_imperative",
                "unmet_urgent", "unmet_deferrable", "demand_imperative", "demand_urgent",
                "demand_deferrable", "conserved", "redistributed_in",
-               "redistributed_out", "released", "emergency_in", "substituted"]
+               "redistributed_out", "released", "emergency_in", "substituted",
+               "used_expired"]
 DAILY_COLUMNS = ["replication", "day", "node", "role", "region", "product", "group", "on_hand",
                  "backorders", "inbound_in_transit", "demand", "served", "orders", "orders_shipped"]
 EVENT_COLUMNS = ["replication", "day", "kind", "node", "product", "value", "detail"]

@@ -375,7 +375,8 @@ def with_countermeasures(draw: st.DrawFn) -> dict:
 
     cms: list[dict] = []
     kinds = draw(st.lists(st.sampled_from(["redistribution", "substitution", "release",
-                                           "emergency", "allocation"]), max_size=4))
+                                           "emergency", "allocation", "expired"]),
+                          max_size=4))
     for i, kind in enumerate(kinds):
         base = {"name": f"cm{i}", **trigger()}
         if kind == "redistribution":
@@ -401,6 +402,10 @@ def with_countermeasures(draw: st.DrawFn) -> dict:
                         "lanes": [{"from": draw(st.sampled_from(["lager", "src"])),
                                    "to": draw(st.sampled_from(wards + wholesalers)),
                                    "lead_time_days": draw(st.floats(0.5, 3))}]})
+        elif kind == "expired":
+            cms.append({**base, "type": "use_expired",
+                        "match": {"role": draw(st.sampled_from(["ward", "wholesaler"]))},
+                        "extend_days": draw(st.integers(1, 10))})
         elif kind == "allocation":
             cms.append({**base, "type": "allocation", "match": {"role": "wholesaler"},
                         "rule": draw(st.sampled_from(["pro_rata", "history"])),
@@ -421,7 +426,7 @@ def test_conservation_with_random_countermeasures(data):
     assert (daily["served"] <= daily["demand"]).all()
     k = res.kpis
     assert (k[["redistributed_in", "redistributed_out", "released", "emergency_in",
-               "substituted"]] >= 0).all().all()
+               "substituted", "used_expired"]] >= 0).all().all()
     # Everything redistributed out of one node went into another (no warm-up here).
     assert k["redistributed_in"].sum() == k["redistributed_out"].sum()
     if data["countermeasures"]:
@@ -587,3 +592,33 @@ def test_emergency_lanes_from_one_supplier_share_its_allowance_pro_rata():
     res = run(data)
     assert [(d, n, v) for d, n, p, v in events(res, "emergency_supplied")] == [
         (0, "w1", 5), (0, "w2", 5), (1, "w1", 5), (1, "w2", 4)]
+
+
+def use_expired_scenario(extend: int | None) -> dict:
+    """A municipality with 40 units that all expire at the start of day 5 (remaining life 5),
+    using 4 a day, no resupply."""
+    data = {
+        "name": "expired", "horizon_days": 12,
+        "products": {"a": {**P["a"], "shelf_life_days": 30}},
+        "nodes": [node("k", "municipal_care", demand={"a": det(4)},
+                       stock={"a": {"initial": 40, "remaining_shelf_life_days": 5}},
+                       policy={"a": {"type": "none"}})],
+    }
+    if extend is not None:
+        data["countermeasures"] = [{"type": "use_expired", "name": "spara", "on_day": 0,
+                                    "match": {"node": "k"}, "extend_days": extend}]
+    return data
+
+
+def test_use_expired_keeps_expired_stock_usable_for_extend_days():
+    """Without the measure, 20 units are used on days 0-4 and 20 expire on day 5. With
+    extend_days 3 (in force from the start of day 1), they expire on day 8 instead: 12 more
+    are used on days 5-7 (used_expired 12) and 8 expire on day 8."""
+    plain = run(use_expired_scenario(None))
+    assert [(d, v) for d, n, p, v in events(plain, "expired")] == [(5, 20)]
+    res = run(use_expired_scenario(3))
+    assert [(d, v) for d, n, p, v in events(res, "expired")] == [(8, 8)]
+    assert [(d, v) for d, n, p, v in events(res, "used_expired")] == [(5, 4), (6, 4), (7, 4)]
+    assert kpi(res, "k", "a", "used_expired") == 12
+    assert res.countermeasures["units"].tolist() == [12]
+    assert_ledger_balances(res)

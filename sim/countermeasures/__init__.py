@@ -22,11 +22,13 @@ import numpy as np
 
 from sim.countermeasures.allocation import Allocation, Quotas
 from sim.countermeasures.conversion import Conversion
+from sim.countermeasures.expired import ExpiredUse, UseExpired
 from sim.countermeasures.moves import MOVES, Move
 from sim.countermeasures.substitution import Substitution
 from sim.countermeasures.transfers import Transfers
 from sim.countermeasures.triggers import Trigger, first_starts
 from sim.network import Network
+from sim.records import EventChunk
 from sim.scenario import countermeasures as cm
 from sim.state import State
 
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
     from sim.engine import Clock
 
 KPI_NAMES: tuple[str, ...] = (
-    "redistributed_in", "redistributed_out", "released", "emergency_in", "substituted")
+    "redistributed_in", "redistributed_out", "released", "emergency_in", "substituted",
+    "used_expired")
 TABLE_COLUMNS: tuple[str, ...] = (
     "triggered_day", "first_day", "days_active", "units")
 
@@ -56,6 +59,7 @@ class Countermeasures:
         self.substitutions: list[Substitution] = []
         self.conversions: list[Conversion] = []  # read by the manufacturers' actor
         allocations: list[Allocation] = []
+        expired: list[UseExpired] = []
         for spec in net.scenario.countermeasures:
             trigger = Trigger(net, spec, starts)
             self.triggers.append(trigger)
@@ -67,7 +71,10 @@ class Countermeasures:
                 allocations.append(Allocation(net, spec, trigger))
             elif isinstance(spec, cm.ProductionConversion):
                 self.conversions.append(Conversion(net, spec, trigger))
+            elif isinstance(spec, cm.UseExpired):
+                expired.append(UseExpired(net, spec, trigger))
         self.quotas = Quotas(net, allocations) if allocations else None
+        self.expired = ExpiredUse(net, state, expired) if expired else None
         n, p = net.n_nodes, net.n_products
         self.kpis = {name: np.zeros((n, p), dtype=np.int64) for name in KPI_NAMES}
         self.substituting: list[Substitution] = []  # active today
@@ -80,9 +87,29 @@ class Countermeasures:
             yield clock.at(t, rank)
             self.day(t)
 
+    def before_expiry(self, t: int) -> None:
+        """At the start of day t, before its expiry: use of expired stock (see expired.py)."""
+        if self.expired is None:
+            return
+        p = self.net.n_products
+        co = self.state.cohorts
+        for rule, cells, used in self.expired.before_expiry(t):
+            assert co is not None  # only cells with a shelf life are extended
+            nodes = cells // co.n_cohort
+            products = co.products[cells % co.n_cohort]
+            if t - 1 >= self.warmup:
+                np.add.at(self.kpis["used_expired"], (nodes, products), used)
+            keep = used > 0
+            flat, where = np.unique(nodes[keep] * p + products[keep], return_inverse=True)
+            self.state.events.append(EventChunk(
+                t - 1, "used_expired", flat // p, flat % p,
+                np.bincount(where, used[keep]).astype(float), rule.spec.name))
+
     def day(self, t: int) -> None:
         """Day t's countermeasure phase."""
         st = self.state
+        if self.expired is not None:
+            self.expired.after_expiry(t)
         self.transfers.arrive(t)
         for trigger in self.triggers:
             trigger.update(t, st.on_hand, st.events)
@@ -130,6 +157,8 @@ class Countermeasures:
         units = {move.spec.name: move.units for _, move in self.moves}
         units.update({s.spec.name: s.units for s in self.substitutions})
         units.update({c.spec.name: c.units for c in self.conversions})
+        if self.expired is not None:
+            units.update({r.spec.name: r.units for r in self.expired.rules})
         for trigger in self.triggers:
             spec = trigger.spec
             rows["name"].append(spec.name)
