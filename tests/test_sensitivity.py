@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from statistics import NormalDist
 
 import numpy as np
@@ -304,6 +305,17 @@ def test_sensitivity_notebook_executes():
     text = " ".join(o.get("data", {}).get("text/plain", "") + o.get("text", "")
                     for o in outputs)
     assert "mu_star" in text and "10 model points" in text
+    # What the oxygen study finds (README): the gas makers' power drives the wards' oxygen fill,
+    # well ahead of the rest; more tank days help, more trauma hurts.
+    assert "most influential: disruptions.0.capacity_factor" in text
+    effects = {m.group(1): (float(m.group(2)), float(m.group(3))) for m in re.finditer(
+        r"^(\S+): mu_star ([-0-9.]+), mu ([-0-9.]+)$", text, re.MULTILINE)}
+    assert len(effects) == 4, text
+    first, second = sorted(effects.values(), reverse=True)[:2]
+    assert effects["disruptions.0.capacity_factor"] == first
+    assert first[0] > 3 * second[0]  # well ahead of the next
+    assert effects["policies[hp_oxygen_bulk].policy.target_days"][1] > 0  # more tank helps
+    assert effects["disruptions.4.factor"][1] < 0  # more trauma hurts
 
 
 def test_sobol_gives_every_whole_value_of_an_integer_range_the_same_weight():
