@@ -3,10 +3,10 @@
 ```yaml
 scenario: three_months_degraded.yaml        # relative to this file
 vary:
-  - {path: "stocks[hp_fluids].stock.initial_days", low: 0, high: 120, step: 5, cost: 1.0}
+  - {path: "policies[hp_oxygen_bulk].policy.target_days", low: 7, high: 91, step: 1, cost: 1.0}
 target:
   kpi: fill_rate
-  match: {role: ward, group: infusion_fluids}
+  match: {role: ward, product: oxygen_bulk}
   at_least: 0.95
   confidence: 0.95
 replications: 50
