@@ -221,9 +221,9 @@ WARD_RATES: dict[str, tuple[str, dict[str, dict[str, float]]]] = {
         "suction_catheter": {"akut": 2, "op_iva": 2, "vard": 0.1},
     }),
     "ppe": (
-        "normal use; under maximal conservation DOMAIN.md observes per patient per day "
-        "respirators 1.27, gowns 1.75, eye protection 0.9, gloves 8.6: normal use is lower for "
-        "respirators, higher for gloves", {
+        "normal use, ASSUMPTION: under maximal conservation DOMAIN.md observes per patient per "
+        "day respirators 1.27, gowns 1.75, eye protection 0.9, gloves 8.6; normal use is taken "
+        "lower for respirators, higher for gloves", {
             "mask_iir": {"akut": 9, "op_iva": 9, "vard": 4},
             "ffp2": {"akut": 1, "op_iva": 1, "vard": 0.3},
             "ffp3": {"akut": 0.4, "op_iva": 0.4, "vard": 0.05},
@@ -325,13 +325,14 @@ CATEGORIES: tuple[Category, ...] = (
 # ASSUMPTIONS, the order of a bleeding trauma patient's treatment).
 TRAUMA_EXTRAS: dict[str, tuple[str, dict[str, float]]] = {
     "trauma_emergency": (
-        "resuscitation: two litres of crystalloid before blood, tranexamic acid 1 g + 1 g "
+        "resuscitation (ASSUMPTION: the order of a bleeding trauma patient's treatment, not in "
+        "the sources): two litres of crystalloid before blood, tranexamic acid 1 g + 1 g "
         "(two 1 g ampoules), two large-bore cannulas with their sets, trauma blood samples", {
             "ringer_acetat_1l": 2, "tranexamsyra_inj": 2, "pvk": 2, "infusion_set": 2,
             "blood_tube": 6}),
     "trauma_surgery_icu": (
-        "damage-control surgery and the first ICU day: anaesthesia (propofol, rocuronium), "
-        "vasopressor, analgesia, fluids and the lines that give them", {
+        "damage-control surgery and the first ICU day (ASSUMPTION, as above): anaesthesia "
+        "(propofol, rocuronium), vasopressor, analgesia, fluids and the lines that give them", {
             "ringer_acetat_1l": 4, "propofol_inj": 3, "rokuronium_inj": 2,
             "noradrenalin_inj": 4, "morfin_inj": 4, "extension_line": 3,
             "three_way_stopcock": 3}),
@@ -450,10 +451,8 @@ def _admissions_yaml(nodes: list[dict], loads: dict[str, WardLoad]) -> list[str]
     lines = _comment(
         "Admissions a day per bed-equivalent: the national figure above over the kind's beds ("
         f"{beds}; make_sweden.py), Poisson. Each kind of ward has its beds under a scale key of "
-        "its own (akut_beds, op_iva_beds, vard_beds, equal to its beds): the loader bounds "
-        "admissions by counting every rule at the largest scale any node has, which for one "
-        "shared key (a 1,150-bed inpatient ward times the emergency visits per bed) would "
-        "reject the network", 2)
+        "its own (akut_beds, op_iva_beds, vard_beds, equal to its beds), so a rule can only "
+        "ever scale by the beds of its kind of ward", 2)
     lines.append("  admissions:")
     for c in CATEGORIES:
         mean = number(loads[c.ward].admissions[c.name])
