@@ -622,3 +622,40 @@ def test_use_expired_keeps_expired_stock_usable_for_extend_days():
     assert kpi(res, "k", "a", "used_expired") == 12
     assert res.countermeasures["units"].tolist() == [12]
     assert_ledger_balances(res)
+
+
+def test_history_own_quota_goes_to_imperative_care_first():
+    """A hospital pharmacy with care demand (imperative trauma and deferrable planned care, 5
+    units a day each, unmet demand lost) and one ward customer (10 a day), under history
+    allocation: 10 units a day arrive, the pharmacy's own quota is half of them (its share of
+    its normal flow), and its own 5 go to imperative care first: imperative fully served every
+    day once stock arrives."""
+    data = {
+        "name": "own-care", "horizon_days": 8, "products": {"a": P["a"]},
+        "nodes": [node("m", "manufacturer", capacity={"a": 10}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 100000}}),
+                  node("s", "hospital_pharmacy", stock={"a": {"initial": 0}},
+                       unmet_demand="lost",
+                       policy={"a": {"type": "base_stock", "level": 1000}}),
+                  node("w", "ward", unmet_demand="lost", demand={"a": det(10)},
+                       stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 20}})],
+        "lanes": [{"from": "m", "to": "s", "lead_time_days": 1},
+                  {"from": "s", "to": "w", "lead_time_days": 1}],
+        "care": {"categories": {"trauma": {"length_of_stay_days": 1, "priority": "imperative"},
+                                "planned": {"length_of_stay_days": 1,
+                                            "priority": "deferrable"}},
+                 "norms": [{"category": "all", "product": "a", "per_admission": 5}],
+                 "admissions": [{"match": {"node": "s"}, "category": c, "mean_per_day": 1,
+                                 "distribution": "deterministic"}
+                                for c in ("trauma", "planned")]},
+        "countermeasures": [{"type": "allocation", "name": "k", "on_day": 0,
+                             "match": {"node": "s"}, "rule": "history"}],
+    }
+    res = run(data)
+    k = res.kpis.set_index("node")
+    # The first 10 reach the pharmacy on day 2 (made day 0, released day 1, a day on the
+    # lane): days 0-1 go without; from day 2 trauma's 5 a day are served in full, planned care
+    # gets nothing.
+    assert k.loc["s", "unmet_imperative"] == 10
+    assert k.loc["s", "fill_deferrable"] == 0

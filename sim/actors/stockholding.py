@@ -293,8 +293,8 @@ class StockHolder:
         m, k = blk.classes * (blk.b - blk.a), blk.lb - blk.la
         quota = quotas.quota(blk.lanes, blk.src_out, on_hand)
         own = quotas.own_quota(blk.nodes, on_hand)
-        first = allocate(cap_claims(rows, quota, m, k, own), on_hand, blk.group, blk.rank,
-                         blk.group_index)
+        first = allocate(cap_claims(rows, quota, m, k, own, blk.rank), on_hand, blk.group,
+                         blk.rank, blk.group_index)
         left = on_hand - group_sum(first, blk.group, blk.b - blk.a)
         return first + allocate(rows - first, left, blk.group, blk.rank, blk.group_index)
 

@@ -96,14 +96,14 @@ class Quotas:
 
 
 def cap_claims(rows: np.ndarray, quota: np.ndarray, m: int, k: int,
-               own: np.ndarray | None = None) -> np.ndarray:
+               own: np.ndarray | None = None, rank: np.ndarray | None = None) -> np.ndarray:
     """Claim rows capped at their history quotas.
 
-    Each lane's backlog, then today's orders, at the lane's quota; the node's own backorders,
-    then today's own demand, at its own quota (`own`, per node; with care classes the own
-    rows are class by class, the quota shared in that order). Rows as `StockHolder.serve`
+    Each lane's backlog, then today's orders, at the lane's quota; the node's own claims at its
+    own quota (`own`, per node), spent in allocation order (`rank`: tier, then backlog before
+    today's), so with care classes imperative care comes first. Rows as `StockHolder.serve`
     stacks them: own backlog, lanes' backlog, own demand, lanes' new orders (m own rows, k
-    lanes).
+    lanes; with care, own rows class by class).
     """
     out = rows.copy()
     owed = np.minimum(rows[m:m + k], quota)
@@ -111,12 +111,16 @@ def cap_claims(rows: np.ndarray, quota: np.ndarray, m: int, k: int,
     out[2 * m + k:] = np.minimum(rows[2 * m + k:], quota - owed)
     if own is not None:
         nb = own.shape[0]
+        mine = np.r_[0:m, m + k:2 * m + k]  # own rows: backlog, then today's
+        node = np.r_[np.arange(m) % nb, np.arange(m) % nb]
+        ranks = np.zeros(len(mine)) if rank is None else rank[mine]
+        # Each node's own rows in allocation order, stable (class order within a rank).
+        order = np.lexsort((np.arange(len(mine)), ranks, node))
+        per = len(mine) // nb
         left = own.copy()
-        for part in (slice(0, m), slice(m + k, 2 * m + k)):  # backlog first, then today's
-            block = out[part].reshape(-1, nb, out.shape[1])
-            for c in range(block.shape[0]):
-                take = np.minimum(block[c], left)
-                block[c] = take
-                left = left - take
-            out[part] = block.reshape(-1, out.shape[1])
+        for r in range(per):
+            at = mine[order.reshape(nb, per)[:, r]]
+            take = np.minimum(out[at], left)
+            out[at] = take
+            left = left - take
     return out
