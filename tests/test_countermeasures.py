@@ -659,3 +659,28 @@ def test_history_own_quota_goes_to_imperative_care_first():
     # gets nothing.
     assert k.loc["s", "unmet_imperative"] == 10
     assert k.loc["s", "fill_deferrable"] == 0
+
+
+def test_a_later_emergency_lane_is_a_backup_for_what_the_first_cannot_give():
+    """A ward short of 30 with lanes from n1 (10 units, 10 % a day: 1) and then n2 (1,000: up
+    to 100): n1 gives 1, n2 the other 29 on day 0."""
+    data = {
+        "name": "backup", "horizon_days": 1, "products": {"a": P["a"]},
+        "nodes": [node("wh", "manufacturer", unlimited=True),
+                  node("n1", "wholesaler", stock={"a": {"initial": 10}},
+                       policy={"a": {"type": "none"}}),
+                  node("n2", "wholesaler", stock={"a": {"initial": 1000}},
+                       policy={"a": {"type": "none"}}),
+                  node("w", "ward", demand={"a": det(10)}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 30}})],
+        "lanes": [{"from": "wh", "to": "w", "lead_time_days": 1}],
+        "disruptions": [{"type": "transport", "start_day": 0, "duration_days": 5,
+                         "lanes": {"from": ["wh"]}, "closed": True}],
+        "countermeasures": [{"type": "emergency_lanes", "name": "nordisk", "on_day": 0,
+                             "max_share": 0.1,
+                             "lanes": [{"from": "n1", "to": "w"}, {"from": "n2", "to": "w"}]}],
+    }
+    res = run(data)
+    assert kpi(res, "w", "a", "emergency_in") == 30
+    led = res.ledger.set_index("node")
+    assert (led.loc["n1", "shipped"], led.loc["n2", "shipped"]) == (1, 29)

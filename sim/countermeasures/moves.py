@@ -196,12 +196,13 @@ class StockpileRelease(Move):
 class EmergencyLanes(Move):
     """While active, receivers top up over temporary lanes, within the suppliers' `max_share`.
 
-    Each day every lane asks for its receiver's order-up-to level less (on hand - own
-    backorders - what it owes its customers + transfers on their way to it), less what the
-    receiver's earlier-listed emergency lanes ask today. A supplier gives at most
-    floor(max_share x its opening on-hand stock) a day per product over all its emergency
-    lanes; when they ask for more, it is shared pro rata to what each asks (whole units,
-    largest remainder). An outside source gives what is asked of the products it supplies.
+    Each day a receiver asks over its emergency lanes, in the listed order, for its
+    order-up-to level less (on hand - own backorders - what it owes its customers + transfers
+    on their way to it), less what its earlier-listed lanes gave today (a later lane is a
+    backup). A supplier gives at most floor(max_share x its opening on-hand stock) a day per
+    product over all its emergency lanes; lanes asking at once share what is left pro rata to
+    what each asks (whole units, largest remainder). An outside source gives what is asked of
+    the products it supplies.
     Cells without an ordering policy ask for nothing.
     """
 
@@ -226,6 +227,14 @@ class EmergencyLanes(Move):
         self.receivers = np.array(receivers, dtype=np.int64)
         self.carried = np.array(products, dtype=bool).reshape(len(givers), net.n_products)
         self.lead = np.array(leads, dtype=float)
+        # Lanes by their place among their receiver's lanes: round r holds every receiver's
+        # r-th lane (in the listed order).
+        place = np.zeros(len(givers), dtype=np.int64)
+        seen: dict[int, int] = {}
+        for k, r in enumerate(receivers):
+            place[k] = seen.get(r, 0)
+            seen[r] = place[k] + 1
+        self.rounds = [np.flatnonzero(place == r) for r in range(int(place.max(initial=-1)) + 1)]
 
     def act(self, t: int, st: State, transfers: Transfers, started: bool
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
@@ -235,26 +244,35 @@ class EmergencyLanes(Move):
         owed = st.owed_out()
         position = st.on_hand - st.backorder - owed + transfers.in_transit
         short = np.maximum(ceil_units(net.order_up_to) - position, 0)
-        # Each lane asks what its receiver still lacks after its earlier-listed lanes.
-        ask = np.zeros((len(self.givers), p), dtype=np.int64)
-        asked = np.zeros_like(st.on_hand)
-        for k, r in enumerate(self.receivers):
-            ask[k] = np.where(self.carried[k], np.maximum(short[r] - asked[r], 0), 0)
-            asked[r] += ask[k]
-        if not ask.any():
-            return None
-        lanes, cols = np.nonzero(ask)
-        want = ask[lanes, cols]
-        key = self.givers[lanes] * p + cols
-        n_keys = net.n_nodes * p
-        total = np.bincount(key, want, minlength=n_keys).astype(np.int64)
+        # Round r: each receiver's r-th listed lane asks what it still lacks after what its
+        # earlier lanes gave; each supplier shares what is left of its allowance pro rata.
         allowance = np.floor(self.spec.max_share * st.on_hand + 1e-9).astype(np.int64).ravel()
-        allowance = np.where(np.repeat(net.unlimited, p), total, allowance)
-        given = np.minimum(total, allowance)
-        units = np.where(given[key] >= total[key], want,
-                         whole_shares(given, want.astype(float), key, n_keys))
+        got = np.zeros_like(st.on_hand)
+        n_keys = net.n_nodes * p
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for lanes in self.rounds:
+            ask = np.where(self.carried[lanes], np.maximum(
+                short[self.receivers[lanes]] - got[self.receivers[lanes]], 0), 0)
+            rows, cols = np.nonzero(ask)
+            if not len(rows):
+                continue
+            lane_ids = lanes[rows]
+            want = ask[rows, cols]
+            key = self.givers[lane_ids] * p + cols
+            total = np.bincount(key, want, minlength=n_keys).astype(np.int64)
+            cap = np.where(np.repeat(net.unlimited, p), total, allowance)
+            given = np.minimum(total, cap)
+            units = whole_shares(given, want.astype(float), key, n_keys).astype(np.int64)
+            allowance -= np.bincount(key, units, minlength=n_keys).astype(np.int64)
+            np.add.at(got, (self.receivers[lane_ids], cols), units)
+            parts.append((lane_ids, cols, units))
+        if not parts:
+            return None
+        lanes = np.concatenate([pt[0] for pt in parts])
+        cols = np.concatenate([pt[1] for pt in parts])
+        units = np.concatenate([pt[2] for pt in parts])
         return self._send(t, transfers, self.givers[lanes], self.receivers[lanes], cols,
-                          units.astype(np.int64), self.lead[lanes])
+                          units, self.lead[lanes])
 
 
 MOVES: dict[str, type[Move]] = {
