@@ -154,12 +154,21 @@ class Cohorts:
         qty). Cells must be unique. Returns the staircases taken (columns t .. H).
         """
         cells = self.cells(nodes, products)
-        held = np.maximum(self.added[cells, t:] - self.front[cells, None], 0)
+        # Expired units kept by use_expired sit in the columns just before t: keep those
+        # columns too, so the kept units keep their expiry days.
+        lo = self._kept_from(t)
+        held = np.maximum(self.added[cells, lo:] - self.front[cells, None], 0)
         taken = (held * qty[:, None]) // np.maximum(on_hand, 1)[:, None]
-        self.added[cells, t:] = held - taken
-        self.added[cells, :t] = 0  # nothing taken from the front any more: nothing before t
+        self.added[cells, lo:] = held - taken
+        self.added[cells, :lo] = 0  # nothing taken from the front any more: nothing before
         self.front[cells] = 0
-        return taken
+        return taken[:, t - lo:]
+
+    def _kept_from(self, t: int) -> int:
+        """The first column that can hold expired units kept by use_expired on day t."""
+        if self.extension is None:
+            return t
+        return max(0, t - int(self.extension.max()))
 
     def add_late(self, nodes: np.ndarray, products: np.ndarray, qty: np.ndarray) -> None:
         """Add units that all outlive the run (cells may repeat); no row changes but the last.
@@ -186,9 +195,11 @@ class Cohorts:
         Units whose expiry day is t or earlier (they ran out on the way) are not added: the
         caller books them as expired at the cell. Cells may repeat unless `unique`.
         """
+        cells = self.cells(nodes, products)
+        if self.extension is not None and self.extension[cells].any():
+            return self._add_kept(cells, rows, first, t, unique)
         rows = rows[:, t - first:]
         dead = rows[:, 0].copy()
-        cells = self.cells(nodes, products)
         if not unique and len(cells) > 1:
             order = np.argsort(cells, kind="stable")
             ordered = cells[order]
@@ -208,6 +219,42 @@ class Cohorts:
         held += rows
         self.added[cells, t:] = held
         self.front[cells] += rows[:, 0]
+        return dead
+
+    def _add_kept(self, cells: np.ndarray, rows: np.ndarray, first: int, t: int,
+                  unique: bool) -> np.ndarray:
+        """`add` where use_expired keeps expired units at some of the cells.
+
+        At a cell kept `e` days, units whose shelf life ended on days t - e + 1 .. t arrive
+        usable (and expire e days late); only those that ended on or before t - e are dead.
+        The same update as `add` runs over the columns from the earliest kept day, so kept
+        units keep their expiry days: A' = max(A, T) + R there, T' = T + dead.
+        """
+        lo = self._kept_from(t)
+        width = self.days + 1 - lo
+        full = np.zeros((len(cells), width), dtype=np.int64)
+        start = max(first, lo)
+        full[:, start - lo:] = rows[:, start - first:]
+        ext = self.extension[cells]
+        at = t - ext  # the last expiry day that is dead at each cell
+        dead = np.where(at >= first, full[np.arange(len(cells)), np.maximum(at - lo, 0)], 0)
+        if not unique and len(cells) > 1:
+            uniq, where = np.unique(cells, return_inverse=True)
+            if len(uniq) < len(cells):
+                summed = np.zeros((len(uniq), width), dtype=np.int64)
+                np.add.at(summed, where, full)
+                dead_sum = np.bincount(where, dead, minlength=len(uniq)).astype(np.int64)
+                held = self.added[uniq, lo:]
+                np.maximum(held, self.front[uniq, None], out=held)
+                held += summed
+                self.added[uniq, lo:] = held
+                self.front[uniq] += dead_sum
+                return dead
+        held = self.added[cells, lo:]
+        np.maximum(held, self.front[cells, None], out=held)
+        held += full
+        self.added[cells, lo:] = held
+        self.front[cells] += dead
         return dead
 
     def fresh(self, qty: np.ndarray, products: np.ndarray, t: int) -> np.ndarray:

@@ -684,3 +684,41 @@ def test_a_later_emergency_lane_is_a_backup_for_what_the_first_cannot_give():
     assert kpi(res, "w", "a", "emergency_in") == 30
     led = res.ledger.set_index("node")
     assert (led.loc["n1", "shipped"], led.loc["n2", "shipped"]) == (1, 29)
+
+
+def test_kept_expired_units_keep_their_expiry_through_a_stock_loss_and_a_shipment():
+    """40 units expiring on day 5 at a municipality using 1 a day, kept 5 days more: 30
+    expire on day 10 and 5 are used past their shelf life. A fire on day 7 destroying half
+    (16 of 33) must not move the kept units' expiry: 14 expire on day 10, 5 used expired.
+    And a matched store shipping kept units to a matched ward: they arrive usable."""
+    data = use_expired_scenario(5)
+    data["horizon_days"] = 14
+    data["nodes"][0]["demand"] = {"a": det(1)}
+    res = run(data)
+    assert [(d, v) for d, n, p, v in events(res, "expired")] == [(10, 30)]
+    assert kpi(res, "k", "a", "used_expired") == 5
+    data["disruptions"] = [{"type": "stock_loss", "name": "brand", "start_day": 7,
+                            "where": {"nodes": ["k"]}, "share": 0.5}]
+    res = run(data)
+    assert [(d, v) for d, n, p, v in events(res, "destroyed")] == [(7, 16)]
+    assert [(d, v) for d, n, p, v in events(res, "expired")] == [(10, 14)]
+    assert kpi(res, "k", "a", "used_expired") == 5
+    assert_ledger_balances(res)
+    # A store with 100 units expiring on day 3, both kept 5 days, supplying a ward of 10 a
+    # day (base stock 30, next day): what leaves the store on days 3-7 arrives usable.
+    shipped = {
+        "name": "kept-shipped", "horizon_days": 9,
+        "products": {"a": {**P["a"], "shelf_life_days": 30}},
+        "nodes": [node("lager", "wholesaler",
+                       stock={"a": {"initial": 100, "remaining_shelf_life_days": 3}},
+                       policy={"a": {"type": "none"}}),
+                  node("w", "ward", demand={"a": det(10)}, stock={"a": {"initial": 0}},
+                       policy={"a": {"type": "base_stock", "level": 30}})],
+        "lanes": [{"from": "lager", "to": "w", "lead_time_days": 1}],
+        "countermeasures": [{"type": "use_expired", "name": "spara", "on_day": 0,
+                             "match": {}, "extend_days": 5}],
+    }
+    res = run(shipped)
+    assert not [e for e in events(res, "expired") if e[0] < 8]
+    assert kpi(res, "w", "a", "fill_rate") > 0.8
+    assert_ledger_balances(res)

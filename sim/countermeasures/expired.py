@@ -36,7 +36,11 @@ class UseExpired:
 
 
 class ExpiredUse:
-    """All use_expired measures of a run: the cohorts' extension and the units used."""
+    """All use_expired measures of a run: the cohorts' extension and the units used.
+
+    Where measures overlap, a cell's extension is the longest of the active ones, and its use
+    is counted once, to the first of them with that extension.
+    """
 
     def __init__(self, net: Network, state: State, rules: list[UseExpired]) -> None:
         self.rules = rules
@@ -48,7 +52,9 @@ class ExpiredUse:
             for r in rules:
                 rows, cols = np.nonzero(r.cells)
                 self.flat.append(co.cells(rows, cols))
-        self.past: list[np.ndarray | None] = [None] * len(rules)  # held past expiry today
+        self.cells = np.zeros(0, dtype=np.int64)  # extended cells today
+        self.owner = np.zeros(0, dtype=np.int64)  # the rule each is counted to
+        self.past: np.ndarray | None = None  # units held past expiry there after expiry
 
     def before_expiry(self, t: int) -> list[tuple[UseExpired, np.ndarray, np.ndarray]]:
         """Book yesterday's use of expired units; set today's extension.
@@ -59,29 +65,31 @@ class ExpiredUse:
         if co is None:
             return []
         used_out = []
-        for k, rule in enumerate(self.rules):
-            past = self.past[k]
-            if past is not None and t > 0:
-                cells = self.flat[k]
-                still = np.maximum(co.added[cells, t - 1] - co.front[cells], 0)
-                used = np.maximum(past - still, 0)
-                if used.any():
-                    rule.units += int(used.sum())
-                    used_out.append((rule, cells, used))
-            self.past[k] = None
+        if self.past is not None and t > 0 and len(self.cells):
+            still = np.maximum(co.added[self.cells, t - 1] - co.front[self.cells], 0)
+            used = np.maximum(self.past - still, 0)
+            for k, rule in enumerate(self.rules):
+                mine = (self.owner == k) & (used > 0)
+                if mine.any():
+                    rule.units += int(used[mine].sum())
+                    used_out.append((rule, self.cells[mine], used[mine]))
+        self.past = None
         extension = np.zeros(len(co.front), dtype=np.int64)
+        owner = np.full(len(co.front), -1, dtype=np.int64)
         for k, rule in enumerate(self.rules):
             if rule.trigger.active:
                 cells = self.flat[k]
-                extension[cells] = np.maximum(extension[cells], rule.spec.extend_days)
-        co.extension = extension if extension.any() else None
+                longer = rule.spec.extend_days > extension[cells]
+                extension[cells[longer]] = rule.spec.extend_days
+                owner[cells[longer]] = k
+        self.cells = np.flatnonzero(extension)
+        self.owner = owner[self.cells]
+        co.extension = extension if len(self.cells) else None
         return used_out
 
     def after_expiry(self, t: int) -> None:
         """Units held past their shelf life at the extended cells after today's expiry."""
         co = self.co
-        if co is None or co.extension is None or t >= co.days:
+        if co is None or not len(self.cells) or t >= co.days:
             return
-        for k, cells in enumerate(self.flat):
-            self.past[k] = np.maximum(co.added[cells, t] - co.front[cells], 0) * (
-                co.extension[cells] > 0)
+        self.past = np.maximum(co.added[self.cells, t] - co.front[self.cells], 0)
