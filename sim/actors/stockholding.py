@@ -496,60 +496,11 @@ class StockHolder:
         return sent
 
     def _ship_cohorts(self, blk: Block, qty: np.ndarray, arrive: np.ndarray, t: int) -> None:
-        """Shipments carry their ages.
-
-        Each supplier issues soonest-expiring first: its own use (already taken) before its
-        lanes, and its lanes in order. Lane j of a supplier takes the units [Q(j-1), Q(j))
-        of its FEFO order, Q the running total of what its lanes take: in staircase form
-        min(S, Q(j)) - min(S, Q(j-1)). An outside source ships units released today, with
-        their full shelf life.
-        """
+        """Shipments carry their ages: `Cohorts.ship` (FEFO by supplier, its lanes in order)."""
         co = self.state.cohorts
         assert co is not None
-        part = qty if co.every_product else qty[:, co.products]
-        lanes, cols = np.nonzero(part)
-        if not len(lanes):
-            return
-        products = co.products[cols]
-        units = part[lanes, cols]
-        src = blk.src_out[lanes]
-        # Units that all outlive the run travel without a row.
-        late = np.zeros(len(units), dtype=bool)
-        parts: list[tuple[np.ndarray, np.ndarray]] = []  # (moving cells, their rows)
-        if blk.unlimited:
-            outside = np.ones(len(units), dtype=bool)
-        elif blk.outside is not None:
-            outside = blk.outside[src, 0]
-        else:
-            outside = np.zeros(len(units), dtype=bool)
-        if outside.any():
-            late[outside] = t + co.life[co.column[products[outside]]] >= co.days
-            fresh = np.flatnonzero(outside & ~late)
-            if len(fresh):
-                parts.append((fresh, co.fresh(units[fresh], products[fresh], t)))
-        stock = np.flatnonzero(~outside)
-        if len(stock):
-            s_src, s_cols, s_units = src[stock], cols[stock], units[stock]
-            # Q(j): the running total over each supplier-product's moving lanes, in lane order
-            # (lanes are sorted by supplier, so by product then lane groups them).
-            order = np.lexsort((lanes[stock], s_cols))
-            total = np.cumsum(s_units[order])
-            key = (s_cols * (blk.b - blk.a) + s_src)[order]
-            first = np.r_[True, key[1:] != key[:-1]]
-            start = np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))
-            upto = np.empty_like(total)
-            upto[order] = total - np.where(start > 0, total[start - 1], 0)
-            cells = co.cells(blk.a + s_src, products[stock])
-            stock_late, stock_rows = co.issue(cells, upto - s_units, s_units, t)
-            late[stock[stock_late]] = True
-            if len(stock_rows):
-                parts.append((stock[~stock_late], stock_rows))
-            co.take_cells(cells, s_units)
-        day, lanes = arrive[lanes], blk.la + lanes
-        if late.any():
-            co.send(day[late], lanes[late], products[late], units[late], None, t)
-        for at, rows in parts:
-            co.send(day[at], lanes[at], products[at], units[at], rows, t)
+        outside = blk.unlimited or (False if blk.outside is None else blk.outside[:, 0])
+        co.ship(qty, blk.src_out, blk.a, blk.la, outside, arrive, t)
 
     # -- 3. review and order ---------------------------------------------------------------
     def review(self, blk: Block, t: int, fx: Effects) -> np.ndarray | None:
