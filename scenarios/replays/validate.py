@@ -1,0 +1,390 @@
+"""Run the historical replays and compare the model with what was observed.
+
+    python scenarios/replays/validate.py                  # 20 replications each, print the table
+    python scenarios/replays/validate.py -r 40 --write    # and write docs/validation.md's table
+                                                          # and scenarios/replays/validation.json
+
+Each replay (piperacillin_2016.yaml, baxter_2024.yaml, apotekstjanst_2019.yaml) runs over N
+replications of its own seed (replication k is always the k-th child of the seed, so the first n
+of any run are the same n). Per replication the script measures, from the engine's daily
+records (`sim.engine.run_replication`, no tables built):
+
+- onset: the first day on or after the disruption's start on which a demand point (ward,
+  community pharmacy, municipal care) of the affected country or regions ends the day with a
+  stockout of an affected product (docs/engine.md, KPIs), counted from the start (day 0 = the
+  disruption's first day). A replication without one is censored: the table gives how many had
+  one, and the mean is over those.
+- depth: the lowest 7-day fill rate (served / demand, summed over the affected demand points and
+  products) within the replay's window: how deep the shortage went in its worst week.
+- duration: days from the onset to the last day with such a stockout, both included, within the
+  horizon (a shortage still on at the end is cut there, and says so).
+- replay-specific figures (the supplier's first undelivered order; planned operations postponed
+  and cancelled within the observed three weeks).
+
+The 95 % interval of a mean is mean +- t(0.975, n-1) sd / sqrt(n) over the replications.
+`--write` stores every figure (mean, sd, n) in validation.json, which tests/test_replays.py
+reads, and rewrites the table between the markers in docs/validation.md. Run it again after a
+change to the reference networks (sweden.yaml, norway.yaml) and commit both files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sim  # noqa: E402
+from sim.engine import run_replication  # noqa: E402
+from sim.network import network_of  # noqa: E402
+
+DEMAND_POINTS = ("ward", "community_pharmacy", "municipal_care")
+JSON_PATH = HERE / "validation.json"
+DOC_PATH = ROOT / "docs" / "validation.md"
+BEGIN = "<!-- BEGIN validate.py table -->"
+END = "<!-- END validate.py table -->"
+APOTEKSTJANST_REGIONS = ("sodermanland", "ostergotland", "jonkoping", "kalmar", "kronoberg")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the sources say, with the source, for one figure."""
+
+    text: str
+    source: str
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One replay: its file, what it hits, where it is measured and what was observed."""
+
+    key: str
+    file: str
+    start: int
+    products: Callable[[Any], list[str]]
+    demand_points: Callable[[Any, int], bool]
+    window: int | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    observed: dict[str, Observed] = field(default_factory=dict)
+    extra: Callable[[Any, Any, Replay], dict[str, float]] | None = None
+    horizon: int | None = None
+
+
+def _group(*groups: str) -> Callable[[Any], list[str]]:
+    return lambda sc: [p for p, spec in sc.products.items() if spec.group in groups]
+
+
+def _supplier_cut(node: str) -> Callable[[Any, Any, Replay], dict[str, float]]:
+    """Days from the start to the first day `node` ships less than its customers ordered."""
+    def measure(net: Any, rep: Any, replay: Replay) -> dict[str, float]:
+        i = net.node_ids.index(node)
+        d = rep.daily
+        cut = (d.orders_shipped[:, i, :] < d.orders[:, i, :]).any(axis=1)
+        days = np.flatnonzero(cut[replay.start:])
+        return {"supplier_cut": float(days[0]) if len(days) else math.nan}
+    return measure
+
+
+def _operations(window: int) -> Callable[[Any, Any, Replay], dict[str, float]]:
+    """Planned operations postponed and cancelled in the five regions within `window` days.
+
+    Only operating and intensive-care wards (tag op_iva) in the five regions defer, and the only
+    deferrable category they admit is planned surgery (reference/sweden.yaml), so their
+    admissions_deferred and admissions_cancelled events count operations.
+    """
+    def measure(net: Any, rep: Any, replay: Replay) -> dict[str, float]:
+        theatres = {i for i, n in enumerate(net.node_ids)
+                    if n.endswith("_op_iva") and net.regions[i] in APOTEKSTJANST_REGIONS}
+        out = {"postponed": 0.0, "cancelled": 0.0}
+        for chunk in rep.events:
+            if chunk.kind not in ("admissions_deferred", "admissions_cancelled"):
+                continue
+            if not replay.start <= chunk.day < replay.start + window:
+                continue
+            hit = sum(float(v) for n, v in zip(chunk.nodes.tolist(), chunk.values.tolist(),
+                                                   strict=True)
+                      if n in theatres)
+            out["postponed" if chunk.kind == "admissions_deferred" else "cancelled"] += hit
+        return out
+    return measure
+
+
+REPLAYS: tuple[Replay, ...] = (
+    Replay(
+        key="piperacillin_2016",
+        file="piperacillin_2016.yaml",
+        start=30,
+        products=lambda sc: ["piptazo_inj"],
+        demand_points=lambda net, i: net.countries[i] == "NO",
+        observed={
+            "onset": Observed(
+                "April 2017, 152-211 days after an explosion in October 2016",
+                "004_f3caacd9444b40c3.txt (Helsedirektoratet 2019); DOMAIN.md", 152, 211),
+            "depth": Observed("not in the sources", "-"),
+            "duration": Observed("not in the sources", "-"),
+        },
+    ),
+    Replay(
+        key="baxter_2024",
+        file="baxter_2024.yaml",
+        start=29,
+        products=lambda sc: ["iv_fluid_1l"],
+        demand_points=lambda net, i: True,
+        extra=_supplier_cut("distributor"),
+        observed={
+            "onset": Observed(
+                "no ward stockouts reported; stocks varied widely", "DOMAIN.md (Sweden, Nov 2024)"),
+            "supplier_cut": Observed(
+                "November 2024: thousands of packages not delivered, 33-62 days after 29 Sep",
+                "DOMAIN.md (Baxter North Cove 2024, Sweden)", 33, 62),
+            "depth": Observed("not in the sources", "-"),
+            "duration": Observed("not in the sources", "-"),
+        },
+    ),
+    Replay(
+        key="baxter_2024_hospitals_14_days",
+        file="baxter_2024.yaml",
+        start=29,
+        products=lambda sc: ["iv_fluid_1l"],
+        demand_points=lambda net, i: True,
+        extra=_supplier_cut("distributor"),
+        overrides={
+            **{f"nodes[hospital_{h}_pharmacy].stock.iv_fluid_1l.initial_days": 14
+               for h in range(1, 6)},
+            **{f"nodes[hospital_{h}_pharmacy].policy.iv_fluid_1l.reorder_days": 10
+               for h in range(1, 6)},
+            **{f"nodes[hospital_{h}_pharmacy].policy.iv_fluid_1l.target_days": 14
+               for h in range(1, 6)},
+        },
+        observed={
+            "onset": Observed("no ward stockouts reported; stocks varied widely",
+                              "DOMAIN.md (Sweden, Nov 2024)"),
+            "supplier_cut": Observed(
+                "November 2024: thousands of packages not delivered, 33-62 days after 29 Sep",
+                "DOMAIN.md (Baxter North Cove 2024, Sweden)", 33, 62),
+        },
+    ),
+    Replay(
+        key="apotekstjanst_2019",
+        file="apotekstjanst_2019.yaml",
+        start=30,
+        window=21,
+        products=_group("polymer_devices", "ppe"),
+        demand_points=lambda net, i: net.regions[i] in APOTEKSTJANST_REGIONS,
+        extra=_operations(21),
+        observed={
+            "onset": Observed("not in the sources (within the three weeks)", "DOMAIN.md"),
+            "depth": Observed("deliveries a sixth to a half of orders (an input here)",
+                              "DOMAIN.md"),
+            "postponed": Observed("481 operations cancelled in three weeks",
+                                  "DOMAIN.md (Apotekstjänst 2019)", 481, 481),
+            "cancelled": Observed("481 operations cancelled in three weeks",
+                                  "DOMAIN.md (Apotekstjänst 2019)", 481, 481),
+        },
+    ),
+    Replay(
+        key="apotekstjanst_2019_a_sixth",
+        file="apotekstjanst_2019.yaml",
+        start=30,
+        window=21,
+        products=_group("polymer_devices", "ppe"),
+        demand_points=lambda net, i: net.regions[i] in APOTEKSTJANST_REGIONS,
+        extra=_operations(21),
+        overrides={"disruptions.0.absent_share": 0.8889},
+        observed={"postponed": Observed("481 operations cancelled in three weeks",
+                                        "DOMAIN.md (Apotekstjänst 2019)", 481, 481)},
+    ),
+    Replay(
+        key="apotekstjanst_2019_a_half",
+        file="apotekstjanst_2019.yaml",
+        start=30,
+        window=21,
+        products=_group("polymer_devices", "ppe"),
+        demand_points=lambda net, i: net.regions[i] in APOTEKSTJANST_REGIONS,
+        extra=_operations(21),
+        overrides={"disruptions.0.absent_share": 0.6667},
+        observed={"postponed": Observed("481 operations cancelled in three weeks",
+                                        "DOMAIN.md (Apotekstjänst 2019)", 481, 481)},
+    ),
+)
+
+
+def measure(net: Any, scenario: Any, rep: Any, replay: Replay) -> dict[str, float]:
+    """The replay's figures for one replication (see the module docstring)."""
+    products = [net.product_ids.index(p) for p in replay.products(scenario)]
+    points = np.array([net.roles[i] in DEMAND_POINTS and replay.demand_points(net, i)
+                       for i in range(net.n_nodes)])
+    d = rep.daily
+    start = replay.start
+    short = d.short[start:][:, points][:, :, products].any(axis=(1, 2))
+    days = np.flatnonzero(short)
+    out: dict[str, float] = {
+        "onset": float(days[0]) if len(days) else math.nan,
+        "duration": float(days[-1] - days[0] + 1) if len(days) else 0.0,
+        "censored": float(len(days) > 0 and days[-1] == len(short) - 1),
+    }
+    end = len(short) if replay.window is None else min(len(short), replay.window)
+    demand = d.demand[start:start + end][:, points][:, :, products].sum(axis=(1, 2))
+    served = d.served[start:start + end][:, points][:, :, products].sum(axis=(1, 2))
+    weeks = [served[a:a + 7].sum() / demand[a:a + 7].sum()
+             for a in range(0, max(1, end - 6)) if demand[a:a + 7].sum() > 0]
+    out["depth"] = float(min(weeks)) if weeks else 1.0
+    if replay.extra is not None:
+        out.update(replay.extra(net, rep, replay))
+    return out
+
+
+def run_replay(replay: Replay, replications: int, horizon: int | None = None
+               ) -> dict[str, Any]:
+    """Run one replay over `replications` replications; per figure its values, and the timing."""
+    overrides = dict(replay.overrides)
+    if horizon is not None:
+        overrides["horizon_days"] = horizon
+    scenario = sim.load_scenario(HERE / replay.file, overrides=overrides or None)
+    net = network_of(scenario)
+    values: dict[str, list[float]] = {}
+    started = time.perf_counter()
+    for k in range(replications):
+        rep = run_replication(net, scenario.seed, k)
+        for name, value in measure(net, scenario, rep, replay).items():
+            values.setdefault(name, []).append(value)
+    elapsed = time.perf_counter() - started
+    return {"values": values, "seconds_per_replication": elapsed / replications,
+            "horizon_days": scenario.horizon_days, "seed": scenario.seed,
+            "replications": replications}
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Mean, sd, n (over replications where the figure exists) and the 95 % interval."""
+    x = np.array([v for v in values if not math.isnan(v)], dtype=float)
+    n = len(x)
+    if n == 0:
+        return {"n": 0, "mean": math.nan, "sd": math.nan, "low": math.nan, "high": math.nan}
+    mean = float(x.mean())
+    sd = float(x.std(ddof=1)) if n > 1 else 0.0
+    half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+    return {"n": n, "mean": mean, "sd": sd, "low": mean - half, "high": mean + half}
+
+
+def verdict(s: dict[str, float], obs: Observed | None) -> str:
+    """Hit when the model's interval meets the observed range, miss otherwise."""
+    if obs is None or obs.low is None or obs.high is None:
+        return "no observed figure"
+    if s["n"] == 0:
+        return "miss (never happens in the model)"
+    if s["high"] >= obs.low and s["low"] <= obs.high:
+        return "hit"
+    return "miss (model above)" if s["low"] > obs.high else "miss (model below)"
+
+
+def _fmt(s: dict[str, float], name: str, total: int) -> str:
+    if s["n"] == 0:
+        return f"none in {total} replications"
+    scale = 100.0 if name == "depth" else 1.0
+    unit = " %" if name == "depth" else ""
+    digits = 1
+    text = f"{s['mean'] * scale:.{digits}f}{unit} [{s['low'] * scale:.{digits}f}, " \
+           f"{s['high'] * scale:.{digits}f}]"
+    if s["n"] < total:
+        text += f" ({s['n']} of {total} replications)"
+    return text
+
+
+FIGURES = ("onset", "supplier_cut", "depth", "duration", "postponed", "cancelled")
+LABELS = {
+    "onset": "onset of shortage at a demand point (days from the start)",
+    "supplier_cut": "first order the hospitals' supplier cannot deliver (days from the start)",
+    "depth": "depth: lowest 7-day fill at the affected demand points",
+    "duration": "duration: onset to last stockout day (days)",
+    "postponed": "planned operations postponed within 21 days",
+    "cancelled": "planned operations cancelled (waited > 14 days) within 21 days",
+}
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    """The Markdown table: per replay and figure, the model with its interval and the observed."""
+    lines = ["| replay | figure | model: mean [95 % interval] | observed | source | verdict |",
+             "|---|---|---|---|---|---|"]
+    for replay in REPLAYS:
+        if replay.key not in results:
+            continue
+        res = results[replay.key]
+        for name in FIGURES:
+            if name not in res["summary"]:
+                continue
+            s = res["summary"][name]
+            obs = replay.observed.get(name)
+            fig = _fmt(s, name, res["replications"])
+            if name == "duration" and res["summary"].get("censored", {}).get("mean", 0) > 0:
+                fig += " (cut at the horizon in some replications)"
+            lines.append(f"| {replay.key} | {LABELS[name]} | {fig} | "
+                         f"{obs.text if obs else '-'} | {obs.source if obs else '-'} | "
+                         f"{verdict(s, obs)} |")
+    lines.append("")
+    lines.append("| replay | replications | horizon (days) | seconds per replication |")
+    lines.append("|---|---|---|---|")
+    for replay in REPLAYS:
+        if replay.key in results:
+            res = results[replay.key]
+            lines.append(f"| {replay.key} | {res['replications']} | {res['horizon_days']} | "
+                         f"{res['seconds_per_replication']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-r", "--replications", type=int, default=20)
+    parser.add_argument("--only", action="append", help="run only this replay (repeatable)")
+    parser.add_argument("--write", action="store_true",
+                        help="write validation.json and the table in docs/validation.md")
+    args = parser.parse_args(argv)
+    results: dict[str, dict[str, Any]] = {}
+    for replay in REPLAYS:
+        if args.only and replay.key not in args.only:
+            continue
+        print(f"running {replay.key} ({args.replications} replications)...", file=sys.stderr)
+        res = run_replay(replay, args.replications)
+        res["summary"] = {name: summary(vals) for name, vals in res["values"].items()}
+        results[replay.key] = res
+    text = table(results)
+    print(text)
+    if args.write:
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        payload = {"generated": stamp, "replays": {
+            k: {kk: vv for kk, vv in v.items() if kk != "values"} | {"values": v["values"]}
+            for k, v in results.items()}}
+        if JSON_PATH.exists() and args.only:
+            old = json.loads(JSON_PATH.read_text())
+            old["replays"].update(payload["replays"])
+            payload = old | {"generated": stamp}
+            text = table(payload["replays"])
+        JSON_PATH.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
+        doc = DOC_PATH.read_text()
+        if BEGIN in doc and END in doc:
+            head, rest = doc.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            doc = (f"{head}{BEGIN}\n<!-- written by `python scenarios/replays/validate.py "
+                   f"--write` on {stamp} -->\n\n{text}\n\n{END}{tail}")
+            DOC_PATH.write_text(doc)
+        print(f"wrote {JSON_PATH.relative_to(ROOT)} and {DOC_PATH.relative_to(ROOT)}",
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
