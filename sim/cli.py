@@ -511,7 +511,7 @@ def injects(
         Path | None,
         typer.Option(help="Results of a run without the crisis (same seed): triggers it also "
                      "has are dropped as normal operations. Default: the same scenario without "
-                     "its disruptions is run for this, when it has any."),
+                     "its disruptions is run for this (the run itself when it has none)."),
     ] = None,
     no_baseline: Annotated[
         bool, typer.Option("--no-baseline", help="Compare with nothing: every trigger counts.")
@@ -528,7 +528,7 @@ def injects(
 ) -> None:
     """Write an exercise MSEL (injects) from a run's results, with a timeline figure."""
     from sim.injects import build_msel, write_msel, write_timeline
-    from sim.injects.export import baseline_words, file_name, format_of
+    from sim.injects.export import baseline_words, exercise_lag, file_name, format_of
     from sim.scenario import ScenarioError
 
     started = time.perf_counter()
@@ -547,7 +547,7 @@ def injects(
     except ValueError as exc:
         raise _fail(str(exc), debug, exc) from None
     compared = ("compared with " + baseline_words(msel) if msel.baseline is not None else
-                "not compared with normal operations (--no-baseline, or no disruptions)")
+                "not compared with normal operations (--no-baseline)")
     target = out if out is not None and folder is None else (
         (folder or results) / file_name(msel.lang, fmt))
     figure = target.with_suffix(".timeline.png")
@@ -558,7 +558,14 @@ def injects(
     except OSError as exc:
         raise _fail(f"cannot write {target}: {exc}", debug, exc) from None
     written = [str(target), *([str(figure)] if timeline else [])]
-    if msel.table.empty:
+    if msel.table.empty and msel.baseline is not None and msel.triggers == 0:
+        # Not a filter problem: every trigger was normal operations (a scenario without
+        # disruptions is compared with itself).
+        err_console.print(
+            f"note: no injects: all {msel.baseline.compared:,} triggers in days "
+            f"{msel.from_day}-{msel.to_day} are normal operations (the MSEL has headings only; "
+            "--no-baseline lists them)", highlight=False)
+    elif msel.table.empty:
         err_console.print(
             f"note: no injects: none of the {msel.triggers:,} triggers in days "
             f"{msel.from_day}-{msel.to_day} matched an enabled rule (the MSEL has headings "
@@ -571,10 +578,13 @@ def injects(
         out_console.print("\n".join(written), highlight=False, soft_wrap=True)
         return
     _print_injects(msel)
+    lag = exercise_lag(msel)  # how far the spacing delays injects behind the compressed clock
+    spaced = (f"; exercise times at least {msel.rules.schedule.exercise_spacing_minutes} min "
+              f"apart, up to {lag} min after their compressed time on busy days" if lag else "")
     out_console.print(
         f"\n{len(msel.table)} injects from {msel.events:,} events ({msel.choice}), days "
         f"{msel.from_day}-{msel.to_day}, in {time.perf_counter() - started:.1f} s; "
-        f"{escape(compared)}; written to [bold]{' and '.join(written)}[/]",
+        f"{escape(compared)}{spaced}; written to [bold]{' and '.join(written)}[/]",
         highlight=False,
     )
 

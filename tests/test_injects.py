@@ -254,14 +254,7 @@ def test_the_crisis_msel_has_no_injects_before_the_crisis(degraded, normal):
     for row in first.itertuples():
         days = starts.get((row.node, row.product), [])
         assert all(abs(d - row.scenario_day) > TOLERANCE_DAYS for d in days), row.synopsis
-    # The plain MSEL's first ward stockout of medical gases on the crisis's first day is one
-    # the run without the crisis has too: it goes.
-    shipped = sim.injects(degraded, lang="en", baseline=False)
-    gases = shipped[(shipped["rule"] == "ward_first_stockout")
-                    & (shipped["group"] == "medical_gases")].iloc[0].to_dict()
-    cell = (gases["node"], gases["product"])
-    assert gases["scenario_day"] == 30
-    assert any(abs(d - 30) <= TOLERANCE_DAYS for d in starts.get(cell, []))
-    assert not ((msel.table["rule"] == "ward_first_stockout")
-                & (msel.table["node"] == cell[0]) & (msel.table["product"] == cell[1])
-                & (msel.table["scenario_day"] == 30)).any()
+    # The comparison did take normal operations out of the shipped window (which ones
+    # depends on the reference network, recalibrated now and then: the exact drops are
+    # tested on a small scenario in tests/test_injects_baseline.py).
+    assert msel.baseline is not None and msel.baseline.dropped > 0

@@ -12,6 +12,8 @@ import sim
 from sim.cli import app
 from sim.export import write_results
 from sim.injects import TOLERANCE_DAYS, build_msel, without_crisis
+from sim.injects.baseline import run_without_crisis
+from sim.injects.fields import COUNTERMEASURE_KINDS
 from tests.conftest import node, scenario
 
 runner = CliRunner()
@@ -124,12 +126,37 @@ def test_a_baseline_run_given_is_used_and_must_share_the_seed(crisis):
         build_msel(sim.run(one_ward(), seed=1, replications=2), replication=1, baseline=normal)
 
 
-def test_a_scenario_without_disruptions_is_not_compared():
-    normal = sim.run(without_crisis(one_ward()), seed=1)
-    msel = build_msel(normal, lang="en")
-    assert msel.baseline is None
-    assert [(d, s) for d, s, _ in stockouts(msel.table)] == [
+def test_a_scenario_without_disruptions_is_its_own_baseline(tmp_path):
+    # Its run without disruptions is the run itself (same seed and replication): everything
+    # in it is normal operations, and only countermeasures stay (issue 15: the baseline's own
+    # MSEL is empty or nearly so).
+    data = without_crisis(one_ward()).resolved()
+    data["countermeasures"] = [{"type": "use_expired", "name": "dag 3", "on_day": 3,
+                                "extend_days": 5}]
+    normal = sim.run(sim.from_dict(data), seed=1)
+    again = run_without_crisis(normal.scenario, 1, 0)  # what a second run would have given
+    pd.testing.assert_frame_equal(again.events.reset_index(drop=True),
+                                  normal.events.reset_index(drop=True))
+    plain = build_msel(normal, lang="en", baseline=False)
+    assert plain.baseline is None
+    assert [(d, s) for d, s, _ in stockouts(plain.table)] == [
         (2, "Handske"), (9, "Syrgas"), (19, "Ringer")]
+    for given in (None, True):
+        msel = build_msel(normal, lang="en", baseline=given)
+        assert msel.baseline is not None and msel.baseline.description.startswith(
+            "the run itself: scenario")
+        assert msel.baseline.dropped == msel.baseline.compared - msel.triggers > 0
+        kinds = set(msel.table["kind"])
+        assert kinds and kinds <= set(COUNTERMEASURE_KINDS), kinds
+        assert set(msel.table["kind"]) == set(plain.table["kind"]) & set(COUNTERMEASURE_KINDS)
+    folder = write_results(sim.run(without_crisis(one_ward()), seed=1), tmp_path / "normal")
+    done = runner.invoke(app, ["injects", str(folder), "--lang", "en", "--no-timeline",
+                               "--out", str(tmp_path / "m.csv")])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "compared with the run itself: scenario" in said
+    assert "no injects: all" in said and "are normal operations" in said
+    assert pd.read_csv(tmp_path / "m.csv", encoding="utf-8-sig").empty
 
 
 def test_countermeasures_after_a_disruption_leave_with_it():

@@ -18,6 +18,7 @@ from sim.cli import app
 from sim.export import write_results
 from sim.injects import build_msel, load_rules, timeline_figure, write_msel
 from sim.injects.checks import start_fields
+from sim.injects.export import exercise_lag
 from sim.injects.fields import (
     COUNT_FIELDS,
     COUNTERMEASURE_WORDS,
@@ -182,6 +183,30 @@ def test_the_msel_is_spaced_by_the_rules(crafted):
     ideal = ((table["scenario_day"] - 0) * 1440 + table["time"].map(
         lambda t: int(t[:2]) * 60 + int(t[3:]) - 8 * 60)) / 1440 / 24 * 60
     assert (minutes >= np.round(ideal.to_numpy()) - 1e-9).all()  # never early
+
+
+def test_the_planner_is_told_how_far_the_spacing_delays_injects(crafted, tmp_path):
+    # The spacing keeps order by delaying a busy stretch; how far behind the compressed
+    # scenario time that runs is said in the about sheet and by the command (it was not:
+    # on the degraded scenario at --compress 24, up to an hour, 27 scenario days).
+    msel = build_msel(crafted, lang="en", compress=24, baseline=False)
+    table = msel.table
+    minutes = (table["exercise_elapsed"] / pd.Timedelta(minutes=1)).to_numpy()
+    ideal = np.round((table["scenario_day"] * 1440 + table["time"].map(
+        lambda t: int(t[:2]) * 60 + int(t[3:]) - 8 * 60)).to_numpy() / 1440 / 24 * 60)
+    lag = int((minutes - ideal).max())
+    assert lag > 0 and exercise_lag(msel) == lag
+    assert exercise_lag(build_msel(crafted, lang="en", baseline=False)) == 0  # no --compress
+    path = write_msel(msel, tmp_path / "msel.xlsx")
+    about = dict(load_workbook(path)["About this MSEL"].iter_rows(min_row=2, values_only=True))
+    assert about["Time compression (scenario days per exercise hour)"].startswith(
+        f"24 (injects at least 3 min apart: on busy days up to {lag} min after")
+    folder = write_results(crafted, tmp_path / "run")
+    done = runner.invoke(app, ["injects", str(folder), "--lang", "en", "--compress", "24",
+                               "--no-baseline", "--no-timeline"])
+    assert done.exit_code == 0, done.output
+    assert (f"exercise times at least 3 min apart, up to {lag} min after their compressed "
+            "time on busy days") in " ".join(done.output.split())
 
 
 # --- files ------------------------------------------------------------------------------------

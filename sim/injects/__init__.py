@@ -45,10 +45,11 @@ def injects(result: RunResult | str | Path, lang: str = "sv", rules: Rules = Non
     day of the window; `compress` maps scenario days onto exercise hours (N scenario days per
     exercise hour). `regions` keeps injects about nodes in those regions and their suppliers.
 
-    Crisis against normal: when the scenario has disruptions, the same scenario without them
-    is run (same seed and replication) and triggers it also has, within `tolerance_days`, are
-    dropped as normal operations; `baseline` gives another run (a RunResult or a results
-    folder, same seed), or False for no comparison (docs/injects.md, "Crisis against normal").
+    Crisis against normal: the same scenario without its disruptions is run (same seed and
+    replication; a scenario without disruptions is its own baseline, and its run is used) and
+    triggers it also has, within `tolerance_days`, are dropped as normal operations;
+    `baseline` gives another run (a RunResult or a results folder, same seed), or False for
+    no comparison (docs/injects.md, "Crisis against normal").
     """
     return build_msel(result, lang, rules, replication, typical, max_injects, start, compress,
                       regions, baseline, tolerance_days).table

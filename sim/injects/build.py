@@ -31,8 +31,8 @@ from sim.scenario.schema import Scenario
 
 Rules = RulesFile | str | Path | dict[str, Any] | None
 BaselineArg = RunResult | str | Path | bool | None
-"""None: a run without the scenario's disruptions when it has any; False: none; a RunResult or
-a results folder: that run."""
+"""None (or True): the run without the scenario's disruptions (the run itself when it has
+none); False: none; a RunResult or a results folder: that run."""
 
 
 @dataclass(frozen=True)
@@ -188,11 +188,14 @@ def _baseline(baseline: BaselineArg, run: RunResult, replication: int,
         return None
     if baseline is None or baseline is True:
         if not scenario.disruptions:
-            if baseline is True:
-                raise ValueError(f"scenario '{scenario.name}' has no disruptions: there is no "
-                                 "crisis to compare with normal operations; give a baseline "
-                                 "run, or none")
-            return None
+            # The scenario without its disruptions is the scenario itself, and with the same
+            # seed and replication its run is this run, event for event: everything in it is
+            # normal operations (the baseline's own MSEL is empty but for countermeasures).
+            # Its events serve as the baseline instead of a second, identical run.
+            return Baseline(run.events[run.events["replication"] == replication],
+                            f"the run itself: scenario '{scenario.name}' has no disruptions, "
+                            f"so it is normal operations (seed {run.seed}, replication "
+                            f"{replication}; --no-baseline lists its triggers)", tolerance)
         base = run_without_crisis(scenario, run.seed, replication)
         n = len(scenario.disruptions)
         description = (f"the same scenario without its {n} disruption{'s' * (n != 1)} "

@@ -50,6 +50,42 @@ def baseline_words(msel: Msel) -> str:
             f"{base.tolerance_days} days)")
 
 
+def exercise_lag(msel: Msel) -> int:
+    """The most minutes an inject's exercise time comes after its compressed scenario time.
+
+    The spacing (`schedule.exercise_spacing_minutes`) delays the injects of a busy stretch
+    until a quiet one absorbs the delay (render.spread); 0 without `compress`. A planner
+    should know how far the exercise clock runs behind the scenario on busy days.
+    """
+    table = msel.table
+    if msel.compress is None or table.empty:
+        return 0
+    if msel.start is not None:
+        day_start = msel.start.hour * 60 + msel.start.minute
+    else:
+        hours, minutes = msel.rules.schedule.day_start.split(":")
+        day_start = int(hours) * 60 + int(minutes)
+    clock = [int(t[:2]) * 60 + int(t[3:5]) for t in table["time"].astype(str)]
+    offset = (table["scenario_day"].to_numpy() - msel.from_day) + (
+        pd.Series(clock, index=table.index).to_numpy() - day_start) / 1440.0
+    # As render.schedule rounds the compressed time, so that an inject not delayed lags 0.
+    ideal = (offset / msel.compress * 60).round()
+    elapsed = pd.to_timedelta(table["exercise_elapsed"]).dt.total_seconds().to_numpy() / 60
+    return max(0, int((elapsed - ideal).max()))
+
+
+def compress_words(msel: Msel) -> str:
+    """Scenario days per exercise hour, and how far the spacing delays injects (English)."""
+    if msel.compress is None:
+        return "–"
+    lag = exercise_lag(msel)
+    gap = msel.rules.schedule.exercise_spacing_minutes
+    return f"{msel.compress:g}" + (
+        f" (injects at least {gap} min apart: on busy days up to {lag} min after their "
+        "compressed scenario time; --max or a smaller --compress keeps them closer)"
+        if lag else "")
+
+
 def replication_words(msel: Msel) -> str:
     """The replication used, and that it is the typical one when it is."""
     if msel.typical:
@@ -253,7 +289,7 @@ def _about_sheet(sheet: Any, msel: Msel, font: Any, alignment: Any) -> None:
         ("events", msel.events),
         ("injects", len(msel.table)),
         ("start", msel.start if msel.start is not None else "–"),
-        ("compress", msel.compress if msel.compress is not None else "–"),
+        ("compress", compress_words(msel)),
         ("regions", ", ".join(msel.regions) or msel.labels.whole_country),
         ("baseline", baseline_words(msel)),
     ]
