@@ -196,6 +196,37 @@ def test_the_decision_raises_the_receiving_regions_fill():
 # --- decisions: what is refused ---------------------------------------------------------------
 
 
+def test_decisions_are_stamped_after_the_injects_the_players_received():
+    # Compressed to 140 scenario days an hour, a 7-day step is 3 exercise minutes, and the
+    # 3-minute spacing delays the injects of a busy step past the decision point's own
+    # compressed time. The players decide after they have received them: the decision's
+    # stamp, and the next step's injects, come after (they were 0:03 before the injects of
+    # 0:04 once).
+    ex = sim.Exercise(SCENARIO, seed=SEED, start="2027-03-01T08:00", compress=140,
+                      figures=False)
+    ex.step(7)
+    ex.decide(REDISTRIBUTE)
+    ex.step(7)
+    ex.decide(RELEASE)
+    ex.step(7)
+    msel = ex.msel()
+    gap = pd.Timedelta(minutes=load_rules().schedule.exercise_spacing_minutes)
+    elapsed = msel["exercise_elapsed"]
+    assert (elapsed.diff().dropna() >= gap).all()
+    assert (msel["exercise_time"] == pd.Timestamp("2027-03-01T08:00") + elapsed).all()
+    delayed = 0
+    for d in ex.decisions():
+        hours, minutes = map(int, d.exercise_elapsed.split(":"))
+        stamp = pd.Timedelta(hours=hours, minutes=minutes)
+        assert d.exercise_time == (pd.Timestamp("2027-03-01T08:00") + stamp).isoformat(
+            timespec="minutes")
+        received = elapsed[msel["scenario_day"] < d.day]
+        assert len(received) and stamp >= received.max() + gap
+        assert (elapsed[msel["scenario_day"] >= d.day] >= stamp).all()
+        delayed += stamp > pd.Timedelta(hours=(d.day - 10) / 140)
+    assert delayed  # the spacing did delay a decision point here
+
+
 def test_a_decision_that_would_act_in_the_past_is_refused_and_not_logged(tmp_path):
     ex = sim.Exercise(SCENARIO, seed=SEED, out=tmp_path / "ex", figures=False)
     ex.step(7)
@@ -208,6 +239,41 @@ def test_a_decision_that_would_act_in_the_past_is_refused_and_not_logged(tmp_pat
         ex.decide({**RELEASE, "type": "stockpile_relase"})
     assert ex.decisions() == []
     assert (tmp_path / "ex" / "decisions.yaml").read_text(encoding="utf-8") == log
+
+
+def with_glucose() -> dict:
+    """SCENARIO with a second product, glucose, made by a second plant for the south's ward;
+    the first plant has a policy for it (as a line that might convert), but does not make it."""
+    data = copy.deepcopy(SCENARIO)
+    data["products"]["glu"] = {"name": "Glukos 50 mg/ml 1000 ml", "group": "infusion_fluids",
+                               "unit": "bag"}
+    nodes = {n["id"]: n for n in data["nodes"]}
+    glu = {"type": "days_of_supply", "reorder_days": 3, "target_days": 5}
+    data["nodes"].append(node("plant2", "manufacturer", "south", capacity={"glu": 30},
+                              stock={"glu": {"initial_days": 5}}, policy={"glu": glu}))
+    for id_ in ("ws", "hp_s", "ward_s"):
+        nodes[id_]["stock"]["glu"] = {"initial_days": 4}
+        nodes[id_]["policy"]["glu"] = glu
+    nodes["ward_s"]["demand"]["glu"] = {"mean_per_day": 5, "distribution": "poisson"}
+    nodes["plant"]["policy"]["glu"] = {"type": "none"}
+    data["lanes"].append({"from": "plant2", "to": "ws", "lead_time_days": 1})
+    return data
+
+
+def test_a_conversion_to_a_product_new_to_the_line_is_refused_with_what_to_do(tmp_path):
+    # The engine makes a converting node a maker of the product from day 0, so converting
+    # the first plant to glucose would change the days the players have seen; the message
+    # says what the controller can do instead (it used to say only that).
+    ex = sim.Exercise(with_glucose(), seed=SEED, out=tmp_path / "ex", figures=False)
+    ex.step(7)
+    new = {"type": "production_conversion", "node": "plant", "product": "glu", "capacity": 10}
+    with pytest.raises(ExerciseError, match=r"it changes the network from day 0.*put it in the "
+                                            r"scenario before the exercise starts"):
+        ex.decide(new)
+    assert ex.decisions() == [] and sim.Exercise.open(tmp_path / "ex").decisions() == []
+    # The line that already makes glucose can be stepped up.
+    ex.decide({**new, "node": "plant2"})
+    assert [d.item["node"] for d in ex.decisions()] == ["plant2"]
 
 
 def test_a_condition_that_already_held_acts_from_the_day_of_the_decision():
@@ -367,8 +433,13 @@ def test_cli_start_decide_next_replay_review(tmp_path, scenario_file, played):
     assert r.exit_code == 0, r.output
     assert "day 31 of 50" in r.output
     log = yaml.safe_load((folder / "decisions.yaml").read_text(encoding="utf-8"))
+    # Day 24 is 0:35 compressed, but the spacing delayed the last inject of days 17-23 to
+    # 0:38: the players decide after it, 3 minutes later.
+    injects = pd.read_parquet(folder / "injects.parquet")
+    assert injects.loc[injects["scenario_day"] < 24, "exercise_elapsed"].max() == pd.Timedelta(
+        minutes=38)
     assert [(d["day"], d["exercise_elapsed"], d["exercise_time"]) for d in log] == [
-        (17, "0:18", "2027-03-01T08:18"), (24, "0:35", "2027-03-01T08:35")]
+        (17, "0:18", "2027-03-01T08:18"), (24, "0:41", "2027-03-01T08:41")]
     r = invoke("exercise", folder, "replay")
     assert r.exit_code == 0, r.output
     assert "Replay identical, bit for bit: 3 step(s) to day 31 and 2 decision(s)" in r.output

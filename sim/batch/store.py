@@ -39,6 +39,29 @@ class BatchFolderError(ValueError):
     """The output folder cannot be used for this batch (exists, or holds a different batch)."""
 
 
+def lock_folder(folder: Path) -> Any:
+    """Hold `folder` for this process: an exclusive OS file lock on its `.lock` file.
+
+    The lock lasts while the returned handle is open (close it to let go) and goes with the
+    process, so a killed command never leaves the folder locked. Raises BlockingIOError when
+    another process holds it. The folder is created if needed. On Windows (no fcntl) nothing
+    is locked and None is returned: running two commands on one folder is then on the user.
+    Shared by batch folders and exercise folders (sim.exercise.folder).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":
+        return None
+    import fcntl
+
+    handle = open(folder / LOCK, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise
+    return handle
+
+
 def _atomic_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
@@ -58,16 +81,9 @@ class BatchStore:
 
         An OS file lock, so a killed run releases it with its process.
         """
-        if sys.platform == "win32":  # no fcntl; resuming while a run is alive is on the user
-            return
-        import fcntl
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self.folder / LOCK, "a+")  # held until the batch ends
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            handle = lock_folder(self.folder)  # held until the batch ends
         except BlockingIOError:
-            handle.close()
             raise BatchFolderError(
                 f"{self.folder} is in use by a batch that is still running; stop it, or wait "
                 "for it to finish"

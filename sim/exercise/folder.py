@@ -167,7 +167,7 @@ def locked(folder: Path, create: bool = False) -> Iterator[None]:
     leaves the folder locked. Re-entrant within a process. The folder must exist unless
     `create` (starting an exercise).
     """
-    from sim.batch.store import BatchFolderError, BatchStore
+    from sim.batch.store import lock_folder
 
     if not create and not folder.is_dir():
         read_state(folder)  # the message for what the folder is instead
@@ -179,10 +179,9 @@ def locked(folder: Path, create: bool = False) -> Iterator[None]:
         finally:
             _HELD[key] -= 1
         return
-    store = BatchStore(folder)
     try:
-        store._acquire()
-    except BatchFolderError:
+        handle = lock_folder(folder)
+    except BlockingIOError:
         raise ExerciseError(
             f"{folder} is in use by another exercise command (another controller?); wait for "
             "it to finish and try again") from None
@@ -191,7 +190,8 @@ def locked(folder: Path, create: bool = False) -> Iterator[None]:
         yield
     finally:
         del _HELD[key]
-        store.release()
+        if handle is not None:
+            handle.close()
 
 
 __all__ = [

@@ -224,9 +224,11 @@ class Exercise:
         with `type`, `name` optional), a rationing rule with `type: rationing`, or the same as
         YAML or `key=value` text ("redistribution within=region below_days=2 ..."). A
         countermeasure without a trigger acts on the current day (`on_day`); a `when` or
-        `after` trigger is kept, and refused if it would have fired before today, as is a
-        rationing rule that would have started before today (the engine's rules have no start
-        day). Several decisions (a list) are checked together and logged only if all pass.
+        `after` trigger is kept with `not_before_day` set to today, and a rationing rule gets
+        `from_day` today, so a condition that already held acts from today. A decision that
+        would change the days already run (a production conversion of a product new to its
+        node) is refused. Several decisions (a list) are checked together and logged only if
+        all pass.
         Returns the (last) decision as logged. Raises ScenarioError for a decision the
         scenario refuses, ExerciseError for one the exercise refuses.
         """
@@ -374,7 +376,7 @@ class Exercise:
                 change = history_change(before, after, decision.name, self.day)
                 if change is not None:
                     raise ExerciseError(f"{label}, '{decision.name}': {change}. "
-                                        + _advice(kind, applied))
+                                        + _advice(applied))
                 before = after
             else:  # nothing run yet: the scenario's checks only
                 self._check(decisions)
@@ -401,6 +403,7 @@ class Exercise:
                           compress=self.compress)
         table = msel.table
         new = table[(table["scenario_day"] >= self.day) & (table["scenario_day"] < target)]
+        new = self._after_point(new)
         if len(self._delivered) and len(new):
             delivered = pd.concat([self._delivered, new], ignore_index=True)
         else:  # concat with an empty frame would guess dtypes from it
@@ -413,17 +416,63 @@ class Exercise:
         self.day = target
         self.steps.append(target)
 
-    def _clock(self, day: int) -> dict[str, str | None]:
-        """Scenario date and exercise time of the start of `day` (None where not set)."""
+    def _start_at(self) -> dt.datetime | None:
+        """The exercise's start as a date and time (a date alone: the MSEL's day start)."""
         from sim.injects import parse_start
 
-        offset = day - self._scenario.warmup_days
         start, timed = parse_start(self.start)
-        if start is not None and not timed:  # a date alone: the MSEL's day start, as injects do
+        if start is not None and not timed:  # as injects do
             start = dt.datetime.combine(
                 start.date(), dt.time.fromisoformat(self._rules.schedule.day_start))
-        elapsed = None if self.compress is None else dt.timedelta(hours=offset / self.compress)
-        minutes = None if elapsed is None else round(elapsed.total_seconds() / 60)
+        return start
+
+    def _point_minutes(self, day: int) -> int | None:
+        """Exercise minutes of decision point `day`, or None without `compress`.
+
+        The compressed time of the start of `day`, but not before the last inject delivered
+        for the days before it, plus the spacing: the spacing delays a busy stretch's injects
+        (docs/injects.md, Time), and players decide after they have received them.
+        """
+        if self.compress is None:
+            return None
+        offset = day - self._scenario.warmup_days
+        minutes = round(offset / self.compress * 60)
+        delivered = self._delivered
+        if len(delivered):
+            before = delivered.loc[delivered["scenario_day"] < day, "exercise_elapsed"]
+            if len(before):
+                last = round(pd.Timedelta(before.max()).total_seconds() / 60)
+                minutes = max(minutes, last + self._rules.schedule.exercise_spacing_minutes)
+        return minutes
+
+    def _after_point(self, new: pd.DataFrame) -> pd.DataFrame:
+        """The new injects' exercise times, none before the decision point they follow.
+
+        Each step makes its MSEL afresh from its run, and its injects of earlier days (never
+        re-delivered) need not be those delivered, so the spacing there is not the spacing
+        here: the new injects are spaced again from the decision point, in order, each at
+        least the spacing after the one before and never before its own time.
+        """
+        point = self._point_minutes(self.day)
+        if point is None or not len(new):
+            return new
+        gap = self._rules.schedule.exercise_spacing_minutes
+        minutes, prev = [], point - gap
+        for value in new["exercise_elapsed"]:
+            prev = max(round(pd.Timedelta(value).total_seconds() / 60), prev + gap)
+            minutes.append(prev)
+        elapsed = pd.to_timedelta(minutes, unit="min")
+        start = self._start_at()
+        out = new.assign(exercise_elapsed=elapsed.to_numpy())
+        if start is not None:
+            out["exercise_time"] = (pd.DatetimeIndex([start] * len(new)) + elapsed).to_numpy()
+        return out
+
+    def _clock(self, day: int) -> dict[str, str | None]:
+        """Scenario date and exercise time of decision point `day` (None where not set)."""
+        offset = day - self._scenario.warmup_days
+        start = self._start_at()
+        minutes = self._point_minutes(day)
         return {
             "scenario_date": None if start is None else (
                 start + dt.timedelta(days=offset)).date().isoformat(),
@@ -580,13 +629,15 @@ def _label(decision: Decision) -> str:
     return f"decision {decision.number} (day {decision.day})"
 
 
-def _advice(kind: str, item: dict[str, Any]) -> str:
-    if kind == RATIONING:
-        return ("Rationing rules have no start day yet, so a rule whose condition already held "
-                "cannot be decided mid-exercise (docs/exercise.md); choose a lower below_days, "
-                "or a countermeasure")
-    if item.get("when") is not None or item.get("after") is not None:
-        return "Leave the trigger out (or give on_day) to act from today"
+def _advice(item: dict[str, Any]) -> str:
+    """What the controller can do about a decision refused for changing the past."""
+    if item.get("type") == "production_conversion":
+        # The engine makes a converting node a maker of the product from day 0 (its lanes
+        # carry it), which a decision mid-exercise cannot be.
+        return ("A production conversion of a product the node does not make changes the "
+                "network from day 0; put it in the scenario before the exercise starts (with "
+                "a when trigger, it acts only when needed), or convert a product the node "
+                "already makes (docs/exercise.md, Decisions)")
     return ("A decision acts from the day it is taken; this one would change what the players "
             "have already seen (docs/exercise.md, Decisions)")
 
