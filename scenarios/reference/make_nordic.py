@@ -126,6 +126,18 @@ def block(lines: list[str], key: str, indent: int) -> list[str]:
     return out
 
 
+def comments_above(lines: list[str], key: str, indent: int) -> list[str]:
+    """The comment lines right above `key:` at `indent`."""
+    head = " " * indent + key + ":"
+    i = next(i for i, line in enumerate(lines) if line.rstrip() == head
+             or line.startswith(head + " "))
+    out: list[str] = []
+    while i > 0 and lines[i - 1].startswith(" " * indent + "#"):
+        i -= 1
+        out.insert(0, lines[i])
+    return out
+
+
 def items(lines: list[str], indent: int, mapping: bool = False) -> list[Item]:
     """The items of a list (or the entries of a mapping) whose entries sit at `indent`."""
     pad = " " * indent
@@ -496,9 +508,10 @@ def care_section(se: Country, no: Country) -> list[str]:
     out = ["care:", "  categories:"]
     for item in cats["SE"]:
         out += [f"    # {c}" for c in item.comments] + item.lines
+    care = block(se.lines, "care", 0)
     for key in ("admissions", "norms"):
         a, b = se.care(key), no.care(key)
-        out.append(f"  {key}:")
+        out += [*comments_above(care, key, 2), f"  {key}:"]
         common = len(a) <= len(b) and [i.data for i in a] == [i.data for i in b[:len(a)]]
         if common:
             out += comment("Shared by both countries' wards (sweden.yaml and norway.yaml have "
@@ -552,6 +565,7 @@ def scenario_text(se: Country, no: Country) -> tuple[str, dict[str, list[str]]]:
              f"horizon_days: {se.raw['horizon_days']}",
              "# The country files' warm-up (both 30 days).",
              f"warmup_days: {se.raw['warmup_days']}",
+             "# Any seed (the country files have 2025 and 2026): it draws, it does not calibrate.",
              f"seed: {SEED}",
              "",
              "reporting:",
