@@ -27,6 +27,20 @@ Sources and assumptions (see also the comments in sweden.yaml):
   need met (assumption; set unmet_demand: backorder to model patients who wait).
 - Medical gases come straight from the four Swedish medical-gas makers (DOMAIN.md); the split of
   regions between them is an assumption.
+- Medical air: "medicinsk luft tillverkas i egen regi av de flesta större sjukhusen, medan den i
+  mindre utsträckning köps in i gasflaskor" (001_45ea3db74d157cad.txt, the 2025 report). The
+  hospitals with at least `ONSITE_AIR_BEDS` bed-equivalents (ASSUMPTION: "larger" read as 300
+  beds or more, 34 of the 61 hospitals with about 78 % of the beds, every university hospital
+  among them) make it in an on-site plant (compressors, dryers and filters; a node of role
+  manufacturer, `<hospital>_medicinsk_luft`, tag `medical_air_onsite`) piped to their surgery
+  and intensive-care ward; the unit stays a cylinder's worth, so that demand is the same
+  product everywhere. The other hospitals buy cylinders from their gas maker. ASSUMPTIONS: the
+  plant can make twice the hospital's use (two compressors, each sized for the whole load, the
+  usual duplex design) and pipe as much (its dispatch capacity), releases next day, and runs
+  on the hospital's reserve power for `HOSPITAL_BACKUP_DAYS` days of a power outage before it
+  works at the outage's factor (the sources give no days: "kommersiella reservkraftverk räcker
+  inte vid längre avbrott", 001_45ea3db74d157cad.txt; a hospital's own diesel is taken to last
+  a week, and diesel is itself a supply, DOMAIN.md).
 
 Care at the wards (issue 10): the wards' consumption comes from patients and staff shifts, written
 into sweden.yaml's `care:` section between the BEGIN and END markers (`care_block()` below).
@@ -59,6 +73,12 @@ MEDICINES = (
     "haemostatics, antibiotics"
 )
 HOSPITAL_SUPPLY = f"[{MEDICINES}, medical_gases]"
+# Hospitals that make their own medical air (docstring): no medical-air cylinders from the
+# pharmacy or the gas maker.
+GASES_BOUGHT_ONSITE_AIR = "oxygen_bulk, oxygen_cylinder, lustgas_cylinder"
+ONSITE_AIR_BEDS = 300.0
+ONSITE_AIR_CAPACITY = 2.0  # x the hospital's use (ASSUMPTION, docstring)
+HOSPITAL_BACKUP_DAYS = 7  # ASSUMPTION, docstring
 STORE_SUPPLY = "[polymer_devices, ppe]"
 
 # region id: (name, population in thousands, wholesaler for hospital pharmacies, gas maker,
@@ -115,7 +135,8 @@ REGIONS: dict[str, tuple[str, int, str, str, int, list[str]]] = {
 
 NODE_COLUMNS = ["id", "name", "role", "country", "region", "tags", "scale.beds",
                 "scale.akut_beds", "scale.op_iva_beds", "scale.vard_beds", "scale.residents_k",
-                "unmet_demand"]
+                "unmet_demand", "qc_release_days", "backup_power_days",
+                "capacity.medical_air_cylinder", "dispatch_capacity.medical_air_cylinder"]
 LANE_COLUMNS = ["from", "to", "lead_time_days", "products", "share"]
 
 
@@ -147,12 +168,28 @@ def build() -> tuple[list[dict], list[dict]]:
             hid = slug(hospital)
             beds = region_beds * weight / sum(weights)
             pharmacy = f"{hid}_apotek"
+            onsite_air = beds >= ONSITE_AIR_BEDS
+            gases = f"[{GASES_BOUGHT_ONSITE_AIR}]" if onsite_air else "[medical_gases]"
             nodes.append({"id": pharmacy, "name": f"Sjukhusapoteket {hospital}",
                           "role": "hospital_pharmacy", "country": "SE", "region": region})
             lanes.append({"from": wholesaler, "to": pharmacy, "lead_time_days": 1,
                           "products": f"[{MEDICINES}]"})
             lanes.append({"from": gas, "to": pharmacy, "lead_time_days": gas_days,
-                          "products": "[medical_gases]"})
+                          "products": gases})
+            if onsite_air:
+                op_iva_beds = round(beds * WARDS[1][2], 1)
+                plant = f"{hid}_medicinsk_luft"
+                per_bed = WARD_RATES["medical_gases"][1]["medical_air_cylinder"]["op_iva"]
+                air = significant(ONSITE_AIR_CAPACITY * op_iva_beds * per_bed)
+                nodes.append({"id": plant,
+                              "name": f"Medicinsk luft, egen tillverkning, {hospital}",
+                              "role": "manufacturer", "country": "SE", "region": region,
+                              "tags": "[medical_air_onsite]", "qc_release_days": 1,
+                              "backup_power_days": HOSPITAL_BACKUP_DAYS,
+                              "capacity.medical_air_cylinder": air,
+                              "dispatch_capacity.medical_air_cylinder": air})
+                lanes.append({"from": plant, "to": f"{hid}_op_iva", "lead_time_days": 1,
+                              "products": "[medical_air_cylinder]"})
             for suffix, ward_name, share, tags in WARDS:
                 ward = f"{hid}_{suffix}"
                 size = round(beds * share, 1)
@@ -160,8 +197,10 @@ def build() -> tuple[list[dict], list[dict]]:
                               "country": "SE", "region": region, "tags": tags,
                               "scale.beds": size, f"scale.{suffix}_beds": size,
                               "unmet_demand": "lost"})
+                supply = (f"[{MEDICINES}, {GASES_BOUGHT_ONSITE_AIR}]" if onsite_air
+                          else HOSPITAL_SUPPLY)
                 lanes.append({"from": pharmacy, "to": ward, "lead_time_days": 1,
-                              "products": HOSPITAL_SUPPLY})
+                              "products": supply})
                 lanes.append({"from": store, "to": ward, "lead_time_days": 1,
                               "products": STORE_SUPPLY})
         pharmacies = f"{region}_apotek"
