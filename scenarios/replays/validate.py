@@ -1,8 +1,10 @@
 """Run the historical replays and compare the model with what was observed.
 
     python scenarios/replays/validate.py                  # 20 replications each, print the table
-    python scenarios/replays/validate.py -r 40 --write    # and write docs/validation.md's table
+    python scenarios/replays/validate.py -r 20 --write    # and write docs/validation.md's table
                                                           # and scenarios/replays/validation.json
+    python scenarios/replays/validate.py --only apotekstjanst_2019 --write   # one replay
+    python scenarios/replays/validate.py --render         # the table again from the json
 
 Each replay (piperacillin_2016.yaml, baxter_2024.yaml, apotekstjanst_2019.yaml) runs over N
 replications of its own seed (replication k is always the k-th child of the seed, so the first n
@@ -82,7 +84,9 @@ class Replay:
     overrides: dict[str, Any] = field(default_factory=dict)
     observed: dict[str, Observed] = field(default_factory=dict)
     extra: Callable[[Any, Any, Replay], dict[str, float]] | None = None
-    horizon: int | None = None
+    control: bool = True
+    """Also run it without its disruptions and countermeasures (the control): what the
+    figures are in normal operations, so that noise is not read as the disruption's effect."""
 
 
 def _group(*groups: str) -> Callable[[Any], list[str]]:
@@ -158,6 +162,7 @@ REPLAYS: tuple[Replay, ...] = (
     ),
     Replay(
         key="baxter_2024_hospitals_14_days",
+        control=False,
         file="baxter_2024.yaml",
         start=29,
         products=lambda sc: ["iv_fluid_1l"],
@@ -199,6 +204,7 @@ REPLAYS: tuple[Replay, ...] = (
     ),
     Replay(
         key="apotekstjanst_2019_a_sixth",
+        control=False,
         file="apotekstjanst_2019.yaml",
         start=30,
         window=21,
@@ -211,6 +217,7 @@ REPLAYS: tuple[Replay, ...] = (
     ),
     Replay(
         key="apotekstjanst_2019_a_half",
+        control=False,
         file="apotekstjanst_2019.yaml",
         start=30,
         window=21,
@@ -249,22 +256,28 @@ def measure(net: Any, scenario: Any, rep: Any, replay: Replay) -> dict[str, floa
     return out
 
 
-def run_replay(replay: Replay, replications: int, horizon: int | None = None
-               ) -> dict[str, Any]:
-    """Run one replay over `replications` replications; per figure its values, and the timing."""
+def run_replay(replay: Replay, replications: int, horizon: int | None = None,
+               control: bool = False) -> dict[str, Any]:
+    """Run one replay over `replications` replications; per figure its values, and the timing.
+
+    `control` runs it without its disruptions and countermeasures.
+    """
     overrides = dict(replay.overrides)
+    if control:
+        overrides.update({"disruptions": [], "countermeasures": []})
     if horizon is not None:
         overrides["horizon_days"] = horizon
     scenario = sim.load_scenario(HERE / replay.file, overrides=overrides or None)
     net = network_of(scenario)
     values: dict[str, list[float]] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for k in range(replications):
         rep = run_replication(net, scenario.seed, k)
         for name, value in measure(net, scenario, rep, replay).items():
             values.setdefault(name, []).append(value)
     elapsed = time.perf_counter() - started
     return {"values": values, "seconds_per_replication": elapsed / replications,
+            "cpu_seconds_per_replication": (time.process_time() - cpu) / replications,
             "horizon_days": scenario.horizon_days, "seed": scenario.seed,
             "replications": replications}
 
@@ -297,9 +310,12 @@ def _fmt(s: dict[str, float], name: str, total: int) -> str:
         return f"none in {total} replications"
     scale = 100.0 if name == "depth" else 1.0
     unit = " %" if name == "depth" else ""
-    digits = 1
-    text = f"{s['mean'] * scale:.{digits}f}{unit} [{s['low'] * scale:.{digits}f}, " \
-           f"{s['high'] * scale:.{digits}f}]"
+    if s["n"] < 2:
+        text = f"{s['mean'] * scale:.1f}{unit}"
+    else:
+        # Every figure is a count, a day or a share: none is below 0.
+        text = f"{s['mean'] * scale:.1f}{unit} [{max(s['low'], 0.0) * scale:.1f}, " \
+               f"{s['high'] * scale:.1f}]"
     if s["n"] < total:
         text += f" ({s['n']} of {total} replications)"
     return text
@@ -318,8 +334,9 @@ LABELS = {
 
 def table(results: dict[str, dict[str, Any]]) -> str:
     """The Markdown table: per replay and figure, the model with its interval and the observed."""
-    lines = ["| replay | figure | model: mean [95 % interval] | observed | source | verdict |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| replay | figure | model: mean [95 % interval] | observed | source | verdict "
+             "| control: no disruption |",
+             "|---|---|---|---|---|---|---|"]
     for replay in REPLAYS:
         if replay.key not in results:
             continue
@@ -332,27 +349,50 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             fig = _fmt(s, name, res["replications"])
             if name == "duration" and res["summary"].get("censored", {}).get("mean", 0) > 0:
                 fig += " (cut at the horizon in some replications)"
+            ctl = res.get("control", {}).get(name)
+            ctl_text = "-" if ctl is None else _fmt(ctl, name, res.get("control_replications", 0))
             lines.append(f"| {replay.key} | {LABELS[name]} | {fig} | "
                          f"{obs.text if obs else '-'} | {obs.source if obs else '-'} | "
-                         f"{verdict(s, obs)} |")
+                         f"{verdict(s, obs)} | {ctl_text} |")
     lines.append("")
-    lines.append("| replay | replications | horizon (days) | seconds per replication |")
-    lines.append("|---|---|---|---|")
+    lines.append("| replay | replications | horizon (days) | seconds per replication, wall "
+                 "(CPU) | CPU seconds per 180 days |")
+    lines.append("|---|---|---|---|---|")
     for replay in REPLAYS:
         if replay.key in results:
             res = results[replay.key]
+            cpu = res.get("cpu_seconds_per_replication", math.nan)
             lines.append(f"| {replay.key} | {res['replications']} | {res['horizon_days']} | "
-                         f"{res['seconds_per_replication']:.2f} |")
+                         f"{res['seconds_per_replication']:.2f} ({cpu:.2f}) | "
+                         f"{cpu * 180 / res['horizon_days']:.2f} |")
     return "\n".join(lines)
+
+
+def write_doc(text: str, stamp: str) -> None:
+    """Put the table between the markers in docs/validation.md."""
+    doc = DOC_PATH.read_text()
+    if BEGIN in doc and END in doc:
+        head, rest = doc.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        DOC_PATH.write_text(f"{head}{BEGIN}\n<!-- written by `python scenarios/replays/"
+                            f"validate.py --write` on {stamp} -->\n\n{text}\n\n{END}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-r", "--replications", type=int, default=20)
     parser.add_argument("--only", action="append", help="run only this replay (repeatable)")
+    parser.add_argument("--control", type=int, default=5,
+                        help="replications of each replay without its disruption (0: none)")
     parser.add_argument("--write", action="store_true",
                         help="write validation.json and the table in docs/validation.md")
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite docs/validation.md's table from validation.json")
     args = parser.parse_args(argv)
+    if args.render:
+        payload = json.loads(JSON_PATH.read_text())
+        write_doc(table(payload["replays"]), payload["generated"])
+        return 0
     results: dict[str, dict[str, Any]] = {}
     for replay in REPLAYS:
         if args.only and replay.key not in args.only:
@@ -360,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {replay.key} ({args.replications} replications)...", file=sys.stderr)
         res = run_replay(replay, args.replications)
         res["summary"] = {name: summary(vals) for name, vals in res["values"].items()}
+        if replay.control and args.control:
+            ctl = run_replay(replay, args.control, control=True)
+            res["control"] = {name: summary(vals) for name, vals in ctl["values"].items()}
+            res["control_replications"] = args.control
         results[replay.key] = res
     text = table(results)
     print(text)
@@ -374,13 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             payload = old | {"generated": stamp}
             text = table(payload["replays"])
         JSON_PATH.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
-        doc = DOC_PATH.read_text()
-        if BEGIN in doc and END in doc:
-            head, rest = doc.split(BEGIN, 1)
-            _, tail = rest.split(END, 1)
-            doc = (f"{head}{BEGIN}\n<!-- written by `python scenarios/replays/validate.py "
-                   f"--write` on {stamp} -->\n\n{text}\n\n{END}{tail}")
-            DOC_PATH.write_text(doc)
+        write_doc(text, stamp)
         print(f"wrote {JSON_PATH.relative_to(ROOT)} and {DOC_PATH.relative_to(ROOT)}",
               file=sys.stderr)
     return 0
