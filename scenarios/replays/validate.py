@@ -406,8 +406,9 @@ def main(argv: list[str] | None = None) -> int:
             res["control_replications"] = args.control
         results[replay.key] = res
     text = table(results)
-    print(text)
-    if args.write:
+    if not args.write:
+        print(text)
+    else:
         stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         payload = {"generated": stamp, "replays": {
             k: {kk: vv for kk, vv in v.items() if kk != "values"} | {"values": v["values"]}
@@ -418,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             payload = old | {"generated": stamp}
             text = table(payload["replays"])
         JSON_PATH.write_text(json.dumps(payload, indent=1, allow_nan=True) + "\n")
+        print(text)
         write_doc(text, stamp)
         print(f"wrote {JSON_PATH.relative_to(ROOT)} and {DOC_PATH.relative_to(ROOT)}",
               file=sys.stderr)
