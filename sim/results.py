@@ -63,7 +63,11 @@ class RunResult:
         from sim.scenario import from_dict
 
         resolved_file = folder / "scenario.resolved.yaml"
-        data = yaml.safe_load(resolved_file.read_text(encoding="utf-8"))
+        # The C loader when PyYAML has it, as the scenario loader does: the national network's
+        # resolved scenario takes seconds with the pure-Python one (every exercise step and
+        # situation report reads it back).
+        data = yaml.load(resolved_file.read_text(encoding="utf-8"),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         scenario = from_dict(data, str(resolved_file))
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
                   for name in ("kpis", "daily", "events", "ledger")}

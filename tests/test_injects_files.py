@@ -209,6 +209,25 @@ def test_the_planner_is_told_how_far_the_spacing_delays_injects(crafted, tmp_pat
             "time on busy days") in " ".join(done.output.split())
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--start", "9999-12-31T08:00"], "the MSEL's days 0-"),
+    (["--start", "2262-04-01"], "would end after 2262-04-10, the last date its files can hold"),
+    (["--compress", "1e-9"], "years of exercise time; give a larger number"),
+    (["--start", "2260-01-01", "--compress", "0.001"], "the exercise would end after 2262"),
+])
+def test_dates_and_exercise_times_past_what_files_hold_are_bad_input(crafted, tmp_path, args,
+                                                                     message):
+    # Found in review: an OverflowError traceback, or pandas' own words about timedelta64.
+    folder = write_results(crafted, tmp_path / "run")
+    out = tmp_path / "m.xlsx"
+    done = runner.invoke(app, ["injects", str(folder), *args, "--no-baseline", "--out",
+                               str(out)])
+    assert done.exit_code == 2, done.output
+    said = " ".join(done.output.split())
+    assert message in said and "Traceback" not in said, said
+    assert not out.exists()
+
+
 # --- files ------------------------------------------------------------------------------------
 
 def test_the_xlsx_has_the_hseep_msel_layout(crafted, tmp_path):

@@ -81,11 +81,21 @@ class Exercise:
         sc = _scenario(scenario)
         self._base: dict[str, Any] = sc.resolved()
         self._scenario = from_dict(self._base, sc.name)
-        self.seed = sc.seed if seed is None else int(seed)
+        self.seed = _seed(sc.seed if seed is None else seed)
         self._rules = _default_rules()
         self.lang = _language(lang, self._rules)
         self.start = _start_text(start)
         self.compress = _compress(compress)
+        # Here, before the folder is made, not at the first step's MSEL: bad input writes
+        # nothing (the MSEL checks again with its injects' spacing).
+        from sim.injects import parse_start
+        from sim.injects.build import check_time_range
+
+        try:
+            check_time_range(parse_start(self.start)[0], self.compress,
+                             self._scenario.warmup_days, self._scenario.horizon_days - 1)
+        except ValueError as exc:
+            raise ExerciseError(str(exc)) from None
         self.step_days = _days(step_days, "step_days")
         self.figures = figures
         self.day = self._scenario.warmup_days
@@ -610,6 +620,15 @@ def _compress(compress: float | None) -> float | None:
         raise ExerciseError(f"compress {compress}: scenario days per exercise hour must be a "
                             "number above 0")
     return value
+
+
+def _seed(seed: Any) -> int:
+    """The seed as the engine takes it (numpy's SeedSequence: a whole number, 0 or more)."""
+    import numbers
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ExerciseError(f"seed {seed!r}: a whole number, 0 or more")
+    return int(seed)
 
 
 def _days(days: Any, what: str) -> int:

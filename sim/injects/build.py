@@ -102,6 +102,40 @@ def parse_start(start: dt.datetime | dt.date | str | None) -> tuple[dt.datetime 
     return value, timed
 
 
+LAST_DATE = dt.datetime(2262, 4, 10)
+"""The MSEL's dates and exercise times are pandas timestamps, which end on 11 April 2262."""
+LONGEST = dt.timedelta(days=100 * 365)
+"""The longest exercise time the MSEL can hold (pandas' durations end near 292 years)."""
+
+
+def check_time_range(start: dt.datetime | None, compress: float | None, from_day: int,
+                     to_day: int, injects: int = 0, spacing: int = 0) -> None:
+    """Raise a ValueError when the days `from_day`-`to_day` do not fit the MSEL's clock.
+
+    With `start`, their dates must end before LAST_DATE; with `compress`, their exercise time
+    (plus `spacing` minutes for each of `injects`, the most the spacing can add) must stay
+    within LONGEST, and end before LAST_DATE with `start`. A clear message instead of an
+    overflow deep in pandas (`--start 9999-12-31`, `--compress 1e-9`).
+    """
+    days = dt.timedelta(days=to_day - from_day + 1)
+    if start is not None and start > LAST_DATE - days:  # start + days could overflow
+        raise ValueError(f"start {start:%Y-%m-%dT%H:%M}: the MSEL's days {from_day}-{to_day} "
+                         f"would end after {LAST_DATE:%Y-%m-%d}, the last date its files can "
+                         "hold; give an earlier date")
+    if compress is None:
+        return
+    longest = LONGEST / dt.timedelta(hours=1)
+    hours = (to_day - from_day + 1) / compress + spacing * injects / 60  # N days an hour
+    if hours > longest:
+        raise ValueError(f"compress {compress:g}: days {from_day}-{to_day} would take "
+                         f"{hours / 24 / 365:,.0f} years of exercise time; give a larger "
+                         "number of scenario days per exercise hour")
+    if start is not None and start > LAST_DATE - dt.timedelta(hours=hours):
+        raise ValueError(f"start {start:%Y-%m-%dT%H:%M} with compress {compress:g}: the "
+                         f"exercise would end after {LAST_DATE:%Y-%m-%d}, the last date its "
+                         "files can hold; give an earlier date")
+
+
 def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = None,
                replication: int | None = None, typical: bool = False,
                max_injects: int | None = None,
@@ -168,6 +202,8 @@ def build_msel(result: RunResult | str | Path, lang: str = "sv", rules: Rules = 
     day_end = _minutes(schedule.day_end)
     if day_end <= day_start:  # a late start: squeeze each day's injects in before midnight
         day_end = 24 * 60
+    check_time_range(start_at, compress, from_day, to_day, len(selected),
+                     schedule.exercise_spacing_minutes)
     timing = Timing(from_day, day_start, day_end, schedule.spacing_minutes, start_at, compress,
                     schedule.exercise_spacing_minutes)
     words = Words(lang, loaded.labels[lang], loaded, scenario, from_day, start_at)
