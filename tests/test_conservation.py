@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 import sim
@@ -44,7 +47,12 @@ def test_ledger_balances_and_nothing_goes_negative(data):
     assert np.array_equal(last.sort_index().values, final.reindex(last.index).sort_index().values)
 
 
-def test_shipped_scenarios_balance(root):
-    for path in sorted((root / "scenarios").rglob("*.yaml")):
-        res = sim.run(sim.load_scenario(path), seed=3, replications=1, daily="none")
-        assert_ledger_balances(res)
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED = sorted(SCENARIOS.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(SCENARIOS)))
+def test_shipped_scenarios_balance(path):
+    # One case per file, so that parallel workers share them out.
+    res = sim.run(sim.load_scenario(path), seed=3, replications=1, daily="none")
+    assert_ledger_balances(res)
