@@ -152,7 +152,10 @@ def test_cross_border_lanes_are_the_shared_plants_and_the_ban_covers_them():
 
 def test_baseline_serves_every_product_in_each_country():
     # The criteria of the country networks, country by country: every product's fill at demand
-    # points >= 99.5 %. One replication here; FIGURES.
+    # points >= 99.5 %, and stockouts rare noise. One replication here. 4 replications (seed 1)
+    # gave every product >= 99.9996 % in Sweden (6 units of tranexamic acid unmet in all) and
+    # 100 % in Norway; stockout days at demand points at 1.1e-6 of their cell-days in Sweden
+    # (4 in all) and 9.0e-6 in Norway (18), as in the country networks alone.
     res = baseline()
     countries = {n.id: n.country for n in res.scenario.nodes}
     k = res.kpis[res.kpis["role"].isin(DEMAND_POINTS)]
@@ -162,12 +165,18 @@ def test_baseline_serves_every_product_in_each_country():
     for code in ("SE", "NO"):
         mine = fill.loc[code]
         assert len(mine) >= 34 and mine.min() >= 0.995, (code, mine.sort_values().head())
+        # Below 5e-5 of cell-days, the bound of tests/test_reference_norway.py.
+        days = res.scenario.horizon_days - res.scenario.warmup_days
+        here = k[k["country"] == code]
+        rate = here["stockout_days"].sum() / ((here["demand"] > 0).sum() * days)
+        assert rate <= 5e-5, (code, rate)
 
 
 def test_baseline_stocks_stay_level_in_each_country():
     # As tests/test_reference_norway.py measures it: on-hand stock, mean of the last 30 days
     # against the first 30 after warm-up, per product group summed over each country's chain
-    # below the importers, within 5 %. FIGURES.
+    # below the importers, within 5 %. At most 2.9 % over 4 replications (seed 1; Swedish
+    # infusion fluids, whose hospital pharmacies order in lots of a week on recent demand).
     res = baseline()
     sc = res.scenario
     countries = {n.id: n.country for n in sc.nodes}
@@ -194,8 +203,9 @@ def test_national_priority_runs_and_stops_the_plants_exports():
     # 45 days against the baseline's first 45 (same seed, same demand): the bans start on day
     # 30. After it, Halden gets only Norwegian orders (41 % of its capacity is Norway's part) and
     # the Swedish gas maker only Swedish ones: each customer's orders fall back to its other
-    # lanes (sourcing `fallback`). Measured: Halden's orders on days 32-44 are 0.38 of the
-    # baseline's, the gas maker's oxygen FIGURE.
+    # lanes (sourcing `fallback`). Measured (seed 1): Halden's Ringer-acetat orders on days
+    # 32-44 are 0.46 of the baseline's (Norway's part of the plant is 41 %), the Swedish gas
+    # maker's bulk oxygen orders 0.97 (the far north's half is about 3 % of its draw).
     short = sim.load_scenario(PRIORITY).with_overrides({"horizon_days": 45})
     runs = {"baseline": baseline(), "priority": sim.run(short, seed=1, replications=1)}
     led = runs["priority"].ledger
