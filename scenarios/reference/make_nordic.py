@@ -21,7 +21,12 @@ How the two networks are joined (the decisions; each is repeated where it acts i
   only one has (Norway's medical air made on site at its main hospitals) holds in that country
   only. If the two ever diverge, every rule is kept per country.
 - Shared suppliers, one node each:
-  * the outside makers (EU, China, India): one node, offering what either country buys from it;
+  * the outside makers (EU, China, India): one node, offering what either country buys from it
+    (each country's lanes keep to what its own file had it offer). A cap on what one ships
+    (`dispatch_capacity`) is given by a country file for its own market, as a multiple of its
+    draw: the Nordic cap is the sum of both countries' parts, and where only one file caps a
+    product, the other market's part is its draw at the same multiple (ASSUMPTION: a source
+    near its maximum for one market is as near it for the other);
   * Halden, "one commercial producer of infusion fluids in Scandinavia" (DOMAIN.md): one node
     with both countries' lanes. Each country file gives it the capacity for its own market only
     (norway.yaml: "Here it makes for the Norwegian market only"), so the plant's whole capacity
@@ -311,12 +316,14 @@ def merged_capacity(node_id: str, key: str, parts: dict[str, dict],
             continue
         if own == 0:
             raise SystemExit(f"{node_id}: {key} of {pid} with no draw in its own country")
-        out[pid] = significant(cap * (1 + theirs / own))
+        whole = significant(cap * (1 + theirs / own))
+        out[pid] = int(whole) if whole == int(whole) else whole
         filled.append(f"{pid} {cap / own:.2f} x")
     note = f"{key}: Sweden's {flow(parts['SE'])} + Norway's {flow(parts['NO'])}"
     if filled:
-        note += (" + the other market's draw at the same multiple where one file gives none ("
-                 + ", ".join(filled) + ")")
+        note += (". Where one file gives none, the other market's part is its draw at the "
+                 "capping file's multiple (ASSUMPTION: a source near its maximum for one market "
+                 "is as near it for the other): " + ", ".join(filled))
     return out, note
 
 
