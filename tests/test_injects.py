@@ -62,13 +62,13 @@ def fresh(folder, tmp_path):
 
 
 def test_thousands_of_events_become_tens_of_injects(degraded, normal):
-    # The run logs ~50,000 events (wards flapping in and out of stockout under rationing; fewer
-    # since Engine 2, where a stockout day needs an empty shelf, and wards order on recent use).
-    # The default rules keep one inject per disruption, per supplier and product group, per
-    # product group and threshold, ..., capped per rule: tens, enough for a full-scale
-    # exercise, and --max trims them further.
+    # The run logs thousands of events (wards flapping in and out of stockout under rationing;
+    # how many depends on the reference network's calibration: about 21,000, then 11,000 while
+    # it was recalibrated). The default rules keep one inject per disruption, per supplier and
+    # product group, per product group and threshold, ..., capped per rule: tens, enough for a
+    # full-scale exercise, and --max trims them further.
     events = len(degraded.events)
-    assert events > 20_000
+    assert events > 5_000
     counts = {lang: len(sim.injects(degraded, lang=lang, baseline=normal))
               for lang in ("sv", "nb", "en")}
     assert len(set(counts.values())) == 1  # rules do not depend on the language
@@ -226,10 +226,15 @@ def test_cli_reports_a_bad_template_with_file_and_line(fresh, tmp_path):
     assert not (fresh / "injects.sv.xlsx").exists()
 
 
+def folder_events(folder):
+    events = pd.read_parquet(folder / "events.parquet")
+    return events[events["replication"] == 0]
+
+
 def test_msel_knows_where_it_came_from(folder, normal_folder):
     msel = build_msel(folder, lang="en", baseline=normal_folder)
     assert msel.replication == 0 and msel.choice == "replication 0"
-    assert msel.events > 20_000 and msel.triggers > len(msel.table)
+    assert msel.events == len(folder_events(folder)) and msel.triggers > len(msel.table)
     assert (msel.from_day, msel.to_day) == (30, 179)
     assert [w.start_day for w in msel.windows] == [30, 30, 30, 35, 30, 45]
 
