@@ -57,11 +57,13 @@ def test_each_replay_validates_and_runs(path):
 # (replay, figures checked, horizon for the check, replications). The horizons end after the
 # window in which each figure is measured: piperacillin's onset comes about 170 days after day
 # 30 (day 200; one that did not come by day 215 fails the test as missing), Apotekstjänst's
-# figures are within its three weeks from day 30 (days 30-50); Baxter runs in full.
+# figures are within its three weeks from day 30 (days 30-50); Baxter runs in full, its Swedish
+# knock-on to 30 November (day 91).
 CASES = [
     ("piperacillin_2016", ("onset",), 215, 3),
     ("apotekstjanst_2019", ("onset", "depth", "postponed", "cancelled"), 52, 3),
     ("baxter_2024", ("onset", "supplier_cut", "depth", "duration"), None, 3),
+    ("baxter_2024_sweden", ("onset", "supplier_cut", "owed"), 92, 2),
 ]
 
 

@@ -93,14 +93,31 @@ def _group(*groups: str) -> Callable[[Any], list[str]]:
     return lambda sc: [p for p, spec in sc.products.items() if spec.group in groups]
 
 
-def _supplier_cut(node: str) -> Callable[[Any, Any, Replay], dict[str, float]]:
-    """Days from the start to the first day `node` ships less than its customers ordered."""
+def _supplier_cut(*nodes: str) -> Callable[[Any, Any, Replay], dict[str, float]]:
+    """Days from the start to the first day one of `nodes` ships less of an affected product
+    than its customers ordered that day."""
     def measure(net: Any, rep: Any, replay: Replay) -> dict[str, float]:
-        i = net.node_ids.index(node)
+        rows = [net.node_ids.index(n) for n in nodes]
+        cols = [net.product_ids.index(p) for p in replay.products(net.scenario)]
         d = rep.daily
-        cut = (d.orders_shipped[:, i, :] < d.orders[:, i, :]).any(axis=1)
+        shipped = d.orders_shipped[:, rows][:, :, cols]
+        cut = (shipped < d.orders[:, rows][:, :, cols]).any(axis=(1, 2))
         days = np.flatnonzero(cut[replay.start:])
         return {"supplier_cut": float(days[0]) if len(days) else math.nan}
+    return measure
+
+
+def _owed_in_november(source: str, cut: Callable[[Any, Any, Replay], dict[str, float]]
+                      ) -> Callable[[Any, Any, Replay], dict[str, float]]:
+    """What `source` owes of the affected products on 30 November (61 days after the start)
+    more than on the start day: what the foreign makers had not delivered by the end of
+    November; and `cut`'s figures."""
+    def measure(net: Any, rep: Any, replay: Replay) -> dict[str, float]:
+        i = net.node_ids.index(source)
+        cols = [net.product_ids.index(p) for p in replay.products(net.scenario)]
+        owed = rep.daily.backorders[:, i, cols].sum(axis=1)
+        end = min(replay.start + 61, len(owed) - 1)
+        return {"owed": float(owed[end] - owed[replay.start]), **cut(net, rep, replay)}
     return measure
 
 
@@ -156,6 +173,26 @@ REPLAYS: tuple[Replay, ...] = (
             "supplier_cut": Observed(
                 "November 2024: thousands of packages not delivered, 33-62 days after 29 Sep",
                 "DOMAIN.md (Baxter North Cove 2024, Sweden)", 33, 62),
+            "depth": Observed("not in the sources", "-"),
+            "duration": Observed("not in the sources", "-"),
+        },
+    ),
+    Replay(
+        key="baxter_2024_sweden",
+        file="baxter_2024_sweden.yaml",
+        start=30,
+        products=lambda sc: [p for p in ("ringer_acetat_1l", "nacl_1l", "nacl_100ml",
+                                         "glucos_50_1l", "glucos_100_500ml")],
+        demand_points=lambda net, i: net.countries[i] == "SE",
+        extra=_owed_in_november("maker_eu", _supplier_cut("tamro", "oriola")),
+        observed={
+            "onset": Observed(
+                "no ward stockouts reported; stocks varied widely", "DOMAIN.md (Sweden, Nov 2024)"),
+            "supplier_cut": Observed(
+                "November 2024: thousands of packages not delivered, 33-62 days after 29 Sep",
+                "DOMAIN.md (Baxter North Cove 2024, Sweden)", 33, 62),
+            "owed": Observed("thousands of packages not delivered in November (package size "
+                             "not given)", "DOMAIN.md (Baxter North Cove 2024, Sweden)"),
             "depth": Observed("not in the sources", "-"),
             "duration": Observed("not in the sources", "-"),
         },
@@ -313,18 +350,20 @@ def _fmt(s: dict[str, float], name: str, total: int) -> str:
     if s["n"] < 2:
         text = f"{s['mean'] * scale:.1f}{unit}"
     else:
-        # Every figure is a count, a day or a share: none is below 0.
-        text = f"{s['mean'] * scale:.1f}{unit} [{max(s['low'], 0.0) * scale:.1f}, " \
+        # Counts, days and shares are never below 0 (a difference, `owed`, can be).
+        low = s["low"] if name == "owed" else max(s["low"], 0.0)
+        text = f"{s['mean'] * scale:.1f}{unit} [{low * scale:.1f}, " \
                f"{s['high'] * scale:.1f}]"
     if s["n"] < total:
         text += f" ({s['n']} of {total} replications)"
     return text
 
 
-FIGURES = ("onset", "supplier_cut", "depth", "duration", "postponed", "cancelled")
+FIGURES = ("onset", "supplier_cut", "owed", "depth", "duration", "postponed", "cancelled")
 LABELS = {
     "onset": "onset of shortage at a demand point (days from the start)",
     "supplier_cut": "first order the hospitals' supplier cannot deliver (days from the start)",
+    "owed": "bags the foreign makers owe on 30 November, more than on the start day",
     "depth": "depth: lowest 7-day fill at the affected demand points",
     "duration": "duration: onset to last stockout day (days)",
     "postponed": "planned operations postponed within 21 days",
