@@ -121,7 +121,8 @@ def run(
         Path | None,
         typer.Option("--out", "-o", help="Results folder (default: results/<scenario>-<time>)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(  # as a scenario's seed: numpy's range
+        min=0, max=2**64 - 1, help="Seed (default: the scenario's).")] = None,
     replications: Annotated[
         int,
         typer.Option("--replications", "-r", min=1,
@@ -231,7 +232,8 @@ def batch(
     role: RoleOption = None,
     group: GroupOption = None,
     region: RegionOption = None,
-    seed: Annotated[int | None, typer.Option(help="Batch seed (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(  # as a scenario's seed: numpy's range
+        min=0, max=2**64 - 1, help="Batch seed (default: the scenario's).")] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o",

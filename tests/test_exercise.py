@@ -473,6 +473,19 @@ def test_cli_start_decide_next_replay_review(tmp_path, scenario_file, played):
     assert sheet.max_row == 1 + len(pd.read_parquet(folder / "injects.parquet")) > 1
 
 
+@pytest.mark.parametrize("command", ["run", "batch"])
+@pytest.mark.parametrize("seed", ["-1", str(2**64)])
+def test_a_seed_out_of_range_is_bad_input_for_run_and_batch_too(tmp_path, scenario_file,
+                                                                command, seed):
+    # Found with the exercise's --seed: `beredskap run --seed -1` ended in numpy's traceback
+    # ('expected non-negative integer'). A scenario's seed is checked to 0 .. 2**64 - 1.
+    out = tmp_path / "out"
+    r = invoke(command, scenario_file, "--out", out, "--seed", seed)
+    assert r.exit_code == 2, r.output
+    assert "Invalid value for '--seed'" in r.output and "Traceback" not in r.output
+    assert not out.exists()
+
+
 def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, scenario_file):
     folder = tmp_path / "ovning"
     r = invoke("exercise", scenario_file, "--out", folder, "--lang", "se")
@@ -480,7 +493,8 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, scenario_file):
     # Found in review: a negative seed failed in numpy after the folder was made, and dates
     # or exercise times past what pandas holds with a traceback.
     for words, message in (
-            (["--seed", "-1"], "seed -1: a whole number, 0 or more"),
+            (["--seed", "-1"], "seed -1: a whole number from 0 to 2**64 - 1"),
+            (["--seed", str(2**64)], f"seed {2**64}: a whole number from 0 to 2**64 - 1"),
             (["--start", "9999-12-31T08:00"], "would end after 2262-04-10"),
             (["--compress", "1e-9"], "years of exercise time; give a larger number")):
         r = invoke("exercise", scenario_file, "--out", folder, *words)

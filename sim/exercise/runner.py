@@ -623,11 +623,12 @@ def _compress(compress: float | None) -> float | None:
 
 
 def _seed(seed: Any) -> int:
-    """The seed as the engine takes it (numpy's SeedSequence: a whole number, 0 or more)."""
+    """The seed as a scenario takes it: a whole number from 0 to 2**64 - 1."""
     import numbers
 
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ExerciseError(f"seed {seed!r}: a whole number, 0 or more")
+    if (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+            or not 0 <= seed <= 2**64 - 1):
+        raise ExerciseError(f"seed {seed!r}: a whole number from 0 to 2**64 - 1")
     return int(seed)
 
 
