@@ -432,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
         payload = json.loads(JSON_PATH.read_text())
         write_doc(table(payload["replays"]), payload["generated"])
         return 0
+    unknown = set(args.only or ()) - {r.key for r in REPLAYS}
+    if unknown:
+        parser.error(f"unknown replay(s) {sorted(unknown)}; known: {[r.key for r in REPLAYS]}")
     results: dict[str, dict[str, Any]] = {}
     for replay in REPLAYS:
         if args.only and replay.key not in args.only:
