@@ -51,6 +51,13 @@ How the two networks are joined (the decisions; each is repeated where it acts i
     wholesalers' stock duties are national (Norway's listed medicines, Sweden's figures), and
     an importer in one country serving the other would be cut off by the export ban below,
     which is meant to hit plants.
+- Where the two files differ, decided: product names are Sweden's (ids, groups and units are the
+  same; the script stops if not); Halden plans with Norway's rule (daily, 33-34 days of position)
+  rather than Sweden's (weekly, 28-35), because it is a Norwegian node and norway.yaml's reason
+  holds for the whole plant (near capacity, a week's orders arriving at once take weeks to
+  refill); medical air is each country's own way (Swedish hospitals' on-site plants as nodes,
+  Norway's main hospitals with no cylinder use); horizon, warm-up, reporting and defaults must be
+  equal (the script stops if not); the seed is new (2027), since it only draws.
 - National priority ("Norge blir neppe prioritert i en krisesituasjon", 004_f3caacd9444b40c3.txt):
   each country bans the export of what its plants make for the other, from the end of the
   warm-up to the horizon: Norway the products Halden ships to Sweden, Sweden the gases its
