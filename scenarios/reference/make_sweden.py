@@ -33,7 +33,7 @@ Sources and assumptions (see also the comments in sweden.yaml):
   beds or more, 34 of the 61 hospitals with about 78 % of the beds, every university hospital
   among them) make it in an on-site plant (compressors, dryers and filters; a node of role
   manufacturer, `<hospital>_medicinsk_luft`, tag `medical_air_onsite`) piped to their surgery
-  and intensive-care ward; the unit stays a cylinder's worth, so that demand is the same
+  and intensive-care ward (tagged `medical_air_onsite` too); the unit stays a cylinder's worth, so that demand is the same
   product everywhere. The other hospitals buy cylinders from their gas maker. ASSUMPTIONS: the
   plant can make twice the hospital's use (two compressors, each sized for the whole load, the
   usual duplex design) and pipe as much (its dispatch capacity), releases next day, and runs
@@ -193,6 +193,8 @@ def build() -> tuple[list[dict], list[dict]]:
             for suffix, ward_name, share, tags in WARDS:
                 ward = f"{hid}_{suffix}"
                 size = round(beds * share, 1)
+                if onsite_air and suffix == "op_iva":  # piped air (reference/sweden.yaml)
+                    tags = tags.replace("]", ", medical_air_onsite]")
                 nodes.append({"id": ward, "name": f"{hospital}, {ward_name}", "role": "ward",
                               "country": "SE", "region": region, "tags": tags,
                               "scale.beds": size, f"scale.{suffix}_beds": size,
