@@ -3,7 +3,8 @@ baseline criteria in each country, and the national-priority variant.
 
 The composition tests read the compiled networks, without simulating. The baseline tests run one
 180-day replication of the Nordic baseline (the figures from longer runs are in the comments);
-the national-priority test runs the variant for 45 days (its full run is in test_scenarios.py).
+the national-priority test runs 45 days of the baseline and of the variant (their full runs are in
+test_scenarios.py).
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def test_cross_border_lanes_are_the_shared_plants_and_the_ban_covers_them():
 
 # --- baseline -----------------------------------------------------------------------------------
 
-def test_baseline_serves_every_product_in_each_country():
+def test_baseline_serves_every_product_and_keeps_stocks_level_in_each_country():
+    # One test, so that parallel workers (pytest-xdist) run the 180-day baseline once.
     # The criteria of the country networks, country by country: every product's fill at demand
     # points >= 99.5 %, and stockouts rare noise. One replication here. 4 replications (seed 1)
     # gave every product >= 99.9996 % in Sweden (6 units of tranexamic acid unmet in all) and
@@ -170,14 +172,14 @@ def test_baseline_serves_every_product_in_each_country():
         here = k[k["country"] == code]
         rate = here["stockout_days"].sum() / ((here["demand"] > 0).sum() * days)
         assert rate <= 5e-5, (code, rate)
+    stocks_stay_level(res)
 
 
-def test_baseline_stocks_stay_level_in_each_country():
+def stocks_stay_level(res: sim.RunResult) -> None:
     # As tests/test_reference_norway.py measures it: on-hand stock, mean of the last 30 days
     # against the first 30 after warm-up, per product group summed over each country's chain
     # below the importers, within 5 %. At most 2.9 % over 4 replications (seed 1; Swedish
     # infusion fluids, whose hospital pharmacies order in lots of a week on recent demand).
-    res = baseline()
     sc = res.scenario
     countries = {n.id: n.country for n in sc.nodes}
     first = (sc.warmup_days, sc.warmup_days + 30)
@@ -206,8 +208,9 @@ def test_national_priority_runs_and_stops_the_plants_exports():
     # lanes (sourcing `fallback`). Measured (seed 1): Halden's Ringer-acetat orders on days
     # 32-44 are 0.46 of the baseline's (Norway's part of the plant is 41 %), the Swedish gas
     # maker's bulk oxygen orders 0.97 (the far north's half is about 3 % of its draw).
-    short = sim.load_scenario(PRIORITY).with_overrides({"horizon_days": 45})
-    runs = {"baseline": baseline(), "priority": sim.run(short, seed=1, replications=1)}
+    short = {"horizon_days": 45}
+    runs = {name: sim.run(sim.load_scenario(path).with_overrides(short), seed=1, replications=1)
+            for name, path in (("baseline", BASELINE), ("priority", PRIORITY))}
     led = runs["priority"].ledger
     inflow = led["initial"] + led["received"] + led["produced"]
     outflow = (led["shipped"] + led["consumed"] + led["expired"] + led["destroyed"]
