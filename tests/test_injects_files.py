@@ -1,6 +1,7 @@
 """MSELs that planners and platforms take as they are (issue 15, part 3): spaced exercise times,
-singular and plural, unit words, the HSEEP column layout, the OpenAEV import sheet and the
-timeline. Files are read back; expected values come from the MSEL table or by hand."""
+singular and plural, unit words, the HSEEP column layout and the timeline (the OpenAEV import
+sheet: test_injects_openaev.py). Files are read back; expected values come from the MSEL table
+or by hand."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from sim.injects.fields import (
     RATIONING_WORDS,
     TEXT_FIELDS,
 )
-from sim.injects.openaev import OPENAEV_COLUMNS
 from sim.injects.render import Timing, _Fields, schedule
 from sim.injects.timeline import METHOD_MARKERS, method_markers, x_limits
 from sim.injects.words import Count, Words
@@ -240,54 +240,6 @@ def test_the_xlsx_has_the_hseep_msel_layout(crafted, tmp_path):
         "Exercise time", "Event synopsis", "Responsible controller", "Inject mode", "From",
         "To (intended player)", "Inject / message", "Expected player action",
         "Objective / core capability", "Notes"]
-
-
-def relative_minutes(text: str) -> int:
-    """A trigger time read as OpenAEV's importer reads it (its three relative patterns)."""
-    day = re.match(r"^.*[DJ]([+\-]?[0-9]*)(.*)$", text)
-    hour = re.match(r"^.*[HT]([+\-]?[0-9]*).*$", text)
-    minute = re.match(r"^.*[M]([+\-]?[0-9]*).*$", text)
-    assert day and hour and minute, text
-    return int(day.group(1)) * 1440 + int(hour.group(1)) * 60 + int(minute.group(1))
-
-
-def test_the_openaev_sheet_reads_back_as_its_importer_reads_it(crafted, tmp_path):
-    folder = write_results(crafted, tmp_path / "run")
-    done = runner.invoke(app, ["injects", str(folder), "--format", "openaev", "--lang", "sv",
-                               "--compress", "24", "--no-baseline", "--no-timeline"])
-    assert done.exit_code == 0, done.output
-    path = folder / "injects.sv.openaev.xlsx"
-    book = load_workbook(path)
-    assert book.sheetnames[0] == "Injects"
-    sheet = book["Injects"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == [heading for _, heading in OPENAEV_COLUMNS]
-    msel = build_msel(crafted, lang="sv", compress=24, baseline=False).table
-    assert len(rows) == len(msel) + 1
-    for row, inject in zip(rows[1:], msel.to_dict("records"), strict=True):
-        kind, title, description, trigger, teams, name, _, score = row[:8]
-        assert re.fullmatch(r"^(phone|email|media|sitrep)$", kind)  # the mapper's regex
-        assert title == inject["synopsis"] and teams == inject["to"]
-        assert description == f"Från: {inject['from']}\n\n{inject['message']}"
-        assert name == inject["expected_action"] and score == 100
-        assert relative_minutes(trigger) == inject["exercise_elapsed"] / pd.Timedelta(minutes=1)
-    # Without --compress: scenario time from the window's first day at 08:00.
-    plain = build_msel(crafted, lang="en", baseline=False)
-    write_msel(plain, tmp_path / "p.xlsx", "openaev")
-    triggers = [r[3] for r in load_workbook(tmp_path / "p.xlsx")["Injects"].iter_rows(
-        min_row=2, values_only=True)]
-    for trigger, day, clock in zip(triggers, plain.table["scenario_day"], plain.table["time"],
-                                   strict=True):
-        assert relative_minutes(trigger) == day * 1440 + int(clock[:2]) * 60 + int(
-            clock[3:]) - 8 * 60
-
-
-def test_an_openaev_file_name_and_format_must_agree(crafted, tmp_path):
-    msel = build_msel(crafted, lang="en", baseline=False)
-    assert write_msel(msel, tmp_path / "a.openaev.xlsx").exists()  # told by the name
-    assert load_workbook(tmp_path / "a.openaev.xlsx").sheetnames[0] == "Injects"
-    with pytest.raises(ValueError, match="looks like csv, but the format asked for is openaev"):
-        write_msel(msel, tmp_path / "a.csv", "openaev")
 
 
 # --- timeline ---------------------------------------------------------------------------------
