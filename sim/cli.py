@@ -559,6 +559,8 @@ def injects(
             write_timeline(msel, figure)
     except OSError as exc:
         raise _fail(f"cannot write {target}: {exc}", debug, exc) from None
+    except ValueError as exc:  # an MSEL the chosen format cannot hold (refused before saving)
+        raise _fail(f"cannot write {target}: {exc}", debug, exc) from None
     written = [str(target), *([str(figure)] if timeline else [])]
     if msel.table.empty and msel.baseline is not None and msel.triggers == 0:
         # Not a filter problem: every trigger was normal operations (a scenario without

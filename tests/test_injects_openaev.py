@@ -445,3 +445,26 @@ def test_an_openaev_file_name_and_format_must_agree(crafted, tmp_path):
     assert load_workbook(tmp_path / "a.openaev.xlsx").sheetnames[0] == SHEET
     with pytest.raises(ValueError, match="looks like csv, but the format asked for is openaev"):
         write_msel(msel, tmp_path / "a.csv", "openaev")
+
+
+def test_the_command_refuses_a_recipient_openaev_would_split_and_writes_nothing(crafted,
+                                                                                 tmp_path):
+    """Own rules whose actor names hold a comma: exit 2 with the reason, no traceback, no file."""
+    import yaml
+
+    shipped = Path(sim.__file__).parent / "injects" / "data"
+    data = yaml.safe_load(next(shipped.glob("*.yaml")).read_text(encoding="utf-8"))
+    for names in data["actors"].values():
+        names["en"] = names["en"] + ", duty officer"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = write_results(crafted, tmp_path / "run")
+    target = tmp_path / "out.openaev.xlsx"
+    done = runner.invoke(app, ["injects", str(folder), "--format", "openaev", "--lang", "en",
+                               "--rules", str(rules), "--no-baseline", "--no-timeline",
+                               "--out", str(target)])
+    assert done.exit_code == 2, done.output
+    text = " ".join(done.output.split())
+    assert "split at commas" in text and "duty officer" in text
+    assert "Traceback" not in done.output
+    assert not target.exists()
