@@ -26,6 +26,16 @@ def test_quickstart_notebook_executes():
     # The days-of-supply figure was drawn.
     assert any("image/png" in o.get("data", {}) for o in outputs)
     assert any("ledger rows balance" in o.get("text", "") for o in outputs)
+    # The variant: twelve weeks at the regional stores raise every replication's mask fill at the
+    # wards (paired: replication k of both runs saw the same demand and lead times).
+    import re
+
+    text = "\n".join(o.get("text", "") for o in outputs)
+    pairs = [(float(m[1]), float(m[2])) for m in re.finditer(
+        r"^replication \d+: masks at wards ([0-9.]+) % today, ([0-9.]+) % with twelve weeks$",
+        text, re.MULTILINE)]
+    assert len(pairs) == 3, text
+    assert all(more > today for today, more in pairs), pairs
 
 
 def test_stockpile_sizing_notebook_executes():
