@@ -109,14 +109,14 @@ def _supplier_cut(*nodes: str) -> Callable[[Any, Any, Replay], dict[str, float]]
 
 def _owed_in_november(source: str, cut: Callable[[Any, Any, Replay], dict[str, float]]
                       ) -> Callable[[Any, Any, Replay], dict[str, float]]:
-    """What `source` owes of the affected products on 30 November (61 days after the start)
-    more than on the start day: what the foreign makers had not delivered by the end of
-    November; and `cut`'s figures."""
+    """What `source` owes of the affected products on 30 November (62 days after the start, 29
+    September) more than on the start day: what the foreign makers had not delivered by the end
+    of November; and `cut`'s figures."""
     def measure(net: Any, rep: Any, replay: Replay) -> dict[str, float]:
         i = net.node_ids.index(source)
         cols = [net.product_ids.index(p) for p in replay.products(net.scenario)]
         owed = rep.daily.backorders[:, i, cols].sum(axis=1)
-        end = min(replay.start + 61, len(owed) - 1)
+        end = min(replay.start + 62, len(owed) - 1)
         return {"owed": float(owed[end] - owed[replay.start]), **cut(net, rep, replay)}
     return measure
 
