@@ -33,8 +33,8 @@ Sources and assumptions (see also the comments in sweden.yaml):
   beds or more, 34 of the 61 hospitals with about 78 % of the beds, every university hospital
   among them) make it in an on-site plant (compressors, dryers and filters; a node of role
   manufacturer, `<hospital>_medicinsk_luft`, tag `medical_air_onsite`) piped to their surgery
-  and intensive-care ward (tagged `medical_air_onsite` too); the unit stays a cylinder's worth, so that demand is the same
-  product everywhere. The other hospitals buy cylinders from their gas maker. ASSUMPTIONS: the
+  and intensive-care ward (tagged `medical_air_onsite` too); the unit stays a cylinder's worth,
+  so that demand is the same product everywhere. The other hospitals buy cylinders from their gas maker. ASSUMPTIONS: the
   plant can make twice the hospital's use (two compressors, each sized for the whole load, the
   usual duplex design) and pipe as much (its dispatch capacity), releases next day, and runs
   on the hospital's reserve power for `HOSPITAL_BACKUP_DAYS` days of a power outage before it
