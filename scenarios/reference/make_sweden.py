@@ -29,18 +29,18 @@ Sources and assumptions (see also the comments in sweden.yaml):
   regions between them is an assumption.
 - Medical air: "medicinsk luft tillverkas i egen regi av de flesta större sjukhusen, medan den i
   mindre utsträckning köps in i gasflaskor" (001_45ea3db74d157cad.txt, the 2025 report). The
-  hospitals with at least `ONSITE_AIR_BEDS` bed-equivalents (ASSUMPTION: "larger" read as 300
-  beds or more, 34 of the 61 hospitals with about 78 % of the beds, every university hospital
-  among them) make it in an on-site plant (compressors, dryers and filters; a node of role
-  manufacturer, `<hospital>_medicinsk_luft`, tag `medical_air_onsite`) piped to their surgery
-  and intensive-care ward (tagged `medical_air_onsite` too); the unit stays a cylinder's worth,
-  so that demand is the same product everywhere. The other hospitals buy cylinders from their gas maker. ASSUMPTIONS: the
-  plant can make twice the hospital's use (two compressors, each sized for the whole load, the
-  usual duplex design) and pipe as much (its dispatch capacity), releases next day, and runs
-  on the hospital's reserve power for `HOSPITAL_BACKUP_DAYS` days of a power outage before it
-  works at the outage's factor (the sources give no days: "kommersiella reservkraftverk räcker
-  inte vid längre avbrott", 001_45ea3db74d157cad.txt; a hospital's own diesel is taken to last
-  a week, and diesel is itself a supply, DOMAIN.md).
+  hospitals with at least `ONSITE_AIR_BEDS` bed-equivalents (ASSUMPTION: "larger" read as 300 beds
+  or more, 34 of the 61 hospitals with about 78 % of the beds, every university hospital among them)
+  make it in an on-site plant (compressors, dryers and filters; a node of role manufacturer,
+  `<hospital>_medicinsk_luft`, tag `medical_air_onsite`) piped to their surgery and intensive-care
+  ward (tagged `medical_air_onsite` too); the unit stays a cylinder's worth, so that demand is the
+  same product everywhere. The other hospitals buy cylinders from their gas maker. ASSUMPTIONS: the
+  plant can make twice the hospital's use (two compressors, each sized for the whole load, the usual
+  duplex design) and pipe as much (its dispatch capacity), releases next day, and runs on the
+  hospital's reserve power for `HOSPITAL_BACKUP_DAYS` days of a power outage before it works at the
+  outage's factor (the sources give no days: "kommersiella reservkraftverk räcker inte vid längre
+  avbrott", 001_45ea3db74d157cad.txt; a hospital's own diesel is taken to last a week, and diesel is
+  itself a supply, DOMAIN.md).
 
 Care at the wards (issue 10): the wards' consumption comes from patients and staff shifts, written
 into sweden.yaml's `care:` section between the BEGIN and END markers (`care_block()` below).
