@@ -198,6 +198,40 @@ def test_foreign_makers_are_capped_where_the_sources_give_a_figure():
     assert np.isinf(net.dispatch_capacity[row(net, "maker_cn")]).all()
 
 
+# --- 7. components at the Swedish fluids line -----------------------------------------------------
+
+def test_the_swedish_line_stops_when_its_components_run_out():
+    # The line makes each bag from a set of components bought in the EU (sweden.yaml, fluids_se),
+    # with two months of them (001_45ea3db74d157cad.txt: most makers "en till tre månader"). An
+    # EU export ban on the components from day 0: the line makes what its stock allows, one bag a
+    # set, and then nothing; the first day held back comes after about two months of its normal
+    # use (60 days of position, all on hand on day 0), and the EU ships none.
+    net = network()
+    i, c = row(net, "fluids_se"), col(net, "iv_bag_components")
+    assert net.initial[i, c] == pytest.approx(60 * net.normal_flow[i, c], rel=0.01)
+    bags = ["ringer_acetat_1l", "nacl_1l"]
+    assert net.normal_flow[i, c] == pytest.approx(
+        sum(net.normal_flow[i, col(net, p)] for p in bags), rel=0.01)
+    sc = sim.load_scenario(BASELINE).with_overrides({
+        "horizon_days": 120, "warmup_days": 0,
+        "disruptions": [{"type": "export_ban", "name": "ban", "country": "DE",
+                         "products": ["iv_bag_components"], "start_day": 0,
+                         "duration_days": 120}]})
+    res = sim.run(sc, seed=1, replications=1, daily="none")
+    led = res.ledger.set_index(["node", "product"])
+    sets = led.loc[("fluids_se", "iv_bag_components")]
+    assert led.loc[("maker_eu", "iv_bag_components"), "shipped"] == 0
+    assert sets["received"] == 0 and sets["final"] == 0
+    assert sets["consumed"] == net.initial[i, c]
+    assert sum(led.loc[("fluids_se", p), "produced"] for p in bags) == sets["consumed"]
+    ev = res.events[(res.events["kind"] == "input_shortage") & (res.events["node"] == "fluids_se")]
+    assert set(ev["product"]) == set(bags)
+    assert 45 <= ev["day"].min() <= 75, ev["day"].min()
+    # In normal operations the components never hold the line back.
+    normal = baseline().events
+    assert not (normal["kind"] == "input_shortage").any()
+
+
 # --- 8. normal operations are normal -------------------------------------------------------------
 
 def test_initial_stock_is_the_mean_inventory_position_of_every_policy():

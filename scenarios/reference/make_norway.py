@@ -9,6 +9,10 @@ the care block are committed so that the scenario runs without this script.
 
 Sources are the seeds in ../shared/seeds (cited by file name) and DOMAIN.md; every other number
 is an ASSUMPTION with its reasoning, here or in norway.yaml.
+- Products: the Swedish network's, under the same ids (the Nordic network joins the two by
+  product id), listed in norway.yaml. That includes the Swedish fluids line's input of
+  production, iv_bag_components, which no table here routes and no Norwegian node holds: the
+  sources give no component stock for Halden.
 - Specialist care: the four regional health authorities (RHF; DOMAIN.md: "4 regional health
   authorities") are the scenario's regions, with the ids the inject rules name
   (sim/injects/data/default.yaml: helse_sor_ost, helse_vest, helse_midt, helse_nord). Their
