@@ -41,7 +41,7 @@ def test_quickstart_notebook_executes():
 def test_stockpile_sizing_notebook_executes():
     """The wards run short of masks with today's 28 days at the regional stores; sizing fixes it.
 
-    The notebook's search runs on a 28-day grid from today's 28 to 84 days with 2 replications
+    The notebook's search runs on a 28-day grid from today's 28 to 84 days with 4 replications
     (the study `studies/masks.size.yaml`, 1-day steps and 4 replications, gives 77 days). Every
     check uses the tool's own statistics: today's upper bound lies below the target (the
     shortage is real at that confidence), the answer's lower bound on fresh replications meets
@@ -54,7 +54,7 @@ def test_stockpile_sizing_notebook_executes():
     assert any("image/png" in o.get("data", {}) for o in outputs)
     text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
                       for o in outputs)
-    assert "variants=2, replications=2" in text
+    assert "variants=2, replications=4" in text
     number = r"([-+0-9.e]+)"
     bounds = rf"fill_rate {number}, bounds \[{number}, {number}\], meets=(True|False)"
     today = re.search(rf"^today \((\d+) days\): {bounds}$", text, re.MULTILINE)
@@ -70,14 +70,14 @@ def test_stockpile_sizing_notebook_executes():
     assert below and int(below[1]) == days - 28 and below[5] == "False", text
     assert float(below[3]) < 0.95  # its lower bound misses the target (it failed on it)
     gain = re.search(rf"^84 days - 28 days, wards' PPE fill_rate: {number} "
-                     rf"\(95 % CI {number} to {number}, n=2\)$", text, re.MULTILINE)
+                     rf"\(95 % CI {number} to {number}, n=4\)$", text, re.MULTILINE)
     assert gain and float(gain[2]) > 0, text  # more masks at the stores: a real gain
 
 
 def test_countermeasures_notebook_executes():
     """What each measure buys for the masks, the group that runs short, against stocking more.
 
-    From the notebook's own paired 95 % intervals (2 replications): the measures as shipped buy
+    From the notebook's own paired 95 % intervals (4 replications): the measures as shipped buy
     nothing measurable (their interval holds 0), the state stock's release watching the masks
     buys a real gain (interval above 0) and starts after the warm-up (day 30; at the shipped 14
     days it fires in normal operations), and 84 days of masks at the regional stores buy more
@@ -89,7 +89,7 @@ def test_countermeasures_notebook_executes():
     assert any("image/png" in o.get("data", {}) for o in outputs)
     text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
                       for o in outputs)
-    assert "variants=6, replications=2" in text
+    assert "variants=6, replications=4" in text
     gains = {m[1]: (float(m[2]), float(m[3]), float(m[4])) for m in re.finditer(
         r"^Mask fill gain, (.+): ([-+0-9.]+) points \(95 % CI ([-+0-9.]+) to ([-+0-9.]+)\)$",
         text, re.MULTILINE)}

@@ -22,6 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 import sim
+import sim.network
 from sim.cli import app
 from sim.situation.texts import TEXTS
 from tests.batch_helpers import SCENARIO
@@ -140,7 +141,12 @@ def test_a_national_batch_report_is_small_enough_to_send(tmp_path):
     # A complete report, or the size says nothing: a heatmap per product group and the
     # timeline, every region, the batch's median and 10-90 % table.
     sc = sim.load_scenario(scenario)
-    groups = {p.group for p in sc.products.values()}
+    # Days of supply are of what demand points use: a group only makers hold (components)
+    # has no heatmap.
+    net = sim.network.network_of(sc)
+    groups = {sc.products[pid].group
+              for pid, u in zip(net.product_ids, net.has_demand.any(axis=0), strict=True) if u}
+    assert {p.group for p in sc.products.values()} - groups == {"components"}
     regions = {n.region for n in sc.nodes if n.country == "SE"}
     assert len(groups) >= 9 and len(regions) == 21
     for section in SECTIONS:
