@@ -60,8 +60,10 @@ class CareDemand:
         self.census = np.zeros((n, c), dtype=np.int64)
         # Patients leaving at the start of each day (day `days`: still in care at the end).
         self.leaving = np.zeros((days + 1, n, c), dtype=np.int64)
-        self.per_census = ca.per_patient_day + ca.per_shift  # float[n, c, p]
-        self.per_admission = ca.per_admission
+        # Only nodes with admissions have patients: the norms are applied to their rows alone.
+        self.rows = np.flatnonzero((ca.admissions > 0).any(axis=1))
+        self.per_census = (ca.per_patient_day + ca.per_shift)[self.rows]  # float[r, c, p]
+        self.per_admission = ca.per_admission[self.rows]
         self.carry = np.zeros((3, n, net.n_products))
         # Which priority each category has, one-hot: float[3, c].
         self.by_priority = (ca.priority[None, :] == np.arange(3)[:, None]).astype(float)
@@ -73,8 +75,9 @@ class CareDemand:
         self.tally = {k: np.zeros((n, c), dtype=np.int64) for k in (
             "admissions", "deferred_admissions", "cancelled_admissions", "patient_days")}
         # Rationing: demand as it would be without conservation, and what it saved.
-        self.shadow_carry = np.zeros((3, n, net.n_products))
+        self.shadow_carry = np.zeros((3, len(self.rows), net.n_products))
         self.conserved = np.zeros((n, net.n_products), dtype=np.int64)  # today
+        self.conserving = False  # carry or conserved may be non-zero
         self.events: list[EventChunk] = []  # where deferrals and cancellations are logged
 
     def draw(self, t: int, multiplier: np.ndarray | None, rationing: Rationing | None = None
@@ -101,10 +104,12 @@ class CareDemand:
         total = int(flat.sum())
         if total:
             cells = np.repeat(np.arange(flat.size), flat)
-            node, category = np.divmod(cells, self.shape[1])
+            category = cells % self.shape[1]
             stay = self.care.stay.sample_each(self.stay_rng, category)
             days = np.maximum(1, np.ceil(stay - _EPS)).astype(np.int64)
-            np.add.at(self.leaving, (np.minimum(t + days, self.days), node, category), 1)
+            # On the flat array: numpy's one-dimensional add.at is many times faster.
+            leave = np.minimum(t + days, self.days) * flat.size + cells
+            np.add.at(self.leaving.reshape(-1), leave, 1)
             self.census += admitted
         if t >= self.warmup:
             tally = self.tally
@@ -113,16 +118,24 @@ class CareDemand:
             if deferred is not None:
                 tally["deferred_admissions"] += deferred
                 tally["cancelled_admissions"] += cancelled
-        units = (self.census[:, :, None] * self.per_census
-                 + admitted[:, :, None] * self.per_admission)
+        rows = self.rows
+        units = (self.census[rows, :, None] * self.per_census
+                 + admitted[rows, :, None] * self.per_admission)
         expected = np.einsum("kc,ncp->knp", self.by_priority, units)
-        whole = np.floor(expected + self.shadow_carry + _EPS)
-        self.shadow_carry = np.maximum(expected + self.shadow_carry - whole, 0.0)
+        whole_rows = np.floor(expected + self.shadow_carry + _EPS)
+        self.shadow_carry = np.maximum(expected + self.shadow_carry - whole_rows, 0.0)
         conserve = None if rationing is None else rationing.conserve
         if conserve is None:
-            self.carry.fill(0.0)
-            self.conserved.fill(0)
-            return whole.astype(np.int64)
+            if self.conserving:
+                self.carry.fill(0.0)
+                self.conserved.fill(0)
+                self.conserving = False
+            out = np.zeros(self.carry.shape, dtype=np.int64)
+            out[:, rows] = whole_rows
+            return out
+        self.conserving = True
+        whole = np.zeros(self.carry.shape)
+        whole[:, rows] = whole_rows
         # Conservation thins the day's whole units: (1 - conserve) of them are saved, whole
         # units with the fraction carried per cell (self.carry), so 0 <= saved <= asked every
         # day and `conserved` is exactly what the same draws would have used without it.

@@ -41,6 +41,9 @@ class Sampler:
         self.kind = params[:, 0].astype(int)
         self.a, self.b, self.c = params[:, 1], params[:, 2], params[:, 3]
         self.random = bool((self.kind != 0).any())
+        # The one kind every column has, if they all have the same (draws skip the masks).
+        kinds = np.unique(self.kind)
+        self.only = int(kinds[0]) if len(kinds) == 1 else None
 
     def mean(self) -> np.ndarray:
         """The mean of each column's distribution."""
@@ -61,10 +64,13 @@ class Sampler:
         k = len(columns)
         u = rng.random(k)
         z = rng.standard_normal(k)
+        if self.only == 3:  # all lognormal, as stays usually are: the same arithmetic, unmasked
+            return np.exp(self.a[columns] + self.b[columns] * z)
         sub = Sampler.__new__(Sampler)
         sub.kind, sub.a, sub.b, sub.c = (self.kind[columns], self.a[columns],
                                          self.b[columns], self.c[columns])
         sub.random = bool((sub.kind != 0).any())
+        sub.only = None
         return sub._transform(u[None, :], z[None, :])[0]
 
     def sample(self, rng: np.random.Generator, rows: int) -> np.ndarray:

@@ -130,11 +130,14 @@ def allocate(
     short = total > available
     if not short.any():
         return requests.copy()
-    rows = short.any(axis=1)[group]
+    # Products are allocated independently of each other, so only the columns where some
+    # supplier is short, and only the rows of suppliers short of something, need the work.
+    rows = np.flatnonzero(short.any(axis=1)[group])
+    cols = np.flatnonzero(short.any(axis=0))
     given = requests.copy()
-    sub, sub_group = requests[rows], group[rows]
+    sub = requests[rows[:, None], cols]
     sub_tier = None if tier is None else tier[rows]
-    given[rows] = _by_tier(sub, available, sub_group, sub_tier)
+    given[rows[:, None], cols] = _by_tier(sub, available[:, cols], group[rows], sub_tier)
     return given
 
 

@@ -265,8 +265,8 @@ class StockHolder:
             return
         limited = st.limited and bool(np.isfinite(st.lane_budget[lanes]).any()
                                       or np.isfinite(st.dispatch_budget[nodes]).any())
-        if not limited and (total <= on_hand).all():
-            # Enough for every claim: no allocation to make.
+        if (total <= on_hand).all() and (not limited or self._fits(blk, lane_claims, claimed)):
+            # Enough for every claim (and capacity for every shipment): nothing to allocate.
             self._serve_own(blk, backorder_k.copy(), demand_k.copy())
             self._ship_lanes(blk, owed, new, claimed, owed_c.copy(), new_c.copy(), t, fx)
         else:
@@ -430,6 +430,12 @@ class StockHolder:
                 break
         return out
 
+    def _fits(self, blk: Block, lane_claims: np.ndarray, claimed: np.ndarray) -> bool:
+        """Every lane claim fits today's dispatch and lane capacities (so `_refit` cuts none)."""
+        st = self.state
+        return bool((claimed <= st.dispatch_budget[blk.nodes]).all()
+                    and (lane_claims.sum(axis=1) <= st.lane_budget[blk.lanes]).all())
+
     def _fit_capacity(self, blk: Block, old: np.ndarray, new: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
         """An outside source has all it is asked for; only capacity can hold claims back."""
@@ -437,6 +443,9 @@ class StockHolder:
         if not st.limited or not (np.isfinite(st.lane_budget[blk.lanes]).any()
                                   or np.isfinite(st.dispatch_budget[blk.nodes]).any()):
             return old.copy(), new.copy()  # copies: `old` and `new` may be views of the state
+        claims = old + new
+        if self._fits(blk, claims, blk.out_sum(claims)):
+            return old.copy(), new.copy()
         nb, k = blk.b - blk.a, blk.lb - blk.la
         m = blk.classes * nb
         none = np.zeros((m, old.shape[1]), np.int64)
