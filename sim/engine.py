@@ -134,6 +134,7 @@ class Engine:
             self.state.lane_cut_day = np.full((net.n_lanes, net.n_products), -(10**9),
                                               dtype=np.int64)
         self.actors = self._actors()
+        self.state.blocks = [blk for actor in self.actors for blk in actor.blocks]
         headroom = sc.defaults.capacity_headroom
         outflow = np.zeros((net.n_nodes, net.n_products))
         np.add.at(outflow, net.lane_src, net.lane_flow)

@@ -24,7 +24,8 @@ def order_quantity(
 
 
 def split_orders(qty: np.ndarray, dst: np.ndarray, weight: np.ndarray, carry: np.ndarray,
-                 groups: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                 groups: tuple[np.ndarray, np.ndarray] | None = None, each: int = 0
+                 ) -> np.ndarray:
     """Split each node's order over its inbound lanes by `weight`, in whole units.
 
     `qty` is int[n, p] over the customers; `dst` gives each lane's customer row, sorted (each
@@ -35,15 +36,22 @@ def split_orders(qty: np.ndarray, dst: np.ndarray, weight: np.ndarray, carry: np
     split of 1 unit a day thus alternates between the two lanes instead of always sending the
     unit to the same one. Lanes of weight 0 get nothing and keep their carry. Exact: every
     node-product's lane quantities add up to its order. `groups` may pass
-    `np.unique(dst, return_index=True)`.
+    `np.unique(dst, return_index=True)`; `each`, the number of lanes every customer has,
+    where they all have the same number (a faster path, same result).
     """
     nodes, starts = np.unique(dst, return_index=True) if groups is None else groups
     exact = qty[dst] * weight
     lane_qty = np.floor(exact + 1e-9).astype(np.int64)
-    rest = qty[nodes] - np.add.reduceat(lane_qty, starts, axis=0)
+    if each:
+        rest = qty[nodes] - lane_qty.reshape(len(nodes), each, -1).sum(axis=1)
+    else:
+        rest = qty[nodes] - np.add.reduceat(lane_qty, starts, axis=0)
     if rest.any():
         score = np.where(weight > 0, exact - lane_qty + carry, -np.inf)
-        lane_qty += _largest_remainder(score, starts, rest)
+        if each:
+            lane_qty += _top_each(score, each, rest)
+        else:
+            lane_qty += _largest_remainder(score, starts, rest)
     live = weight > 0
     carry += np.where(live, exact - lane_qty, 0.0)
     return lane_qty
@@ -74,6 +82,21 @@ def _largest_remainder(score: np.ndarray, starts: np.ndarray, units: np.ndarray)
         bonus[rows, cols] = 1
         score[rows, cols] = -np.inf
         units[groups, cols] -= 1
+
+
+def _top_each(score: np.ndarray, each: int, units: np.ndarray) -> np.ndarray:
+    """`_largest_remainder` for groups of `each` rows: one sort instead of a round per unit.
+
+    Row r of a group ranks by score, highest first, ties to the earlier row (a stable sort of
+    the negated scores); the `units` best ranks with a finite score get one unit each.
+    """
+    k, p = score.shape
+    grouped = score.reshape(k // each, each, p)
+    order = np.argsort(-grouped, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(each)[None, :, None], axis=1)
+    bonus = (rank < units[:, None, :]) & np.isfinite(grouped)
+    return bonus.reshape(k, p).astype(np.int64)
 
 
 def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from sim.network import Network
 from sim.records import EventChunk
 
 if TYPE_CHECKING:
+    from sim.actors.stockholding import Block
     from sim.countermeasures.transfers import Transfers
 
 # Stands in for an unlimited source's stock when allocating: larger than any order, small
@@ -40,6 +41,9 @@ class State:
         self.events: list = []  # events logged while acting (the recorder's list)
         # Countermeasures' transfers on their way (sim.countermeasures.transfers), if any.
         self.transfers: Transfers | None = None
+        # The actors' blocks (set by the engine): per-node sums over lanes go block by block,
+        # which is several times faster than one reduceat over every node's lanes.
+        self.blocks: list[Block] = []
         # Hoarding: the last day each lane's supplier cut its customer's order of a product
         # (shipped less than claimed, or capped it); None unless some node hoards.
         self.lane_cut_day: np.ndarray | None = None
@@ -74,7 +78,6 @@ class State:
         self.quarantine: dict[int, np.ndarray] = {}  # release day -> int[n, p]
         self.production_due = np.zeros((n, p), dtype=np.int64)
         self.production_carry = np.zeros((n, p))
-        self.split_carry = np.zeros((k, p))  # share owed to each lane by the order split
         self.empty_days = np.zeros((n, p), dtype=np.int64)  # days ended with nothing on hand
         # Ledger flows (cumulative).
         self.received = np.zeros((n, p), dtype=np.int64)
@@ -126,10 +129,14 @@ class State:
 
         What would arrive after the horizon is not booked: it stays in transit.
         """
-        day = np.broadcast_to(day, lanes.shape)
-        keep = day < self.days
-        if not keep.all():
-            day, lanes, qty = day[keep], lanes[keep], qty[keep]
+        if not isinstance(day, np.ndarray):
+            day = np.full(lanes.shape, day, dtype=np.int64)
+        # Every delay is shorter than the ring, so only the last `ring` days can book past
+        # the horizon.
+        if self.t + self.ring > self.days:
+            keep = day < self.days
+            if not keep.all():
+                day, lanes, qty = day[keep], lanes[keep], qty[keep]
         if not len(lanes):
             return
         slots = day % self.ring
@@ -178,11 +185,23 @@ class State:
 
     def owed_out(self) -> np.ndarray:
         """Units each node owes its customers, int[n, p]."""
-        return _by_node(self.owed, self._out)
+        if not self.blocks:
+            return _by_node(self.owed, self._out)
+        out = np.zeros_like(self.on_hand)
+        for blk in self.blocks:
+            if blk.lb > blk.la:
+                out[blk.nodes] = blk.out_sum(self.owed[blk.lanes])
+        return out
 
     def inbound_in_transit(self) -> np.ndarray:
         """Units on their way to each node, int[n, p] (countermeasures' transfers included)."""
-        out = _by_node(self.in_transit[self._in_order], self._in)
+        if not self.blocks:
+            out = _by_node(self.in_transit[self._in_order], self._in)
+        else:
+            out = np.zeros_like(self.on_hand)
+            for blk in self.blocks:
+                if len(blk.lanes_in):
+                    out[blk.nodes] = blk.in_sum(self.in_transit[blk.lanes_in])
         if self.transfers is not None:
             out += self.transfers.in_transit
         return out

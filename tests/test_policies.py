@@ -141,3 +141,24 @@ def test_split_orders_match_a_plain_largest_remainder(case):
     sums = np.zeros_like(qty)
     np.add.at(sums, dst, got)
     assert (sums == qty).all()
+
+
+@given(st.integers(1, 5), st.integers(1, 4), st.integers(1, 3), st.data())
+def test_split_orders_equal_groups_path_gives_the_same_split(nodes, each, p, data):
+    # The faster path for customers that all have `each` lanes must split exactly as the
+    # general one, carry included.
+    dst = np.repeat(np.arange(nodes), each)
+    raw = data.draw(hnp.arrays(float, (len(dst), p), elements=st.sampled_from([0.0, 0.5, 1.0])))
+    raw[::each] += 1.0
+    total = raw.reshape(nodes, each, p).sum(axis=1)
+    weight = raw / total[dst]
+    carry = data.draw(hnp.arrays(float, (len(dst), p), elements=st.floats(-0.9, 0.9)))
+    carry = carry * (weight > 0)
+    for _ in range(3):
+        qty = data.draw(hnp.arrays(np.int64, (nodes, p), elements=st.integers(0, 9)))
+        slow_carry, fast_carry = carry.copy(), carry.copy()
+        slow = split_orders(qty, dst, weight, slow_carry)
+        fast = split_orders(qty, dst, weight, fast_carry, each=each)
+        assert (slow == fast).all()
+        assert (slow_carry == fast_carry).all()
+        carry = slow_carry

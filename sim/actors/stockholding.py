@@ -75,19 +75,49 @@ class Block:
     def __post_init__(self) -> None:
         self.nodes = slice(self.a, self.b)
         self.lanes = slice(self.la, self.lb)
+        self.out_each = _each(self.out_starts, self.lb - self.la)
+        self.in_each = _each(self.in_starts, len(self.lanes_in))
+        # Filled in by make_block: the inbound lanes' shares, and the share each was owed and
+        # not given by the order split so far (the split's carry, changed by `place` only).
+        self.share_in = np.zeros(0)
+        self.live_in = np.zeros(0, dtype=bool)
+        self.split_carry = np.zeros(0)
 
     def out_sum(self, values: np.ndarray) -> np.ndarray:
         """Per block node, the sum of `values` over its outbound lanes (int[lb - la, p])."""
-        return np.add.reduceat(values, self.out_starts, axis=0)
+        return _segment_sum(values, self.out_starts, self.out_each)
 
     def in_sum(self, values: np.ndarray) -> np.ndarray:
         """Per block node, the sum of `values` over its inbound lanes (rows as `lanes_in`)."""
-        summed = np.add.reduceat(values, self.in_starts, axis=0)
+        summed = _segment_sum(values, self.in_starts, self.in_each)
         if self.in_all:
             return summed
         out = np.zeros((self.b - self.a, values.shape[1]), dtype=summed.dtype)
         out[self.in_nodes] = summed
         return out
+
+
+def _each(starts: np.ndarray, rows: int) -> int:
+    """The rows every segment has, where all have the same number (else 0)."""
+    if not len(starts):
+        return 0
+    lengths = np.diff(np.append(starts, rows))
+    return int(lengths[0]) if lengths[0] > 0 and (lengths == lengths[0]).all() else 0
+
+
+def _segment_sum(values: np.ndarray, starts: np.ndarray, each: int) -> np.ndarray:
+    """`np.add.reduceat(values, starts, axis=0)`, faster where segments are all `each` long.
+
+    reduceat makes one reduction per segment (54 us for the wards' 183 pairs of lanes);
+    equal segments sum as one reshaped array, adding rows in the same order.
+    """
+    if each == 1:
+        return values.copy()
+    if each == 2:
+        return values[0::2] + values[1::2]
+    if each:
+        return values.reshape(len(starts), each, values.shape[1]).sum(axis=1)
+    return np.add.reduceat(values, starts, axis=0)
 
 
 def make_block(net: Network, level: int, a: int, b: int) -> Block:
@@ -116,7 +146,7 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
     inbound = np.zeros((nb, p), dtype=np.int64)
     np.add.at(inbound, dst_in, net.lane_share[lanes_in] > 0)
     ordering = net.policy_kind[a:b] == POLICY_ORDER
-    return Block(
+    blk = Block(
         level=level, a=a, b=b, la=la, lb=lb,
         lanes_in=lanes_in, dst_in=dst_in, src_out=src_out,
         unlimited=bool(net.unlimited[a:b].all()),
@@ -136,6 +166,10 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         in_lane=(net.lane_dst >= a) & (net.lane_dst < b),
         classes=classes,
     )
+    blk.share_in = net.lane_share[lanes_in]
+    blk.live_in = blk.share_in > 0
+    blk.split_carry = np.zeros(blk.share_in.shape)
+    return blk
 
 
 class StockHolder:
@@ -558,20 +592,18 @@ class StockHolder:
 
     def place(self, blk: Block, qty: np.ndarray, fx: Effects) -> None:
         """Send orders to suppliers over the block's inbound lanes (fallback where it applies)."""
-        st, net = self.state, self.net
+        st = self.state
         st.on_order[blk.nodes] += qty
         lanes = blk.lanes_in
         if not len(lanes):
             return
-        share = net.lane_share[lanes]
         if not blk.split:
             # One inbound lane per node-product: nowhere to fall back to.
-            orders = qty[blk.dst_in] * (share > 0)
+            orders = qty[blk.dst_in] * blk.live_in
         else:
-            weight = self._fallback(blk, share, fx)
-            carry = st.split_carry[lanes]
-            orders = split_orders(qty, blk.dst_in, weight, carry, (blk.in_nodes, blk.in_starts))
-            st.split_carry[lanes] = carry
+            weight = self._fallback(blk, blk.share_in, fx)
+            orders = split_orders(qty, blk.dst_in, weight, blk.split_carry,
+                                  (blk.in_nodes, blk.in_starts), blk.in_each)
         quotas = None if self.cm is None else self.cm.quotas
         if quotas is not None and quotas.any_cap:
             orders = self._cap(blk, orders)
