@@ -63,6 +63,7 @@ class Effects:
     any_closure: bool = False
     any_hold: bool = False
     any_intake_down: bool = False
+    any_ordering_down: bool = False
     any_node_capacity: bool = False
     any_lane_capacity: bool = False
     any_lead: bool = False
@@ -144,6 +145,7 @@ class Disruptions:
         fx.any_closure = not fx.lane_open.all()
         fx.any_hold = bool(fx.lane_hold.any())
         fx.any_intake_down = bool(fx.intake_down.any())
+        fx.any_ordering_down = bool(fx.ordering_down.any())
         fx.any_node_capacity = bool((fx.node_capacity < 1).any()) or fx.dispatch is not None
         fx.any_lane_capacity = bool((fx.lane_capacity < 1).any())
         fx.any_lead = bool((fx.lane_lead != 1).any())

@@ -77,6 +77,7 @@ class Block:
         self.lanes = slice(self.la, self.lb)
         self.out_each = _each(self.out_starts, self.lb - self.la)
         self.in_each = _each(self.in_starts, len(self.lanes_in))
+        self.lane_ids = np.arange(self.la, self.lb)
         # Filled in by make_block: the inbound lanes' shares, and the share each was owed and
         # not given by the order split so far (the split's carry, changed by `place` only).
         self.share_in = np.zeros(0)
@@ -109,10 +110,11 @@ def _segment_sum(values: np.ndarray, starts: np.ndarray, each: int) -> np.ndarra
     """`np.add.reduceat(values, starts, axis=0)`, faster where segments are all `each` long.
 
     reduceat makes one reduction per segment (54 us for the wards' 183 pairs of lanes);
-    equal segments sum as one reshaped array, adding rows in the same order.
+    equal segments sum as one reshaped array, adding rows in the same order. With one row
+    per segment the result is `values` itself: never modify it in place.
     """
     if each == 1:
-        return values.copy()
+        return values  # not a copy: callers never change a sum in place
     if each == 2:
         return values[0::2] + values[1::2]
     if each:
@@ -183,6 +185,8 @@ class StockHolder:
         self.blocks = blocks
         self.recent = recent
         self.cm = countermeasures
+        # Blocks whose outside sources' empty days are all 0 (see `_stopped_outside`).
+        self._outside_clear: set[int] = set()
 
     # -- 1. receive ------------------------------------------------------------------------
     def receive(self, blk: Block, t: int, fx: Effects) -> None:
@@ -246,9 +250,7 @@ class StockHolder:
         has_lanes = blk.lb > blk.la
         if has_lanes:
             owed, new = st.owed[lanes], st.new_orders[lanes]
-            asked = new.any()
-            if asked:
-                st.orders_in[nodes] += blk.out_sum(new)
+            st.orders_in[nodes] += blk.out_sum(new)
             # Claims the supplier cannot act on today wait: a lane closed to new loads, or
             # the supplier's order intake down.
             actionable = None
@@ -404,6 +406,14 @@ class StockHolder:
         `fallback_after_days`, as from an empty supplier.
         """
         st = self.state
+        if not fx.any_node_capacity:
+            # Nothing stopped today: outside sources count as empty of nothing (kept at 0,
+            # so once reset this is a no-op).
+            if blk.a in self._outside_clear:
+                return
+            self._outside_clear.add(blk.a)
+        else:
+            self._outside_clear.discard(blk.a)
         nodes = blk.nodes
         outside = np.ones((blk.b - blk.a, 1), dtype=bool) if blk.outside is None else blk.outside
         factor = fx.node_capacity[nodes, None] if fx.dispatch is None else fx.dispatch[nodes]
@@ -519,8 +529,11 @@ class StockHolder:
             arrive = t + np.maximum(1, np.ceil(lead - LEAD_TOLERANCE)).astype(np.int64)
         else:
             arrive = st.arrive[t, lanes]
-        moving = np.flatnonzero(qty.any(axis=1))
-        st.expect(arrive[moving], blk.la + moving, qty[moving])
+        if len(qty) > 8:  # book only the lanes that carry something
+            moving = np.flatnonzero(qty.any(axis=1))
+            st.expect(arrive[moving], blk.la + moving, qty[moving])
+        else:  # a few lanes: cheaper to book them all, zeros included
+            st.expect(arrive, blk.lane_ids, qty)
         if st.cohorts is not None:
             self._ship_cohorts(blk, qty, arrive, t)
         st.in_transit[lanes] += qty
@@ -555,7 +568,7 @@ class StockHolder:
         if not blk.orders:
             return None
         reviewing = blk.ordering
-        if fx.ordering_down[nodes].any():
+        if fx.any_ordering_down and fx.ordering_down[nodes].any():
             reviewing = reviewing & ~fx.ordering_down[nodes][:, None]
         if blk.periodic:
             reviewing = reviewing & ((t - net.review_offset[nodes]) % net.review_days[nodes] == 0)
