@@ -108,12 +108,18 @@ def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> 
     """
     if requests.size == 0:
         return requests.copy()
+    return _pro_rata(requests, available, group)[0]
+
+
+def _pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """`pro_rata`, and the units it hands out per group (int[groups, p])."""
     groups, width = available.shape
     index = flat_index(group, width)
     total = group_sum(requests, group, groups, index)
     short = total > available
     if not short.any():
-        return requests.copy()
+        return requests.copy(), total
     ratio = np.where(short, available / np.maximum(total, 1), 1.0)
     exact = requests * ratio[group]
     given = np.minimum(np.floor(exact).astype(np.int64), requests)
@@ -132,8 +138,10 @@ def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> 
         bonus_sorted = rank < left[sorted_group, cols]
         bonus = np.zeros_like(bonus_sorted)
         np.put_along_axis(bonus, order, bonus_sorted, axis=0)
-        given = given + (bonus & (given < requests))
-    return given
+        extra = bonus & (given < requests)
+        given = given + extra
+        handed = handed + group_sum(extra, group, groups, index)
+    return given, handed
 
 
 def allocate(
@@ -175,7 +183,9 @@ def _by_tier(requests: np.ndarray, available: np.ndarray, group: np.ndarray,
     left = available.copy()
     for t in tiers.tolist():
         rows = tier == t
-        part = pro_rata(requests[rows], left, group[rows])
+        part, handed = _pro_rata(requests[rows], left, group[rows])
         given[rows] = part
-        left -= group_sum(part, group[rows], left.shape[0])
+        left -= handed
+        if not left.any():  # nothing left for the later tiers
+            break
     return given

@@ -446,12 +446,19 @@ class StockHolder:
         offer = given[lane_rows]
         rank = blk.rank[lane_rows]
         src2 = blk.group[lane_rows]
+        src2_index = blk.group_index[np.r_[m * p:(m + k) * p, (2 * m + k) * p:(2 * m + 2 * k) * p]]
         lane2 = np.concatenate([np.arange(k), np.arange(k)])
+        # Shipments over the lanes (every product of a lane in one group), only where some
+        # lane of the block has a finite capacity today.
+        by_lane = bool(np.isfinite(st.lane_budget[blk.lanes]).any())
+        if by_lane:
+            lane_group, lane_rank = np.repeat(lane2, p), np.repeat(rank, p)
         while True:
-            fit = allocate(offer, disp_left, src2, rank)
-            flat = allocate(fit.reshape(-1, 1), lane_left[:, None],
-                            np.repeat(lane2, p), np.repeat(rank, p))
-            fit = flat.reshape(fit.shape)
+            fit = allocate(offer, disp_left, src2, rank, src2_index)
+            if by_lane:
+                flat = allocate(fit.reshape(-1, 1), lane_left[:, None], lane_group, lane_rank,
+                                lane_group)
+                fit = flat.reshape(fit.shape)
             out[lane_rows] += fit
             wanted[lane_rows] -= fit
             shipped = group_sum(fit, src2, nb)
