@@ -187,6 +187,7 @@ class StockHolder:
         self.cm = countermeasures
         # Blocks whose outside sources' empty days are all 0 (see `_stopped_outside`).
         self._outside_clear: set[int] = set()
+        self._refit_index: dict[int, _RefitIndex] = {}  # by the block's first node
 
     # -- 1. receive ------------------------------------------------------------------------
     def receive(self, blk: Block, t: int, fx: Effects) -> None:
@@ -310,7 +311,9 @@ class StockHolder:
             rows = np.concatenate([backorder_k, owed_c, demand_k, new_c])
             given = self._allocate(blk, rows, on_hand)
             if limited:
-                given = self._refit(blk, rows, given, on_hand)
+                shipping = given[m:m + k] + given[2 * m + k:]
+                if not self._fits(blk, shipping, blk.out_sum(shipping)):
+                    given = self._refit(blk, rows, given, on_hand)
             g_old, g_new = given[m:m + k], given[2 * m + k:]
             self._serve_own(blk, given[:m], given[m + k:2 * m + k])
             self._ship_lanes(blk, owed, new, claimed, g_old, g_new, t, fx)
@@ -433,26 +436,23 @@ class StockHolder:
         """
         st = self.state
         nb, k = blk.b - blk.a, blk.lb - blk.la
-        m = blk.classes * nb  # own claim rows
         p = rows.shape[1]
-        lane_rows = np.r_[m:m + k, 2 * m + k:2 * m + 2 * k]
-        own_rows = np.r_[0:m, m + k:2 * m + k]
+        ix = self._refit_index.get(blk.a)
+        if ix is None:
+            ix = self._refit_index[blk.a] = _RefitIndex(blk, p)
+        lane_rows, own_rows, own_group = ix.lane_rows, ix.own_rows, ix.own_group
+        rank, src2, src2_index, lane2 = ix.rank, ix.src2, ix.src2_index, ix.lane2
         lane_left = _units(st.lane_budget[blk.lanes]).copy()
         disp_left = _units(st.dispatch_budget[blk.nodes]).copy()
         out = given.copy()
         out[lane_rows] = 0
-        left = on_hand - group_sum(given[own_rows], blk.group[own_rows], nb)
+        left = on_hand - group_sum(given[own_rows], own_group, nb)
         wanted = rows - out
         offer = given[lane_rows]
-        rank = blk.rank[lane_rows]
-        src2 = blk.group[lane_rows]
-        src2_index = blk.group_index[np.r_[m * p:(m + k) * p, (2 * m + k) * p:(2 * m + 2 * k) * p]]
-        lane2 = np.concatenate([np.arange(k), np.arange(k)])
         # Shipments over the lanes (every product of a lane in one group), only where some
         # lane of the block has a finite capacity today.
         by_lane = bool(np.isfinite(st.lane_budget[blk.lanes]).any())
-        if by_lane:
-            lane_group, lane_rank = np.repeat(lane2, p), np.repeat(rank, p)
+        lane_group, lane_rank = ix.lane_group, ix.lane_rank
         while True:
             fit = allocate(offer, disp_left, src2, rank, src2_index)
             if by_lane:
@@ -475,7 +475,7 @@ class StockHolder:
             own = extra[own_rows]
             out[own_rows] += own
             wanted[own_rows] -= own
-            left -= group_sum(own, blk.group[own_rows], nb)
+            left -= group_sum(own, own_group, nb)
             offer = extra[lane_rows]
             if not offer.any():
                 break
@@ -667,6 +667,23 @@ class StockHolder:
         total = blk.in_sum(kept)
         use = (total[blk.dst_in] > 0) & net.fallback[dst][:, None]
         return np.where(use, kept / np.where(use, total[blk.dst_in], 1.0), share)
+
+
+class _RefitIndex:
+    """A block's claim rows as `_refit` splits them: lane shipments and own demand."""
+
+    def __init__(self, blk: Block, p: int) -> None:
+        nb, k = blk.b - blk.a, blk.lb - blk.la
+        m = blk.classes * nb  # own claim rows
+        self.lane_rows = np.r_[m:m + k, 2 * m + k:2 * m + 2 * k]
+        self.own_rows = np.r_[0:m, m + k:2 * m + k]
+        self.own_group = blk.group[self.own_rows]
+        self.rank = blk.rank[self.lane_rows]
+        self.src2 = blk.group[self.lane_rows]
+        self.src2_index = flat_index(self.src2, p)
+        self.lane2 = np.concatenate([np.arange(k), np.arange(k)])
+        self.lane_group = np.repeat(self.lane2, p)
+        self.lane_rank = np.repeat(self.rank, p)
 
 
 def _units(budget: np.ndarray) -> np.ndarray:
