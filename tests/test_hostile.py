@@ -142,7 +142,11 @@ EXPECT: dict[str, str] = {
 }
 """Corpus file -> a fragment of the message it must produce."""
 
-SECOND = 1.0
+# Hostile input must be refused without unbounded work (a YAML bomb, an endless device, a
+# grid of a billion variants would take minutes or hours). These bounds catch that; they are
+# not speed targets (those live in benchmarks/), so they leave room for a loaded machine:
+# refusing each file takes milliseconds when the machine is free.
+BOUNDED_S = 10.0
 PEAK_MB = 32
 runner = CliRunner()
 
@@ -227,7 +231,7 @@ def test_hostile_file_is_refused_cleanly(name, tmp_path, results):
     started = time.perf_counter()
     with pytest.raises(ScenarioError):
         _load(name, results)
-    assert time.perf_counter() - started < SECOND
+    assert time.perf_counter() - started < BOUNDED_S
     tracemalloc.start()
     try:
         with pytest.raises(ScenarioError):
@@ -250,7 +254,7 @@ def test_an_endless_device_is_not_read_to_the_end():
     started = time.perf_counter()
     result = runner.invoke(app, ["validate", "/dev/zero"])
     assert result.exit_code == 2 and "too big" in result.output
-    assert time.perf_counter() - started < SECOND
+    assert time.perf_counter() - started < BOUNDED_S
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
@@ -428,7 +432,7 @@ def test_a_sweep_grid_on_the_command_line_is_bounded_before_it_is_built(tmp_path
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "1,000,000,000 variants (1000 x 1000 x 1000 sweep values)" in result.output
-    assert time.perf_counter() - start < SECOND and not (tmp_path / "b").exists()
+    assert time.perf_counter() - start < BOUNDED_S and not (tmp_path / "b").exists()
 
 
 def test_care_within_the_bounds_is_accepted():
