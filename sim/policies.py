@@ -165,8 +165,13 @@ def allocate(
     # supplier is short, and only the rows of suppliers short of something, need the work.
     rows = np.flatnonzero(short.any(axis=1)[group])
     cols = np.flatnonzero(short.any(axis=0))
-    given = requests.copy()
     sub = requests[rows[:, None], cols]
+    # Rows that ask for none of these products take no part: pro rata gives them nothing and
+    # ranks them after every request with a fraction to round up.
+    live = sub.any(axis=1)
+    if not live.all():
+        rows, sub = rows[live], sub[live]
+    given = requests.copy()
     sub_tier = None if tier is None else tier[rows]
     given[rows[:, None], cols] = _by_tier(sub, available[:, cols], group[rows], sub_tier)
     return given
