@@ -284,6 +284,10 @@ class StockHolder:
                 # Demand points: one claimant per node, backorders first.
                 old = np.minimum(backorder, on_hand)
                 fresh = np.minimum(demand, on_hand - old)
+            elif (asked_here <= on_hand).all():  # enough for every class: all served
+                self._serve_all_classes(blk)
+                self._end_serve(blk, asked_here, fx)
+                return
             else:  # by tier, then backorders first, pro rata within each
                 given = allocate(np.concatenate([backorder_k, demand_k]), on_hand, blk.group,
                                  blk.rank, blk.group_index)
@@ -389,6 +393,20 @@ class StockHolder:
         else:
             st.backorder_k[:, nodes] += unmet - old
         st.backorder[nodes] = st.backorder_k[:, nodes].sum(axis=0)
+
+    def _serve_all_classes(self, blk: Block) -> None:
+        """`_serve_classes` where every class's backorders and demand are served in full."""
+        st = self.state
+        nodes = blk.nodes
+        used = st.backorder[nodes] + st.demand[nodes]
+        st.on_hand[nodes] -= used
+        st.consumed[nodes] += used
+        if st.cohorts is not None:
+            st.cohorts.take_block(blk.a, used, st.t)
+        st.served_k[:, nodes] += st.demand_k[:, nodes]
+        st.served[nodes] += st.demand[nodes]
+        st.backorder_k[:, nodes] = 0
+        st.backorder[nodes] = 0
 
     def _end_serve(self, blk: Block, asked: np.ndarray, fx: Effects) -> None:
         """A stockout day: nothing left on hand of a product the node was asked for today."""
