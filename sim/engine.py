@@ -146,6 +146,9 @@ class Engine:
             np.isfinite(net.lane_capacity), net.lane_capacity, headroom * net.lane_flow.sum(axis=1)
         )
         self.limited = False
+        self.cut_carry = True  # the first day takes the long way (see _budgets)
+        self.lane_finite = np.flatnonzero(np.isfinite(net.lane_capacity))
+        self.node_finite = np.flatnonzero(np.isfinite(net.dispatch_capacity).ravel())
         self.any_capacity = bool(np.isfinite(net.dispatch_capacity).any()
                                  or np.isfinite(net.lane_capacity).any())
 
@@ -265,6 +268,16 @@ class Engine:
                 self.limited = st.limited = False
             return
         self.limited = st.limited = True
+        if not (fx.any_node_capacity or fx.any_lane_capacity or self.cut_carry):
+            # No cut today (nor carries left by one): only the capacities that are finite
+            # anyway have budgets to work out, the same way.
+            st.lane_budget = _whole_at(net.lane_capacity, st.lane_carry, self.lane_finite)
+            st.dispatch_budget = _whole_at(net.dispatch_capacity, st.dispatch_carry,
+                                           self.node_finite)
+            return
+        # Under a cut, carries build up where capacity is otherwise unlimited; the first day
+        # without one clears them (below), after which the short way above applies again.
+        self.cut_carry = fx.any_node_capacity or fx.any_lane_capacity
         lane = np.where(fx.lane_capacity < 1, self.nominal_lane * fx.lane_capacity,
                         net.lane_capacity)
         # Per node, or per node and product where an outside source lost production: it ships
@@ -299,6 +312,20 @@ def _whole(budget: np.ndarray, carry: np.ndarray) -> tuple[np.ndarray, np.ndarra
     # for a carry of 0.19999... short of 0.2.
     whole = np.floor(total + 1e-9)
     return np.where(finite, whole, np.inf), np.maximum(total - whole, 0.0)
+
+
+def _whole_at(capacity: np.ndarray, carry: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    """`_whole` where only the flat cells `finite` are finite and carry nothing elsewhere.
+
+    Returns the budget; `carry` is updated in place.
+    """
+    budget = capacity.copy()
+    if len(finite):
+        total = capacity.flat[finite] + carry.flat[finite]
+        whole = np.floor(total + 1e-9)
+        budget.flat[finite] = whole
+        carry.flat[finite] = np.maximum(total - whole, 0.0)
+    return budget
 
 
 def run_replication(net: Network, seed: int, replication: int) -> Replication:
