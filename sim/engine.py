@@ -291,6 +291,7 @@ class Engine:
         st = self.state
         return Ledger(
             initial=self.net.initial.copy(),
+            initial_in_qc=st.initial_in_qc,
             received=st.received,
             produced=st.produced,
             shipped=st.shipped,

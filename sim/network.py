@@ -89,6 +89,9 @@ class Network:
     qc_release_days: np.ndarray  # int[n]
     dispatch_capacity: np.ndarray  # float[n, p], inf when not stated
     initial: np.ndarray  # int64[n, p]
+    # The opening QC pipeline, int64[d, n, p]: units in quarantine at the start, due for release
+    # on day d < Q at a maker with qc_release_days Q > 0 (initial_qc_pipeline; d = 0 if none).
+    initial_in_qc: np.ndarray
     policy_kind: np.ndarray  # int8[n, p]
     reorder_point: np.ndarray  # float[n, p]: order when position <= this
     order_up_to: np.ndarray  # float[n, p]
@@ -556,6 +559,10 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
             continue
         initial_life[cells] = (low, high)
 
+    qc_days = np.array([int(np.ceil(nd.qc_release_days)) for nd in nodes], dtype=np.int64)
+    initial_in_qc = initial_qc_pipeline(qc_days, produces & ~unlimited[:, None],
+                                        np.minimum(normal_flow, capacity))
+
     dispatch = np.full((n, p), np.inf)
     for i, nd in enumerate(nodes):
         for pid, cap in nd.dispatch_capacity.items():
@@ -603,11 +610,10 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         handles=handles,
         produces=produces & ~unlimited[:, None],
         production_capacity=capacity,
-        qc_release_days=np.array(
-            [int(np.ceil(nd.qc_release_days)) for nd in nodes], dtype=np.int64
-        ),
+        qc_release_days=qc_days,
         dispatch_capacity=dispatch,
         initial=initial,
+        initial_in_qc=initial_in_qc,
         policy_kind=policy_kind,
         reorder_point=reorder,
         order_up_to=up_to,
@@ -632,6 +638,34 @@ def compile_network(sc: schema.Scenario, src: Source | None = None) -> Network:
         spoilage=np.array([pr.spoilage_per_day for pr in products]),
         inputs=inputs,
     )
+
+
+def initial_qc_pipeline(qc_days: np.ndarray, produces: np.ndarray, flow: np.ndarray
+                        ) -> np.ndarray:
+    """The QC pipeline a maker holds at the start, as if it had been producing before day 0.
+
+    A batch made on day t is released on day t + Q (Q = qc_release_days >= 1), so a maker that
+    made `flow` a day (its normal flow, at most its capacity) on days -Q..-1 has batches due for
+    release on days 0..Q-1, and the releases run on without a gap into those of what it makes
+    from day 0. Whole units by production's own carry rule (floor with a tolerance of 1e-9,
+    the fraction carried, from nothing on day -Q): 2.5 a day over 3 days is 2, 3, 2, and the
+    pipeline holds floor(Q x flow) in all. Makers without a QC hold (Q = 0) get none: their
+    outputs stay as they were. Returns int64[max Q, n, p] (day d's batches in row d).
+    """
+    n, p = flow.shape
+    held = produces & (qc_days > 0)[:, None] & (flow > 0)
+    depth = int(qc_days[held.any(axis=1)].max(initial=0))
+    out = np.zeros((depth, n, p), dtype=np.int64)
+    if not depth:
+        return out
+    made = np.where(held, flow, 0.0)
+    carry = np.zeros((n, p))
+    for d in range(depth):  # day d - Q's output, as Manufacturer.produce rounds it
+        total = made + carry
+        whole = np.floor(total + 1e-9)
+        carry = total - whole
+        out[d] = np.where((d < qc_days)[:, None], whole.astype(np.int64), 0)
+    return out
 
 
 def network_of(sc: schema.Scenario) -> Network:

@@ -91,9 +91,16 @@ class Daily:
 
 
 class Ledger(NamedTuple):
-    """Cumulative stock flows of one replication, int[n, p] each."""
+    """Cumulative stock flows of one replication, int[n, p] each.
+
+    `initial + initial_in_qc + received + produced = shipped + consumed + expired + destroyed
+    + final + recalled` per cell. `initial_in_qc` is the opening QC pipeline of makers with a QC
+    hold (made before day 0) as it is released into stock; `produced` is what the run made and
+    released.
+    """
 
     initial: np.ndarray
+    initial_in_qc: np.ndarray
     received: np.ndarray
     produced: np.ndarray
     shipped: np.ndarray

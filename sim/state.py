@@ -76,12 +76,20 @@ class State:
         self.arrivals = np.zeros((ring, k, p), dtype=np.int64)
         self.due = np.zeros(ring, dtype=bool)
         self.quarantine: dict[int, np.ndarray] = {}  # release day -> int[n, p]
+        # Makers with a QC hold start with their pipeline full (Network.initial_in_qc): in
+        # quarantine and on order, so the first review plans on it as on any later day (all of
+        # it, whatever the horizon, so a short run is the start of a long one).
+        for day, batch in enumerate(net.initial_in_qc):
+            if batch.any():
+                self.quarantine[day] = batch.copy()
+        self.on_order += net.initial_in_qc.sum(axis=0)
         self.production_due = np.zeros((n, p), dtype=np.int64)
         self.production_carry = np.zeros((n, p))
         self.empty_days = np.zeros((n, p), dtype=np.int64)  # days ended with nothing on hand
         # Ledger flows (cumulative).
         self.received = np.zeros((n, p), dtype=np.int64)
-        self.produced = np.zeros((n, p), dtype=np.int64)
+        self.produced = np.zeros((n, p), dtype=np.int64)  # released from QC, made in the run
+        self.initial_in_qc = np.zeros((n, p), dtype=np.int64)  # the opening pipeline released
         self.shipped = np.zeros((n, p), dtype=np.int64)
         self.consumed = np.zeros((n, p), dtype=np.int64)
         self.expired = np.zeros((n, p), dtype=np.int64)

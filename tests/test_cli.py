@@ -24,7 +24,8 @@ KPI_COLUMNS = ["replication", "node", "role", "region", "product", "group", "dem
 DAILY_COLUMNS = ["replication", "day", "node", "role", "region", "product", "group", "on_hand",
                  "backorders", "inbound_in_transit", "demand", "served", "orders", "orders_shipped"]
 EVENT_COLUMNS = ["replication", "day", "kind", "node", "product", "value", "detail"]
-LEDGER_COLUMNS = ["replication", "node", "product", "initial", "received", "produced", "shipped",
+LEDGER_COLUMNS = ["replication", "node", "product", "initial", "initial_in_qc", "received",
+                  "produced", "shipped",
                   "consumed", "expired", "destroyed", "final", "recalled",
                   "in_transit_at_end"]
 

@@ -52,7 +52,9 @@ def trace(sc: sim.Scenario, maker: str = "m") -> dict[str, Any]:
     """Per day at the maker: units made, held for validation, released, made on the line.
 
     Read from the engine's state at each end of day (the recorder's moment): released is the
-    change in `produced`, made the change in produced + QC quarantine + validation hold.
+    change in `produced`, made the change in produced + QC quarantine + validation hold, with
+    the opening QC pipeline (made before day 0, tests/test_qc_pipeline.py) counted as there
+    from the start.
     """
     net = network_of(sc)
     engine = Engine(net, 1, 0)
@@ -70,7 +72,8 @@ def trace(sc: sim.Scenario, maker: str = "m") -> dict[str, Any]:
         held = np.zeros(net.n_products, dtype=np.int64)
         for c in lines:
             held[c.product] += sum(units for _, units in c.held)
-        rows.append((state.produced[m].copy(), qc, held, sum(c.units for c in lines)))
+        rows.append((state.produced[m].copy(), qc + state.initial_in_qc[m], held,
+                     sum(c.units for c in lines)))
         record(t, state)
 
     engine.recorder.record = spy  # type: ignore[method-assign]
@@ -78,10 +81,11 @@ def trace(sc: sim.Scenario, maker: str = "m") -> dict[str, Any]:
     out: dict[str, Any] = {"state": engine.state, "m": m, "lines": lines, "ledger": rep.ledger}
     produced = np.array([r[0] for r in rows])
     pipeline = produced + np.array([r[1] + r[2] for r in rows])
+    opening = net.initial_in_qc[:, m].sum(axis=0)
     line = np.array([r[3] for r in rows])
     for j, pid in enumerate(net.product_ids):
         out[f"released {pid}"] = np.diff(produced[:, j], prepend=0).tolist()
-        out[f"made {pid}"] = np.diff(pipeline[:, j], prepend=0).tolist()
+        out[f"made {pid}"] = np.diff(pipeline[:, j], prepend=opening[j]).tolist()
         out[f"held {pid}"] = [int(r[2][j]) for r in rows]
     out["line"] = np.diff(line, prepend=0).tolist()
     return out
@@ -357,7 +361,7 @@ def test_the_engine_follows_a_plain_loop_over_the_day_rules(on, length, capacity
     assert tr["released p"] == released
     assert tr["made a"] == made_a
     led = tr["ledger"]  # the stock ledger of the run balances in every cell
-    assert np.array_equal(led.initial + led.received + led.produced,
+    assert np.array_equal(led.initial + led.initial_in_qc + led.received + led.produced,
                           led.shipped + led.consumed + led.expired + led.destroyed + led.final
                           + led.recalled)
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 import sim
 from tests.strategies import scenarios
 
-FLOWS_IN = ["initial", "received", "produced"]
+FLOWS_IN = ["initial", "initial_in_qc", "received", "produced"]
 FLOWS_OUT = ["shipped", "consumed", "expired", "destroyed", "final", "recalled"]
 
 

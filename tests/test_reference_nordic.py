@@ -212,7 +212,7 @@ def test_national_priority_runs_and_stops_the_plants_exports():
     runs = {name: sim.run(sim.load_scenario(path).with_overrides(short), seed=1, replications=1)
             for name, path in (("baseline", BASELINE), ("priority", PRIORITY))}
     led = runs["priority"].ledger
-    inflow = led["initial"] + led["received"] + led["produced"]
+    inflow = led["initial"] + led["initial_in_qc"] + led["received"] + led["produced"]
     outflow = (led["shipped"] + led["consumed"] + led["expired"] + led["destroyed"]
                + led["final"] + led["recalled"])
     assert (inflow == outflow).all()

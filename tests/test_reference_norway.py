@@ -190,11 +190,13 @@ def test_health_regions_and_municipalities_keep_three_months_of_ppe():
 
 
 def test_initial_stock_is_the_mean_inventory_position_of_every_policy():
-    # Every stocking cell starts half-way between its reorder point and its target.
+    # Every stocking cell starts half-way between its reorder point and its target. A maker's
+    # position counts its opening QC pipeline (docs/engine.md), so it has that much less on hand.
     net = network()
     stocked = (net.normal_flow > 0) & ~net.unlimited[:, None]
     assert (net.reorder_days[stocked] > 0).all()  # every stocking cell has a days policy
-    expected = days_units((net.reorder_days + net.target_days) / 2, net.normal_flow)
+    in_qc = np.where(net.produces, net.qc_release_days[:, None], 0)
+    expected = days_units((net.reorder_days + net.target_days) / 2 - in_qc, net.normal_flow)
     np.testing.assert_array_equal(net.initial[stocked], expected[stocked].astype(np.int64))
 
 

@@ -41,7 +41,7 @@ def test_every_shipped_scenario_runs_and_balances(path: Path):
     res = result(path.relative_to(ROOT).as_posix())
     led = res.ledger
     assert len(res.kpis) and len(res.daily) and len(led)
-    inflow = led["initial"] + led["received"] + led["produced"]
+    inflow = led["initial"] + led["initial_in_qc"] + led["received"] + led["produced"]
     outflow = (led["shipped"] + led["consumed"] + led["expired"] + led["destroyed"]
                + led["final"] + led["recalled"])
     assert (inflow == outflow).all()

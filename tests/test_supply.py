@@ -348,7 +348,7 @@ def test_cohorts_stay_consistent_with_stock(data):
     rep = engine.run()
     st = engine.state
     led = rep.ledger
-    assert np.array_equal(led.initial + led.received + led.produced,
+    assert np.array_equal(led.initial + led.initial_in_qc + led.received + led.produced,
                           led.shipped + led.consumed + led.expired + led.destroyed + led.final
                           + led.recalled)
     co = st.cohorts

@@ -109,7 +109,11 @@ class Manufacturer(Actor):
                    np.array([sum(u for _, u in held)]), c.spec.name)
 
     def release(self, blk: Block, t: int) -> None:
-        """Batches whose QC release falls today join saleable stock."""
+        """Batches whose QC release falls today join saleable stock.
+
+        On days 0..Q-1 they include the opening pipeline (Network.initial_in_qc), booked in the
+        ledger's `initial_in_qc`, not in `produced`: it was made before day 0.
+        """
         st = self.state
         batch = st.quarantine.get(t)
         if batch is None:
@@ -119,8 +123,14 @@ class Manufacturer(Actor):
         if not part.any():
             return
         st.on_hand[nodes] += part
-        st.produced[nodes] += part
         st.on_order[nodes] -= part
+        opening = self.net.initial_in_qc
+        if t < len(opening):  # the opening pipeline (made before day 0) is not produced here
+            seeded = opening[t, nodes]
+            st.initial_in_qc[nodes] += seeded
+            st.produced[nodes] += part - seeded
+        else:
+            st.produced[nodes] += part
         co = st.cohorts
         if co is not None:
             rows, cols = np.nonzero(part[:, co.products])

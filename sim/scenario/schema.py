@@ -443,7 +443,9 @@ class Node(Model):
     capacity: dict[ProductId, Units] = {}
     """Manufacturers: production capacity per day, per product."""
     qc_release_days: Days = 0
-    """Manufacturers: produced stock is quarantined this many days before it can ship."""
+    """Manufacturers: produced stock is quarantined this many days before it can ship. With a
+    hold (> 0) the maker starts with its QC pipeline full: that many days of its normal flow
+    (at most its capacity) in quarantine, as if it had been producing before day 0."""
     inputs: dict[ProductId, dict[ProductId, Annotated[float, Field(gt=0)]]] = {}
     """Manufacturers: per product made, the input products (active substance, components) and
     the quantity of each per unit. Inputs are held here like any product; production stops
