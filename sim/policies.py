@@ -19,8 +19,10 @@ def order_quantity(
     Covers base stock (s = S - 1), (s, S) and days of supply; 0 elsewhere.
     """
     due = reviewing & (position <= reorder_point)
-    qty = np.where(due, order_up_to - position, 0.0)
-    return np.maximum(qty, 0).astype(np.int64)
+    qty = np.subtract(order_up_to, position, dtype=float)
+    np.maximum(qty, 0.0, out=qty)
+    qty *= due
+    return qty.astype(np.int64)
 
 
 def split_orders(qty: np.ndarray, dst: np.ndarray, weight: np.ndarray, carry: np.ndarray,

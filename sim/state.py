@@ -64,6 +64,8 @@ class State:
         self.owed = np.zeros((k, p), dtype=np.int64)  # customer orders not yet shipped
         self.new_orders = np.zeros((k, p), dtype=np.int64)  # placed today, not yet served
         self.on_order = np.zeros((n, p), dtype=np.int64)  # ordered, not yet received
+        # Lanes' goods on the way and arrivals are kept in inbound order (lanes sorted by
+        # customer): a block receives a contiguous range of rows, views instead of copies.
         self.in_transit = np.zeros((k, p), dtype=np.int64)
         # Shipments by arrival day, in a ring of `ring` days (longer than any delay): slot
         # d % ring holds what arrives on day d; `due` says which slots hold anything.
@@ -71,6 +73,8 @@ class State:
         self._out = _segments(net.lane_src, n)
         self._in_order = np.argsort(net.lane_dst, kind="stable")
         self._in = _segments(net.lane_dst[self._in_order], n)
+        self.in_position = np.empty(k, dtype=np.int64)  # lane -> its row in inbound order
+        self.in_position[self._in_order] = np.arange(k)
         self.days = lead_times.shape[0]
         self.ring = ring
         self.arrivals = np.zeros((ring, k, p), dtype=np.int64)
@@ -135,6 +139,8 @@ class State:
     def expect(self, day: int | np.ndarray, lanes: np.ndarray, qty: np.ndarray) -> None:
         """Book `qty` (rows for `lanes`, unique) to arrive on `day` (per lane, or one day).
 
+        `lanes` are lane numbers; the ring's rows are in inbound order.
+
         What would arrive after the horizon is not booked: it stays in transit.
         """
         if not isinstance(day, np.ndarray):
@@ -148,7 +154,7 @@ class State:
         if not len(lanes):
             return
         slots = day % self.ring
-        self.arrivals[slots, lanes] += qty
+        self.arrivals[slots, self.in_position[lanes]] += qty
         self.due[slots] = True
 
     def arrived(self, t: int) -> None:
@@ -204,12 +210,12 @@ class State:
     def inbound_in_transit(self) -> np.ndarray:
         """Units on their way to each node, int[n, p] (countermeasures' transfers included)."""
         if not self.blocks:
-            out = _by_node(self.in_transit[self._in_order], self._in)
+            out = _by_node(self.in_transit, self._in)
         else:
             out = np.zeros_like(self.on_hand)
             for blk in self.blocks:
                 if len(blk.lanes_in):
-                    out[blk.nodes] = blk.in_sum(self.in_transit[blk.lanes_in])
+                    out[blk.nodes] = blk.in_sum(self.in_transit[blk.in_rows])
         if self.transfers is not None:
             out += self.transfers.in_transit
         return out

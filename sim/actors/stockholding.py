@@ -80,6 +80,8 @@ class Block:
         self.lane_ids = np.arange(self.la, self.lb)
         # Filled in by make_block: the inbound lanes' shares, and the share each was owed and
         # not given by the order split so far (the split's carry, changed by `place` only).
+        self.in_rows = slice(0, 0)
+        self.out_rows = np.zeros(0, dtype=np.int64)
         self.share_in = np.zeros(0)
         self.live_in = np.zeros(0, dtype=bool)
         self.split_carry = np.zeros(0)
@@ -168,6 +170,15 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
         in_lane=(net.lane_dst >= a) & (net.lane_dst < b),
         classes=classes,
     )
+    # Rows in inbound order (lanes sorted by customer, as State keeps goods on the way): the
+    # block's inbound lanes are one range there; its outbound lanes are spread out.
+    in_order = np.argsort(net.lane_dst, kind="stable")
+    in_position = np.empty(net.n_lanes, dtype=np.int64)
+    in_position[in_order] = np.arange(net.n_lanes)
+    first = int((net.lane_dst < a).sum())
+    blk.in_rows = slice(first, first + len(lanes_in))
+    assert (in_position[lanes_in] == np.arange(first, first + len(lanes_in))).all()
+    blk.out_rows = in_position[la:lb]
     blk.share_in = net.lane_share[lanes_in]
     blk.live_in = blk.share_in > 0
     blk.split_carry = np.zeros(blk.share_in.shape)
@@ -196,7 +207,7 @@ class StockHolder:
         slot = t % st.ring
         if not st.due[slot] or not len(blk.lanes_in):
             return
-        due = st.arrivals[slot, blk.lanes_in]
+        due = st.arrivals[slot, blk.in_rows]  # a view: read only
         if not due.any():
             return
         if fx.any_hold:
@@ -204,7 +215,7 @@ class StockHolder:
             if held.any():
                 st.expect(t + 1, blk.lanes_in, held)
                 due = due - held
-        st.in_transit[blk.lanes_in] -= due
+        st.in_transit[blk.in_rows] -= due
         arrived = blk.in_sum(due)
         st.on_hand[blk.nodes] += arrived
         st.received[blk.nodes] += arrived
@@ -416,7 +427,9 @@ class StockHolder:
         if blk.outside is not None:
             empty &= ~blk.outside
         st.short[nodes] = empty & (asked > 0)
-        st.empty_days[nodes] = np.where(empty, st.empty_days[nodes] + 1, 0)
+        days = st.empty_days[nodes]  # a view: one more day where empty, else 0, in place
+        days += 1
+        days *= empty
         if blk.outside is not None:
             self._stopped_outside(blk, fx)
 
@@ -561,7 +574,7 @@ class StockHolder:
             st.expect(arrive, blk.lane_ids, qty)
         if st.cohorts is not None:
             self._ship_cohorts(blk, qty, arrive, t)
-        st.in_transit[lanes] += qty
+        st.in_transit[blk.out_rows] += qty
         sent = blk.out_sum(qty)
         st.shipped[nodes] += sent
         if blk.unlimited:
