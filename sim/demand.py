@@ -50,9 +50,16 @@ class Demand:
         self.k = net.demand_dispersion.ravel()
         self.carry = np.zeros(len(self.fixed))
 
-    def draw(self, multiplier: np.ndarray | None) -> np.ndarray:
-        """Demand for one day; `multiplier` (float[n, p]) scales the means when given."""
-        out = np.zeros(self.shape[0] * self.shape[1], dtype=np.int64)
+    def draw(self, multiplier: np.ndarray | None, into: np.ndarray | None = None) -> np.ndarray:
+        """Demand for one day; `multiplier` (float[n, p]) scales the means when given.
+
+        Written into `into` (a contiguous int[n, p], overwritten) when given.
+        """
+        if into is None:
+            into = np.zeros(self.shape, dtype=np.int64)
+        else:
+            into.fill(0)
+        out = into.reshape(-1)  # a view
         factor = None if multiplier is None else multiplier.ravel()
         if len(self.poisson):
             cells = self.poisson
@@ -71,7 +78,7 @@ class Demand:
             whole = np.floor(total + 1e-9)
             self.carry = total - whole
             out[self.fixed] = whole.astype(np.int64)
-        return out.reshape(self.shape)
+        return into
 
     def _scaled(self, drawn: np.ndarray, base: np.ndarray, cells: np.ndarray,
                 factor: np.ndarray | None) -> np.ndarray:

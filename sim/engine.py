@@ -220,7 +220,7 @@ class Engine:
                 self.countermeasures.before_expiry(t)
             self.losses.start_day(t, fx)
             self._budgets(fx)
-            st.demand[...] = self.demand.draw(fx.demand)
+            self.demand.draw(fx.demand, into=st.demand)
             if self.rationing is not None:
                 self._ration(t)
             if self.care is not None:

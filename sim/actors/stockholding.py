@@ -83,6 +83,10 @@ class Block:
         self.in_rows = slice(0, 0)
         self.out_rows = np.zeros(0, dtype=np.int64)
         self.share_in = np.zeros(0)
+        self.src_in = np.zeros(0, dtype=np.int64)  # supplier of each inbound lane
+        self.fallback_in = np.zeros(0, dtype=bool)  # its customer falls back (`sourcing`)
+        self.any_fallback = False
+        self.fallback_after_in = np.zeros((0, 1))  # the customer's fallback_after_days
         self.live_in = np.zeros(0, dtype=bool)
         self.split_carry = np.zeros(0)
 
@@ -180,6 +184,10 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
     assert (in_position[lanes_in] == np.arange(first, first + len(lanes_in))).all()
     blk.out_rows = in_position[la:lb]
     blk.share_in = net.lane_share[lanes_in]
+    blk.src_in = net.lane_src[lanes_in]
+    blk.fallback_in = net.fallback[net.lane_dst[lanes_in]]
+    blk.any_fallback = bool(blk.fallback_in.any())
+    blk.fallback_after_in = net.fallback_after[net.lane_dst[lanes_in]][:, None]
     blk.live_in = blk.share_in > 0
     blk.split_carry = np.zeros(blk.share_in.shape)
     return blk
@@ -681,13 +689,11 @@ class StockHolder:
         nothing on hand for `fallback_after_days` loses its share to the node's other lanes for
         the product, where another lane can take it.
         """
-        st, net = self.state, self.net
-        lanes = blk.lanes_in
-        dst = net.lane_dst[lanes]
-        if not net.fallback[dst].any():
+        st = self.state
+        if not blk.any_fallback:
             return share
-        src = net.lane_src[lanes]
-        usable = st.empty_days[src] < net.fallback_after[dst][:, None]
+        lanes, src = blk.lanes_in, blk.src_in
+        usable = st.empty_days[src] < blk.fallback_after_in
         if fx.any_closure:
             usable &= fx.lane_open[lanes]
         if fx.any_intake_down:
@@ -696,7 +702,7 @@ class StockHolder:
             return share
         kept = share * usable
         total = blk.in_sum(kept)
-        use = (total[blk.dst_in] > 0) & net.fallback[dst][:, None]
+        use = (total[blk.dst_in] > 0) & blk.fallback_in[:, None]
         return np.where(use, kept / np.where(use, total[blk.dst_in], 1.0), share)
 
 
