@@ -752,10 +752,15 @@ class RecentDemand:
         assert st is not None
         nodes = blk.nodes
         seen = st.demand[nodes] + st.orders_in[nodes]
-        p = self.net.n_products
-        cells = np.arange(blk.a * p, blk.b * p)
-        leaving = self.flat[(t - self.window[nodes].ravel()) % self.size, cells]
-        self.total[nodes] += seen - leaving.reshape(seen.shape)
+        window = self.window[nodes]
+        w = int(window.flat[0]) if window.size else 1
+        if (window == w).all():  # one window for the block: the leaving day is one row
+            leaving = self.history[(t - w) % self.size, nodes]
+        else:
+            p = self.net.n_products
+            cells = np.arange(blk.a * p, blk.b * p)
+            leaving = self.flat[(t - window.ravel()) % self.size, cells].reshape(seen.shape)
+        self.total[nodes] += seen - leaving
         self.history[t % self.size, nodes] = seen
 
     def levels(self, blk: Block, reorder: np.ndarray, up_to: np.ndarray
