@@ -236,8 +236,9 @@ def test_baseline_stocks_stay_level():
     # the municipalities' PPE started at 150 days).
     # Not tested, because a 30-day window sees only part of their cycles: importers, whose
     # 60-day lots and 4-8 week sea freight move a window's mean by up to 10 % (the whole chain
-    # with them: up to 8 %); Halden (up to 12 %: it starts without its 21-day QC pipeline and
-    # refills it with 15 % headroom); hospital pharmacies per role (up to 7 %: bursts of long
+    # with them: up to 8 %); Halden (up to 12 %, measured before its 21-day QC pipeline was
+    # seeded at the start: its customers' first lots come close together and it refills with 15 %
+    # headroom); hospital pharmacies per role (up to 7 %: bursts of long
     # ICU stays move their levels on recent demand).
     res = baseline()
     sc = res.scenario
