@@ -42,7 +42,7 @@ def test_stockpile_sizing_notebook_executes():
     """The wards run short of masks with today's 28 days at the regional stores; sizing fixes it.
 
     The notebook's search runs on a 28-day grid from today's 28 to 84 days with 4 replications
-    (the study `studies/masks.size.yaml`, 1-day steps and 4 replications, gives 77 days). Every
+    (the study `studies/masks.size.yaml`, 1-day steps and 4 replications, gives 73 days). Every
     check uses the tool's own statistics: today's upper bound lies below the target (the
     shortage is real at that confidence), the answer's lower bound on fresh replications meets
     it, the grid point below the answer was tried and failed (the answer is the smallest), and
