@@ -11,7 +11,9 @@ of n replications falls with 95 % probability, given the stored N:
 widened by one day for figures counted in whole days (the measure's resolution: with sd = 0
 the interval would otherwise be a point, and a shorter horizon draws other lead times). A
 change to the engine or to a reference network that moves a replay's figure fails here until
-the script is run again and docs/validation.md says where the replay now lands.
+the script is run again and docs/validation.md says where the replay now lands. Piperacillin,
+whose start day is drawn per replication, is pinned replication by replication instead (its
+spread is the drawn phase's, which a mean over a few replications could not pin).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@
 
 Each replay (piperacillin_2016.yaml, baxter_2024.yaml, apotekstjanst_2019.yaml) runs over N
 replications of its own seed (replication k is always the k-th child of the seed, so the first n
-of any run are the same n). Per replication the script measures, from the engine's daily
-records (`sim.engine.run_replication`, no tables built):
+of any run are the same n; a replay may ask for more than `-r`: piperacillin runs at least 60,
+since its start day is drawn over the importer's cycle). Per replication the script measures,
+from the engine's daily records (`sim.engine.run_replication`, no tables built):
 
 - onset: the first day on or after the disruption's start on which a demand point (ward,
   community pharmacy, municipal care) of the affected country or regions ends the day with a
