@@ -25,6 +25,7 @@ REFERENCE = ROOT / "scenarios" / "reference" / "sweden.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 DEGRADED = ROOT / "scenarios" / "three_months_degraded.yaml"
 PPE_20_WEEKS = ROOT / "scenarios" / "three_months_degraded_ppe_20_weeks.yaml"
+MASKS_28 = ROOT / "scenarios" / "three_months_degraded_masks_28.yaml"
 DEMAND_POINTS = ["ward", "community_pharmacy", "municipal_care"]
 GAS_MAKERS = ["linde", "air_liquide", "nippon", "strandmollen"]
 JAMTLAND_28 = ["apron", "ffp2", "ffp3", "gloves_nitrile", "gloves_pe", "visor"]
@@ -157,6 +158,18 @@ def test_the_20_week_reading_is_a_named_variant():
     store = row(net, "jamtland_centralforrad")
     for product in [*JAMTLAND_28, "mask_iir"]:
         assert net.target_days[store, col(net, product)] == 140, product
+
+
+def test_masks_in_the_28_day_class_is_a_named_variant():
+    # Jämtland's 28-day list gives examples ("t ex"); masks read into it are the variant file,
+    # at the levels of the stores' other 28-day PPE, and every store holds them so.
+    net = network(MASKS_28)
+    mask = col(net, "mask_iir")
+    for store in [i for i, nid in enumerate(net.node_ids) if nid.endswith("centralforrad")]:
+        for product in JAMTLAND_28:
+            other = col(net, product)
+            assert net.reorder_days[store, mask] == net.reorder_days[store, other] == 31
+            assert net.target_days[store, mask] == net.target_days[store, other] == 38
 
 
 # --- 5. Halden's Swedish share, gas makers that scale up ----------------------------------------
