@@ -56,6 +56,23 @@ def test_tiers_are_served_in_order(case):
                 assert not (short & (given_[j] > 0)).any()
 
 
+@given(claims())
+def test_allocation_is_the_same_done_product_by_product_and_tier_by_tier(case):
+    # `allocate` only works on the products and suppliers that are short, skips rows that ask
+    # for none of them and stops once nothing is left: the plain computation, every product
+    # on its own and every tier in turn over all rows, must give the same units.
+    requests, available, group, tier = case
+    expected = np.zeros_like(requests)
+    for j in range(requests.shape[1]):
+        left = available[:, j:j + 1].copy()
+        for t in np.unique(tier):
+            rows = np.flatnonzero(tier == t)
+            part = pro_rata(requests[rows, j:j + 1], left, group[rows])
+            expected[rows, j:j + 1] = part
+            np.subtract.at(left, group[rows], part)
+    assert (allocate(requests, available, group, tier) == expected).all()
+
+
 def test_largest_remainder_breaks_ties_by_order():
     given_ = pro_rata(np.array([[1], [1], [1]]), np.array([[2]]), np.array([0, 0, 0]))
     assert given_.ravel().tolist() == [1, 1, 0]
