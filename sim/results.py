@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,40 +329,83 @@ class _Aggregate:
 
 def event_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
     """All events, in the order they happened within each replication."""
-    columns = {"replication": [], "day": [], "kind": [], "node": [], "product": [],
-               "value": [], "detail": [], "chunk": []}
-    for rep in reps:
-        for number, c in enumerate(rep.events):
-            n = len(c.nodes)
-            columns["chunk"].append(np.full(n, number, dtype=np.int64))
-            columns["replication"].append(np.full(n, rep.replication, dtype=np.int64))
-            columns["day"].append(np.broadcast_to(np.asarray(c.day, dtype=np.int64), (n,)))
-            columns["kind"].append(np.full(n, c.kind, dtype=object))
-            columns["node"].append(c.nodes)
-            columns["product"].append(c.products)
-            columns["value"].append(c.values)
-            columns["detail"].append(np.full(n, c.detail, dtype=object))
-    if not columns["day"]:
+    chunks = [(rep.replication, c) for rep in reps for c in rep.events]
+    if not chunks:
         return pd.DataFrame({k: pd.Series(dtype=t) for k, t in (
             ("replication", np.int64), ("day", np.int64), ("kind", object), ("node", object),
             ("product", object), ("value", float), ("detail", object))})
-    flat = {k: np.concatenate(v) for k, v in columns.items()}
+    # Per chunk: its replication, its number within it, kind and detail (as codes into the
+    # distinct names); per event: which chunk. Nothing per event is a Python object.
+    kinds: dict[str, int] = {}
+    details: dict[str, int] = {}
+    sizes = np.array([len(c.nodes) for _, c in chunks], dtype=np.int64)
+    numbers = np.concatenate([np.arange(len(rep.events), dtype=np.int64) for rep in reps])
+    of_chunk = {
+        "replication": np.array([r for r, _ in chunks], dtype=np.int64),
+        "kind": np.array([kinds.setdefault(c.kind, len(kinds)) for _, c in chunks]),
+        "detail": np.array([details.setdefault(c.detail, len(details)) for _, c in chunks]),
+    }
+    chunk = np.repeat(np.arange(len(chunks)), sizes)
+    day = np.concatenate([np.broadcast_to(np.asarray(c.day, dtype=np.int64), (len(c.nodes),))
+                          for _, c in chunks])
+    node = np.concatenate([c.nodes for _, c in chunks])
+    product = np.concatenate([c.products for _, c in chunks])
+    value = np.concatenate([c.values for _, c in chunks])
+    replication = of_chunk["replication"][chunk]
     # Within a day, events keep the order they were logged in (disruptions as they switch,
     # then kind by kind); within a kind, nodes in the scenario's order, then products.
-    file_node = np.where(flat["node"] >= 0, net.scenario_index[flat["node"]], -1)
-    order = np.lexsort((flat["product"], file_node, flat["chunk"], flat["day"],
-                        flat["replication"]))
-    node_ids = np.array([*net.node_ids, None], dtype=object)  # index -1 is None
-    product_ids = np.array([*net.product_ids, None], dtype=object)
+    file_node = np.where(node >= 0, net.scenario_index[node], -1)
+    order = _sort_order((replication, day, numbers[chunk], file_node, product))
+    chunk = chunk[order]
+    node, product = node[order], product[order]
     return pd.DataFrame({
-        "replication": flat["replication"][order],
-        "day": flat["day"][order],
-        "kind": flat["kind"][order],
-        "node": node_ids[flat["node"][order]],
-        "product": product_ids[flat["product"][order]],
-        "value": flat["value"][order].astype(float),
-        "detail": flat["detail"][order],
+        "replication": replication[order],
+        "day": day[order],
+        "kind": _text(list(kinds), of_chunk["kind"][chunk]),
+        # Index -1 is no node (or product): the last label, None.
+        "node": _text([*net.node_ids, None], np.where(node >= 0, node, net.n_nodes)),
+        "product": _text([*net.product_ids, None],
+                         np.where(product >= 0, product, net.n_products)),
+        "value": value[order].astype(float),
+        "detail": _text(list(details), of_chunk["detail"][chunk]),
     })
+
+
+def _sort_order(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The stable order of rows sorted by `keys` (integers), the first key most significant.
+
+    As np.lexsort, from one int64 key when the keys' ranges multiply to less than 2**62 (five
+    times faster on 176,000 events); else np.lexsort.
+    """
+    lows = [int(k.min()) if len(k) else 0 for k in keys]
+    spans = [int(k.max()) - low + 1 if len(k) else 1 for k, low in zip(keys, lows, strict=True)]
+    if math.prod(spans) >= 2**62:
+        return np.lexsort(keys[::-1])
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for k, low, span in zip(keys, lows, spans, strict=True):
+        combined *= span
+        combined += k
+        combined -= low
+    return np.argsort(combined, kind="stable")
+
+
+def _text(labels: list[str | None], codes: np.ndarray) -> Any:
+    """A column of strings: `labels` at `codes` (None: missing), as pandas stores such a column.
+
+    With pandas' Arrow-backed str dtype (pandas 3), built by an Arrow take: not a Python
+    object per row that pandas then converts one by one (a tenth of a second for the degraded
+    scenario's events). Otherwise an object array, which pandas treats as it always has.
+    """
+    dtype = pd.Series(np.array([""], dtype=object)).dtype
+    # pandas infers str only from at least one string (no rows, or only None: object).
+    named = np.array([label is not None for label in labels])
+    if (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+            and named[codes].any()):
+        import pyarrow as pa
+
+        return pd.array(pa.array(labels, type=pa.large_string()).take(pa.array(codes)),
+                        dtype=dtype)
+    return np.array(labels, dtype=object)[codes]
 
 
 def countermeasure_table(net: Network, reps: list[Replication]) -> pd.DataFrame:
