@@ -63,6 +63,12 @@ class Recorder:
         care = self.net.care
         assert care is not None
         self.care_rows = np.flatnonzero((care.admissions > 0).any(axis=1))
+        # A slice where those rows are one run (wards sit together in engine order): today's
+        # imperative demand and service are then read as views, not gathered.
+        rows = self.care_rows
+        contiguous = len(rows) > 0 and rows[-1] - rows[0] + 1 == len(rows)
+        self.care_slice: slice | np.ndarray = (slice(int(rows[0]), int(rows[-1]) + 1)
+                                               if contiguous else rows)
         days = self.daily.on_hand.shape[0]
         self.imperative_unmet = np.zeros((days, len(self.care_rows), p), dtype=np.int32)
         self.imperative_asked = np.zeros((days, len(self.care_rows), p), dtype=bool)
@@ -91,7 +97,7 @@ class Recorder:
         """Store today's end-of-day state."""
         d = self.daily
         d.on_hand[t] = state.on_hand
-        d.backorders[t] = state.backorder + state.owed_out()
+        np.add(state.backorder, state.owed_out(), out=d.backorders[t])
         d.inbound_in_transit[t] = state.inbound_in_transit()
         d.demand[t] = state.demand
         d.served[t] = state.served
@@ -103,9 +109,11 @@ class Recorder:
         if d.conserved is not None and t >= self.warmup:
             d.conserved += state.conserved
         if d.care_demand is not None:
-            asked = state.demand_k[1, self.care_rows]
-            self.imperative_asked[t] = asked > 0
-            self.imperative_unmet[t] = asked - state.served_k[1, self.care_rows]
+            rows = self.care_slice
+            asked = state.demand_k[1, rows]
+            np.greater(asked, 0, out=self.imperative_asked[t])
+            np.subtract(asked, state.served_k[1, rows], out=self.imperative_unmet[t],
+                        casting="unsafe")
             if t >= self.warmup:
                 d.care_demand += state.demand_k[1:]
                 d.care_served += state.served_k[1:]
