@@ -162,7 +162,6 @@ class Recorder:
         before[1:] = now[:-1]
         on_hand, backorders = d.on_hand.reshape(days, -1), d.backorders.reshape(days, -1)
         lost = None if self.lost is None else self.lost.reshape(days, -1)
-
         width = short.shape[1]
 
         # By flat position: a 1-D take is several times faster than 2-D fancy indexing.
@@ -202,7 +201,7 @@ class Recorder:
         once stock is back at 1.5 x the threshold (dos_recovered). Only cells that are ever
         below the threshold, or start below it, can have one.
         """
-        days = self.share.shape[0]
+        days = self.daily.on_hand.shape[0]
         on_hand = self.daily.on_hand.reshape(days, -1)
         flow = self.flow.ravel()
         valid = (self.watch & np.isfinite(self.floor)).ravel()
