@@ -7,6 +7,8 @@ found after the run, over all days at once, exactly as a day-by-day state machin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.network import MIN_FLOW, POLICY_ORDER, Network
@@ -17,6 +19,12 @@ from sim.state import State
 # so a stock hovering around a threshold does not raise an event every other day.
 DOS_REARM = 1.5
 _NONE = np.array([-1], dtype=np.int64)
+# From this many cells on, `_carry` carries values forward day by day (a call costs about a
+# microsecond, a gathered element some nanoseconds).
+_CARRY_CELLS = 128
+# An event's value: a (days x cells) array like its mask, or a function of the events' days and
+# flat node-product cells that looks them up (so whole columns are not gathered for a few).
+Values = np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class Recorder:
@@ -28,7 +36,8 @@ class Recorder:
         self.daily = Daily(days, net.n_nodes, net.n_products)
         shape = (days, net.n_nodes, net.n_products)
         # Kept for the events only (not part of the daily table): the share of the day's lane
-        # claims a supplier delivered (-1: not asked), and lost sales where there are any.
+        # claims a supplier delivered (not finite: not asked), and lost sales where there are
+        # any.
         self.share = np.empty(shape)
         self.lost = np.zeros(shape, dtype=np.int64) if net.unmet_lost.any() else None
         self.events: list[EventChunk] = []
@@ -54,6 +63,12 @@ class Recorder:
         care = self.net.care
         assert care is not None
         self.care_rows = np.flatnonzero((care.admissions > 0).any(axis=1))
+        # A slice where those rows are one run (wards sit together in engine order): today's
+        # imperative demand and service are then read as views, not gathered.
+        rows = self.care_rows
+        contiguous = len(rows) > 0 and rows[-1] - rows[0] + 1 == len(rows)
+        self.care_slice: slice | np.ndarray = (slice(int(rows[0]), int(rows[-1]) + 1)
+                                               if contiguous else rows)
         days = self.daily.on_hand.shape[0]
         self.imperative_unmet = np.zeros((days, len(self.care_rows), p), dtype=np.int32)
         self.imperative_asked = np.zeros((days, len(self.care_rows), p), dtype=bool)
@@ -82,7 +97,7 @@ class Recorder:
         """Store today's end-of-day state."""
         d = self.daily
         d.on_hand[t] = state.on_hand
-        d.backorders[t] = state.backorder + state.owed_out()
+        np.add(state.backorder, state.owed_out(), out=d.backorders[t])
         d.inbound_in_transit[t] = state.inbound_in_transit()
         d.demand[t] = state.demand
         d.served[t] = state.served
@@ -94,9 +109,11 @@ class Recorder:
         if d.conserved is not None and t >= self.warmup:
             d.conserved += state.conserved
         if d.care_demand is not None:
-            asked = state.demand_k[1, self.care_rows]
-            self.imperative_asked[t] = asked > 0
-            self.imperative_unmet[t] = asked - state.served_k[1, self.care_rows]
+            rows = self.care_slice
+            asked = state.demand_k[1, rows]
+            np.greater(asked, 0, out=self.imperative_asked[t])
+            np.subtract(asked, state.served_k[1, rows], out=self.imperative_unmet[t],
+                        casting="unsafe")
             if t >= self.warmup:
                 d.care_demand += state.demand_k[1:]
                 d.care_served += state.served_k[1:]
@@ -105,9 +122,10 @@ class Recorder:
                 d.expired[t] = state.expired_today
             if d.destroyed is not None:
                 d.destroyed[t] = state.destroyed_today
-        share = self.share[t]
-        share.fill(-1.0)
-        np.divide(state.granted, state.claimed, out=share, where=state.claimed > 0)
+        # One division, no mask: where nothing was claimed the share is 0/0 or x/0, not finite,
+        # which `finish` reads as not asked.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(state.granted, state.claimed, out=self.share[t])
 
     def finish(self) -> list[EventChunk]:
         """Derive the events from the daily arrays; return every event of the run.
@@ -117,41 +135,81 @@ class Recorder:
         back by an input (logged as they happen), then stockout starts and ends, allocation cuts
         and restorations, and the days-of-supply alarms by threshold, highest first.
         """
-        d, watch = self.daily, self.watch
-        short = d.short & watch
-        d.short[:] = short
-        before = np.concatenate([np.zeros_like(short[:1]), short[:-1]])
-        owed = d.backorders if self.lost is None else d.backorders + self.lost
-        self._cells("stockout_start", short & ~before, owed)
-        self._cells("stockout_end", ~short & before, d.on_hand)
-
-        # Allocation: tenths of today's lane claims delivered; events where the level changes
-        # from the last day the supplier was asked (10, all, before the first). Only cells
-        # ever delivered short can have one.
-        days = short.shape[0]
-        share = self.share.reshape(days, -1)
-        cells = np.flatnonzero(((share >= 0) & (share < 1)).any(axis=0) & watch.ravel())
-        if len(cells):
-            ratio = share[:, cells]
-            asked = ratio >= 0
-            tenths = np.where(asked, np.floor(ratio * 10 + 1e-9).astype(np.int64), 10)
-            last = _previous(tenths, asked, initial=10)
-            self._columns("allocation_cut", cells, asked & (tenths < 10) & (tenths != last),
-                          ratio, "share of customer orders delivered")
-            self._columns("allocation_restored", cells, asked & (tenths == 10) & (last < 10),
-                          ratio)
-
+        d = self.daily
+        # Only watched cells are ever short; in place, as the KPIs read it too.
+        np.logical_and(d.short, self.watch, out=d.short)
+        self._stockouts()
+        self._allocation()
         if d.care_demand is not None and len(self.care_rows):
             self._imperative()
+        self._days_of_supply()
+        return self.events
 
-        # Days of supply: an alarm fires when stock falls below a threshold while armed, and
-        # re-arms once it is back at 1.5 x the threshold. Only cells that are ever below the
-        # threshold, or start below it, can have one.
+    def _stockouts(self) -> None:
+        """Stockout start (value: units owed) and end (value: units on hand).
+
+        Only cells short on some day can have one: the transitions are found in those
+        columns, not over every day x node x product.
+        """
+        d = self.daily
+        days = d.short.shape[0]
+        short = d.short.reshape(days, -1)
+        cells = np.flatnonzero(short.any(axis=0))
+        if not len(cells):
+            return
+        now = short[:, cells]
+        before = np.zeros_like(now)
+        before[1:] = now[:-1]
+        on_hand, backorders = d.on_hand.reshape(days, -1), d.backorders.reshape(days, -1)
+        lost = None if self.lost is None else self.lost.reshape(days, -1)
+        width = short.shape[1]
+
+        # By flat position: a 1-D take is several times faster than 2-D fancy indexing.
+        def owed(t: np.ndarray, c: np.ndarray) -> np.ndarray:
+            at = t * width + c
+            units = np.take(backorders, at)
+            return units if lost is None else units + np.take(lost, at)
+
+        self._split(("stockout_start", "stockout_end"), cells, now != before, now,
+                    (owed, lambda t, c: np.take(on_hand, t * width + c)))
+
+    def _allocation(self) -> None:
+        """Allocation cut and restored, on the tenths of today's lane claims delivered.
+
+        Events where the level changes from the last day the supplier was asked (10, all,
+        before the first). Only cells ever delivered short can have one.
+        """
+        days = self.share.shape[0]
+        share = self.share.reshape(days, -1)
+        cells = np.flatnonzero(((share >= 0) & (share < 1)).any(axis=0) & self.watch.ravel())
+        if not len(cells):
+            return
+        ratio = share[:, cells]
+        asked = np.isfinite(ratio)
+        ratio[~asked] = -1.0
+        tenths = np.where(asked, np.floor(ratio * 10 + 1e-9).astype(np.int64), 10)
+        last = _shifted(_carry(tenths, asked, 10), 10)
+        self._columns("allocation_cut", cells, asked & (tenths < 10) & (tenths != last),
+                      ratio, "share of customer orders delivered")
+        self._columns("allocation_restored", cells, asked & (tenths == 10) & (last < 10),
+                      ratio)
+
+    def _days_of_supply(self) -> None:
+        """Days-of-supply alarms, by threshold, highest first.
+
+        An alarm fires when stock falls below a threshold while armed (dos_below), and re-arms
+        once stock is back at 1.5 x the threshold (dos_recovered). Only cells that are ever
+        below the threshold, or start below it, can have one.
+        """
+        days = self.daily.on_hand.shape[0]
+        on_hand = self.daily.on_hand.reshape(days, -1)
         flow = self.flow.ravel()
-        on_hand = d.on_hand.reshape(days, -1)
-        valid = (watch & np.isfinite(self.floor)).ravel()
+        valid = (self.watch & np.isfinite(self.floor)).ravel()
         floor, start = self.floor.ravel(), (self.net.initial / self.flow).ravel()
-        low_seen = (on_hand / np.where(valid, flow, np.inf)).min(axis=0)
+        # The lowest stock over the lowest days of supply: dividing by a positive flow is
+        # monotone, so this is exactly the lowest of the daily ratios, without a days x cells
+        # array of them.
+        low_seen = on_hand.min(axis=0) / np.where(valid, flow, np.inf)
         with np.errstate(invalid="ignore"):
             for th in self.thresholds:
                 enabled = valid & (th < floor)
@@ -159,16 +217,17 @@ class Recorder:
                 if not len(cells):
                     continue
                 dos = on_hand[:, cells] / flow[cells]
-                # +1: stock at or above the re-arm level, -1: below the threshold.
-                signal = np.where(dos >= th * DOS_REARM, 1, np.where(dos < th, -1, 0))
-                state = _previous(signal, signal != 0,
-                                  initial=np.where(start[cells] >= th, 1, -1))
-                now = np.where(signal != 0, signal, state)
-                self._columns("dos_below", cells, (state == 1) & (now == -1), dos,
-                              f"{th:g} days")
-                self._columns("dos_recovered", cells, (state == -1) & (now == 1), dos,
-                              f"{th:g} days")
-        return self.events
+                # +1: stock at or above the re-arm level, -1: below the threshold (exclusive:
+                # thresholds are positive, so the re-arm level is above the threshold).
+                signal = (dos >= th * DOS_REARM).view(np.int8) - (dos < th).view(np.int8)
+                # Armed (+1) or not (-1) after today's signal; an event where that changes.
+                initial = np.where(start[cells] >= th, 1, -1)
+                now = _carry(signal, signal != 0, initial)
+                change = np.empty_like(now, dtype=bool)
+                np.not_equal(now[0], initial, out=change[0])
+                np.not_equal(now[1:], now[:-1], out=change[1:])
+                self._split(("dos_below", "dos_recovered"), cells, change, now == -1,
+                            (dos, dos), f"{th:g} days")
 
     def _imperative(self) -> None:
         """Imperative care short: from a day imperative demand goes unserved to one served in full.
@@ -178,48 +237,89 @@ class Recorder:
         without imperative demand change nothing.
         """
         unmet, asked = self.imperative_unmet, self.imperative_asked
-        short = unmet > 0
-        # +1 served in full, -1 short, 0 no imperative demand that day.
-        signal = np.where(asked, np.where(short, -1, 1), 0).astype(np.int8)
-        before = _previous(signal, asked, initial=1)
-        p = self.net.n_products
-        cells = (self.care_rows[:, None] * p + np.arange(p)[None, :]).ravel()
         days = unmet.shape[0]
-        flat = signal.reshape(days, -1)
-        prior = before.reshape(days, -1)
-        self._columns("imperative_short_start", cells, (flat == -1) & (prior == 1),
-                      unmet.reshape(days, -1), "imperative care demand not served")
-        self._columns("imperative_short_end", cells, (flat == 1) & (prior == -1),
-                      unmet.reshape(days, -1))
+        unmet, asked = unmet.reshape(days, -1), asked.reshape(days, -1)
+        # Only cells short on some day can start or end a shortage.
+        columns = np.flatnonzero((unmet > 0).any(axis=0))
+        if not len(columns):
+            return
+        unmet, asked = unmet[:, columns], asked[:, columns]
+        # +1 served in full, -1 short, 0 no imperative demand that day.
+        signal = np.where(asked, np.where(unmet > 0, -1, 1), 0).astype(np.int8)
+        before = _shifted(_carry(signal, asked, 1), 1)
+        p = self.net.n_products
+        cells = (self.care_rows[:, None] * p + np.arange(p)[None, :]).ravel()[columns]
+        self._columns("imperative_short_start", cells, (signal == -1) & (before == 1),
+                      unmet, "imperative care demand not served")
+        self._columns("imperative_short_end", cells, (signal == 1) & (before == -1), unmet)
 
-    def _columns(self, kind: str, cells: np.ndarray, mask: np.ndarray, values: np.ndarray,
+    def _columns(self, kind: str, cells: np.ndarray, mask: np.ndarray, values: Values,
                  detail: str = "") -> None:
         """Events where `mask` (days x the flat node-product `cells`) holds.
 
         `cells` is sorted, so nonzero's (day, column) order is (day, node, product) order.
         """
         days, col = np.nonzero(mask)
+        self._emit(kind, cells, days, col, values, detail)
+
+    def _split(self, kinds: tuple[str, str], cells: np.ndarray, change: np.ndarray,
+               first: np.ndarray, values: tuple[Values, Values], detail: str = "") -> None:
+        """Events of two kinds from one mask, in one nonzero pass.
+
+        Where `change` holds: the first kind where `first` does too, else the second; each
+        chunk keeps (day, node, product) order, and the first kind's chunk comes first.
+        """
+        days, col = np.nonzero(change)
+        is_first = first[days, col]
+        for kind, keep, vals in ((kinds[0], is_first, values[0]),
+                                 (kinds[1], ~is_first, values[1])):
+            self._emit(kind, cells, days[keep], col[keep], vals, detail)
+
+    def _emit(self, kind: str, cells: np.ndarray, days: np.ndarray, col: np.ndarray,
+              values: Values, detail: str) -> None:
+        """One chunk of events on `days` in the columns `col` of `cells` (if any)."""
         if len(days):
-            nodes, products = np.divmod(cells[col], self.net.n_products)
-            self.events.append(EventChunk(days, kind, nodes, products,
-                                          values[days, col].astype(float), detail))
-
-    def _cells(self, kind: str, mask: np.ndarray, values: np.ndarray, detail: str = "") -> None:
-        days, nodes, products = np.nonzero(mask)
-        if len(days):
-            self.events.append(EventChunk(days, kind, nodes, products,
-                                          values[days, nodes, products].astype(float), detail))
+            flat = cells[col]
+            nodes, products = np.divmod(flat, self.net.n_products)
+            got = (values(days, flat) if callable(values)
+                   else np.take(values, days * values.shape[1] + col))
+            self.events.append(EventChunk(days, kind, nodes, products, got.astype(float),
+                                          detail))
 
 
-def _previous(values: np.ndarray, present: np.ndarray, initial: int | np.ndarray) -> np.ndarray:
-    """For each day, the value on the last earlier day where `present` (else `initial`)."""
-    days = np.arange(values.shape[0]).reshape(-1, *([1] * (values.ndim - 1)))
-    last = np.where(present, days, -1)
+def _carry(values: np.ndarray, present: np.ndarray, initial: int | np.ndarray) -> np.ndarray:
+    """For each day, the value on the last day up to today where `present` (else `initial`).
+
+    `values` and `present` are days x cells; `initial` is one value or one per cell.
+    """
+    days, cells = values.shape
+    out = np.empty(values.shape, dtype=np.result_type(values, initial))
+    if not days:
+        return out
+    if cells >= _CARRY_CELLS:
+        # Day by day: two calls a day, each over a row, about half the time of the vectorised
+        # form on thousands of cells (no index arrays, no gather).
+        out[0] = initial
+        np.copyto(out[0], values[0], where=present[0])
+        for t in range(1, days):
+            out[t] = out[t - 1]
+            np.copyto(out[t], values[t], where=present[t])
+        return out
+    # Few cells: the last present day by a running maximum, then one gather.
+    last = np.where(present, np.arange(days)[:, None], -1)
     np.maximum.accumulate(last, axis=0, out=last)
-    # Shift by a day: the value before today.
-    prior = np.concatenate([np.full_like(last[:1], -1), last[:-1]])
-    taken = np.take_along_axis(values, np.maximum(prior, 0), axis=0)
-    return np.where(prior >= 0, taken, initial)
+    taken = np.take_along_axis(values, np.maximum(last, 0), axis=0)
+    out[:] = np.where(last >= 0, taken, initial)
+    return out
+
+
+def _shifted(values: np.ndarray, initial: int | np.ndarray) -> np.ndarray:
+    """Each day's row is the day before's (`initial` on the first day): the value before today."""
+    out = np.empty_like(values)
+    if len(values):
+        out[0] = initial
+        out[1:] = values[:-1]
+    return out
 
 
 def _resupply_days(net: Network) -> np.ndarray:
