@@ -101,6 +101,12 @@ def _top_each(score: np.ndarray, each: int, units: np.ndarray) -> np.ndarray:
     return bonus.reshape(k, p).astype(np.int64)
 
 
+# Pro rata's remainder: up to this many (request, request, product) comparisons, ranks are
+# counted pairwise rather than sorted (many small allocations: a sort's fixed cost dominates).
+_PAIRWISE = 30_000
+_EARLIER = np.tri(173, k=-1, dtype=bool)  # [i, m]: request m comes before request i (m < i)
+
+
 def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Share `available[g, p]` among the requests of group g, in proportion, in whole units.
 
@@ -129,17 +135,27 @@ def _pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray
     left = np.where(short, available - handed, 0)
     if left.any():
         frac = exact - given
-        # Sort each product column by (group, -fraction); stable keeps earlier requests first.
+        # Rank each request within its group and product column by (group, -fraction), earlier
+        # requests first on ties, and give one unit to the first `left` of each group.
         key = group[:, None] + (1.0 - frac) * 0.5
-        order = np.argsort(key, axis=0, kind="stable")
-        sorted_group = group[order]
-        counts = np.bincount(group, minlength=available.shape[0])
-        start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        rank = np.arange(len(group))[:, None] - start[sorted_group]
-        cols = np.broadcast_to(np.arange(requests.shape[1]), order.shape)
-        bonus_sorted = rank < left[sorted_group, cols]
-        bonus = np.zeros_like(bonus_sorted)
-        np.put_along_axis(bonus, order, bonus_sorted, axis=0)
+        k = len(group)
+        if k * k * width <= _PAIRWISE:
+            # Few requests: count, for each, the requests of its group ranked before it (one
+            # comparison of every pair) instead of sorting; the same ranks as the stable sort.
+            before = key[None, :, :] < key[:, None, :]
+            before |= (key[None, :, :] == key[:, None, :]) & _EARLIER[:k, :k, None]
+            before &= (group[:, None] == group[None, :])[:, :, None]
+            bonus = before.sum(axis=1) < left[group]
+        else:
+            order = np.argsort(key, axis=0, kind="stable")
+            sorted_group = group[order]
+            counts = np.bincount(group, minlength=available.shape[0])
+            start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            rank = np.arange(len(group))[:, None] - start[sorted_group]
+            cols = np.broadcast_to(np.arange(requests.shape[1]), order.shape)
+            bonus_sorted = rank < left[sorted_group, cols]
+            bonus = np.zeros_like(bonus_sorted)
+            np.put_along_axis(bonus, order, bonus_sorted, axis=0)
         extra = bonus & (given < requests)
         given = given + extra
         handed = handed + group_sum(extra, group, groups, index)

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from sim import policies
 from sim.policies import allocate, order_quantity, pro_rata, split_orders
 
 
@@ -71,6 +72,21 @@ def test_allocation_is_the_same_done_product_by_product_and_tier_by_tier(case):
             expected[rows, j:j + 1] = part
             np.subtract.at(left, group[rows], part)
     assert (allocate(requests, available, group, tier) == expected).all()
+
+
+@given(claims())
+def test_pro_rata_ranks_the_same_pairwise_and_sorted(case):
+    # Small allocations rank the remainders by comparing every pair, larger ones by a stable
+    # sort: both must hand out the same units.
+    requests, available, group, _ = case
+    pairwise = pro_rata(requests, available, group)
+    saved = policies._PAIRWISE
+    policies._PAIRWISE = 0
+    try:
+        sorted_ = pro_rata(requests, available, group)
+    finally:
+        policies._PAIRWISE = saved
+    assert (pairwise == sorted_).all()
 
 
 def test_largest_remainder_breaks_ties_by_order():
