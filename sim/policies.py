@@ -10,6 +10,11 @@ import numpy as np
 
 from sim.sums import flat_index, group_sum
 
+# Pro rata's remainder: up to this many (request, request, product) comparisons, ranks are
+# counted pairwise rather than sorted (many small allocations: a sort's fixed cost dominates).
+_PAIRWISE = 30_000
+_EARLIER = np.tri(173, k=-1, dtype=bool)  # [i, m]: request m comes before request i (m < i)
+
 
 def order_quantity(
     position: np.ndarray, reorder_point: np.ndarray, order_up_to: np.ndarray, reviewing: np.ndarray
@@ -87,24 +92,22 @@ def _largest_remainder(score: np.ndarray, starts: np.ndarray, units: np.ndarray)
 
 
 def _top_each(score: np.ndarray, each: int, units: np.ndarray) -> np.ndarray:
-    """`_largest_remainder` for groups of `each` rows: one sort instead of a round per unit.
+    """`_largest_remainder` for groups of `each` rows, all at once instead of a round per unit.
 
-    Row r of a group ranks by score, highest first, ties to the earlier row (a stable sort of
-    the negated scores); the `units` best ranks with a finite score get one unit each.
+    Row r of a group ranks by score, highest first, ties to the earlier row; the `units` best
+    ranks with a finite score get one unit each.
     """
     k, p = score.shape
     grouped = score.reshape(k // each, each, p)
-    order = np.argsort(-grouped, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(each)[None, :, None], axis=1)
+    # Rank by counting, for each row, the rows of its group ranked before it (groups are a few
+    # lanes): a higher score, or the same score on an earlier row.
+    mine, other = grouped[:, :, None, :], grouped[:, None, :, :]
+    before = other > mine
+    earlier = _EARLIER if each <= len(_EARLIER) else np.tri(each, k=-1, dtype=bool)
+    before |= (other == mine) & earlier[:each, :each, None]
+    rank = before.sum(axis=2)
     bonus = (rank < units[:, None, :]) & np.isfinite(grouped)
     return bonus.reshape(k, p).astype(np.int64)
-
-
-# Pro rata's remainder: up to this many (request, request, product) comparisons, ranks are
-# counted pairwise rather than sorted (many small allocations: a sort's fixed cost dominates).
-_PAIRWISE = 30_000
-_EARLIER = np.tri(173, k=-1, dtype=bool)  # [i, m]: request m comes before request i (m < i)
 
 
 def pro_rata(requests: np.ndarray, available: np.ndarray, group: np.ndarray) -> np.ndarray:
