@@ -388,3 +388,43 @@ def test_recent_basis_keeps_fill_through_a_tripling_of_demand():
     # On normal demand the same policy cannot keep up: the test can tell them apart.
     low_n, _ = _ci(_surge_fill("normal", 12))
     assert low_n > 0.02
+
+
+def test_a_stopped_outside_source_among_makers_counts_its_empty_days():
+    # m1 (outside source, stopped by a power cut at factor 0 from day 2) shares its block with
+    # m2, a maker holding stock: its empty days must still count up, day by day, so that a
+    # customer with fallback_after_days 3 turns to m2 (they used to be reset to 1 every day).
+    def at_uppsala(nid: str, role: str, **fields: object) -> dict:
+        return {"id": nid, "role": role, "country": "SE", "region": "uppsala", **fields}
+
+    sc = sim.from_dict({
+        "name": "mixed", "horizon_days": 14, "warmup_days": 0,
+        "products": {"p": {"name": "P", "group": "g", "unit": "u"}},
+        "nodes": [
+            at_uppsala("m1", "manufacturer", unlimited=True),
+            at_uppsala("m2", "manufacturer", capacity={"p": 50},
+                 policy={"p": {"type": "base_stock", "level": 50}}, stock={"p": {"initial": 50}}),
+            at_uppsala("w0", "wholesaler", policy={"p": {"type": "base_stock", "level": 30}},
+                 stock={"p": {"initial": 30}}, sourcing="fallback", fallback_after_days=3,
+                 demand={"p": {"mean_per_day": 5, "distribution": "deterministic"}}),
+        ],
+        "lanes": [{"from": "m1", "to": "w0", "lead_time_days": 1},
+                  {"from": "m2", "to": "w0", "lead_time_days": 1}],
+        "disruptions": [{"type": "power_outage", "name": "po", "where": {"nodes": ["m1"]},
+                         "capacity_factor": 0.0, "start_day": 2, "duration_days": 8}],
+    })
+    from sim.engine import Engine
+
+    net = network_of(sc)
+    engine = Engine(net, 1, 0)
+    m1 = net.node_ids.index("m1")
+    seen: list[int] = []
+    record = engine.recorder.record
+
+    def spy(t: int, state: object) -> None:
+        seen.append(int(engine.state.empty_days[m1, 0]))
+        record(t, state)
+
+    engine.recorder.record = spy  # type: ignore[method-assign]
+    engine.run()
+    assert seen == [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0]

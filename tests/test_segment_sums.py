@@ -19,3 +19,13 @@ def test_segment_sums_equal_reduceat(lengths, p, data):
     # Equal lengths take the reshaped path, unequal ones reduceat.
     assert each == (lengths[0] if len(set(lengths)) == 1 else 0)
     assert (_segment_sum(values, starts, each) == np.add.reduceat(values, starts, axis=0)).all()
+
+
+@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 3), st.data())
+def test_segment_sums_of_floats_add_in_reduceats_order(nodes, each, p, data):
+    # The fallback sums float shares: they must round exactly as reduceat adds them.
+    starts = np.arange(0, nodes * each, each)
+    values = data.draw(hnp.arrays(float, (nodes * each, p),
+                                  elements=st.floats(0, 1, allow_nan=False)))
+    got = _segment_sum(values, starts, _each(starts, nodes * each))
+    assert (got == np.add.reduceat(values, starts, axis=0)).all()

@@ -116,14 +116,17 @@ def _segment_sum(values: np.ndarray, starts: np.ndarray, each: int) -> np.ndarra
     """`np.add.reduceat(values, starts, axis=0)`, faster where segments are all `each` long.
 
     reduceat makes one reduction per segment (54 us for the wards' 183 pairs of lanes);
-    equal segments sum as one reshaped array, adding rows in the same order. With one row
-    per segment the result is `values` itself: never modify it in place.
+    equal segments sum as one reshaped array (pairs as one addition, exact for floats too;
+    longer segments only for integers, where the order of the additions cannot matter). With
+    one row per segment the result is `values` itself: never modify it in place.
     """
     if each == 1:
         return values  # not a copy: callers never change a sum in place
     if each == 2:
         return values[0::2] + values[1::2]
-    if each:
+    if each and values.dtype.kind in "iub":
+        # Integers only: numpy's sum over an axis may add floats in another order than
+        # reduceat does, and the fallback's float shares must round as they always have.
         return values.reshape(len(starts), each, values.shape[1]).sum(axis=1)
     return np.add.reduceat(values, starts, axis=0)
 
@@ -436,8 +439,13 @@ class StockHolder:
             empty &= ~blk.outside
         st.short[nodes] = empty & (asked > 0)
         days = st.empty_days[nodes]  # a view: one more day where empty, else 0, in place
-        days += 1
-        days *= empty
+        if blk.outside is None:
+            days += 1
+            days *= empty
+        else:
+            # Outside sources' days are counted by `_stopped_outside` alone (a stopped source
+            # in a block with stock holders must reach its customers' fallback_after_days).
+            st.empty_days[nodes] = np.where(blk.outside, days, np.where(empty, days + 1, 0))
         if blk.outside is not None:
             self._stopped_outside(blk, fx)
 
