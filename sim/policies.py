@@ -26,7 +26,7 @@ def order_quantity(
     due = reviewing & (position <= reorder_point)
     qty = np.subtract(order_up_to, position, dtype=float)
     np.maximum(qty, 0.0, out=qty)
-    qty *= due
+    qty[~due] = 0.0  # not `*= due`: an unbounded level times 0 would be NaN
     return qty.astype(np.int64)
 
 
