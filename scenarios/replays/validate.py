@@ -79,6 +79,11 @@ class Observed:
     high: float | None = None
 
 
+# The figures no source gives for the replays that say so.
+_UNSOURCED = {"depth": Observed("not in the sources", "-"),
+              "duration": Observed("not in the sources", "-")}
+
+
 @dataclass(frozen=True)
 class Replay:
     """One replay: its file, what it hits, where it is measured and what was observed."""
@@ -200,8 +205,7 @@ PIPERACILLIN = Replay(
         "onset": Observed(
             "April 2017, 152-211 days after an explosion in October 2016",
             "004_f3caacd9444b40c3.txt (Helsedirektoratet 2019); DOMAIN.md", 152, 211),
-        "depth": Observed("not in the sources", "-"),
-        "duration": Observed("not in the sources", "-"),
+        **_UNSOURCED,
     },
 )
 BAXTER = Replay(
@@ -220,8 +224,7 @@ BAXTER = Replay(
         "supplier_cut": Observed(
             "November 2024: thousands of packages not delivered, 33-62 days after 29 Sep",
             "DOMAIN.md (Baxter North Cove 2024, Sweden)", 33, 62),
-        "depth": Observed("not in the sources", "-"),
-        "duration": Observed("not in the sources", "-"),
+        **_UNSOURCED,
     },
 )
 BAXTER_SWEDEN = Replay(
@@ -240,8 +243,7 @@ BAXTER_SWEDEN = Replay(
             "DOMAIN.md (Baxter North Cove 2024, Sweden)", 33, 62),
         "owed": Observed("thousands of packages not delivered in November (package size "
                          "not given)", "DOMAIN.md (Baxter North Cove 2024, Sweden)"),
-        "depth": Observed("not in the sources", "-"),
-        "duration": Observed("not in the sources", "-"),
+        **_UNSOURCED,
     },
 )
 APOTEKSTJANST = Replay(
