@@ -73,8 +73,7 @@ class State:
         self._out = _segments(net.lane_src, n)
         self._in_order = np.argsort(net.lane_dst, kind="stable")
         self._in = _segments(net.lane_dst[self._in_order], n)
-        self.in_position = np.empty(k, dtype=np.int64)  # lane -> its row in inbound order
-        self.in_position[self._in_order] = np.arange(k)
+        self.in_position = inbound_position(net)  # lane -> its row in inbound order
         self.days = lead_times.shape[0]
         self.ring = ring
         self.arrivals = np.zeros((ring, k, p), dtype=np.int64)
@@ -219,6 +218,13 @@ class State:
         if self.transfers is not None:
             out += self.transfers.in_transit
         return out
+
+
+def inbound_position(net: Network) -> np.ndarray:
+    """Each lane's row in inbound order (lanes sorted by customer, stable), int[lanes]."""
+    position = np.empty(net.n_lanes, dtype=np.int64)
+    position[np.argsort(net.lane_dst, kind="stable")] = np.arange(net.n_lanes)
+    return position
 
 
 def _segments(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:

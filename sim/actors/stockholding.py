@@ -26,7 +26,7 @@ from sim.countermeasures.allocation import cap_claims
 from sim.disruptions import Effects
 from sim.network import POLICY_ORDER, Network, days_units
 from sim.policies import allocate, order_quantity, split_orders
-from sim.state import LEAD_TOLERANCE, UNLIMITED_STOCK, State
+from sim.state import LEAD_TOLERANCE, UNLIMITED_STOCK, State, inbound_position
 from sim.sums import flat_index, group_sum
 
 if TYPE_CHECKING:
@@ -179,9 +179,7 @@ def make_block(net: Network, level: int, a: int, b: int) -> Block:
     )
     # Rows in inbound order (lanes sorted by customer, as State keeps goods on the way): the
     # block's inbound lanes are one range there; its outbound lanes are spread out.
-    in_order = np.argsort(net.lane_dst, kind="stable")
-    in_position = np.empty(net.n_lanes, dtype=np.int64)
-    in_position[in_order] = np.arange(net.n_lanes)
+    in_position = inbound_position(net)
     first = int((net.lane_dst < a).sum())
     blk.in_rows = slice(first, first + len(lanes_in))
     assert (in_position[lanes_in] == np.arange(first, first + len(lanes_in))).all()
